@@ -1,0 +1,68 @@
+"""C literals for constants, and the raw storage bytes of every ONNX dtype."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..ir import DType
+
+_STORAGE = {"uint8_t": np.uint8, "uint16_t": np.uint16}
+
+
+def storage_array(arr: np.ndarray, dtype: DType) -> np.ndarray:
+    """The flat array whose C elements hold exactly ONNX's raw_data bytes."""
+    flat = np.asarray(arr).reshape(-1)
+    if dtype.is_packed:
+        per = 8 // dtype.bits
+        mask = (1 << dtype.bits) - 1
+        raw = flat.view(np.uint8) if flat.dtype.itemsize == 1 else flat.astype(np.int64)
+        raw = raw.astype(np.uint32) & mask
+        pad = (-len(raw)) % per
+        raw = np.concatenate([raw, np.zeros(pad, np.uint32)]).reshape(-1, per)
+        return (raw << (np.arange(per, dtype=np.uint32) * dtype.bits)).sum(axis=1).astype(np.uint8)
+    if dtype == DType.BOOL:
+        return flat.astype(np.uint8)
+    if dtype.info.kind == "smallfloat":
+        return flat.astype(dtype.np).view(_STORAGE[dtype.ctype])
+    return flat.astype(dtype.np)
+
+
+def _float(x: float, suffix: str, digits: int) -> str:
+    if math.isnan(x):
+        return "NAN" if suffix else "(double)NAN"
+    if math.isinf(x):
+        inf = "INFINITY" if suffix else "(double)INFINITY"
+        return inf if x > 0 else "-" + inf
+    s = f"{x:.{digits}g}"
+    if not any(c in s for c in ".e"):
+        s += ".0"
+    return s + suffix
+
+
+def scalar(x, ctype: str) -> str:
+    """One value as a C constant expression of type ctype."""
+    if ctype == "float":
+        return _float(float(x), "f", 9)
+    if ctype == "double":
+        return _float(float(x), "", 17)
+    x = int(x)
+    if ctype == "int64_t":
+        return "INT64_MIN" if x == -(1 << 63) else f"INT64_C({x})"
+    if ctype == "uint64_t":
+        return f"UINT64_C({x})"
+    if ctype == "int32_t":
+        return "INT32_MIN" if x == -(1 << 31) else str(x)
+    if ctype == "uint32_t":
+        return f"{x}u"
+    return str(x)
+
+
+def array_body(arr: np.ndarray, dtype: DType, per_line: int = 12) -> str:
+    data = storage_array(arr, dtype)
+    if data.size == 0:
+        return "0"
+    ctype = dtype.ctype
+    items = [scalar(x, ctype) for x in data.tolist()]
+    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return ",\n    ".join(lines)

@@ -1,0 +1,1 @@
+"""The ONNX backend conformance suites, compiled to C and checked against stored outputs."""

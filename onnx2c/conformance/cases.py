@@ -1,0 +1,61 @@
+"""Where the test cases come from: onnx's node test generators and the wheel's data folders."""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+SUITES = ("node", "simple", "pytorch-converted", "pytorch-operator", "light")
+DEFAULT_SUITES = ("node", "simple", "pytorch-converted", "pytorch-operator")
+
+
+@dataclass
+class Case:
+    name: str
+    model: onnx.ModelProto
+    data_sets: list            # [(inputs list, expected outputs list)]
+    rtol: float = 1e-3
+    atol: float = 1e-7
+
+
+def _node_cases() -> list[Case]:
+    from onnx.backend.test.case.node import collect_testcases
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        cases = collect_testcases(None)
+    return [Case(c.name, c.model, c.data_sets, c.rtol, c.atol) for c in cases]
+
+
+def _read_pb(path: Path):
+    t = onnx.TensorProto()
+    t.ParseFromString(path.read_bytes())
+    return numpy_helper.to_array(t)
+
+
+def _data_cases(suite: str) -> list[Case]:
+    root = Path(os.path.dirname(onnx.__file__)) / "backend" / "test" / "data" / suite
+    cases = []
+    for d in sorted(root.iterdir()):
+        if not (d / "model.onnx").exists():
+            continue
+        sets = []
+        for s in sorted(d.glob("test_data_set_*")):
+            key = lambda p: int(p.stem.split("_")[-1])
+            ins = [_read_pb(p) for p in sorted(s.glob("input_*.pb"), key=key)]
+            outs = [_read_pb(p) for p in sorted(s.glob("output_*.pb"), key=key)]
+            sets.append((ins, outs))
+        model = onnx.load(str(d / "model.onnx"), load_external_data=False)
+        cases.append(Case(f"{suite}/{d.name}", model, sets))
+    return cases
+
+
+def collect(suites=DEFAULT_SUITES) -> list[Case]:
+    out = []
+    for s in suites:
+        out.extend(_node_cases() if s == "node" else _data_cases(s))
+    return out

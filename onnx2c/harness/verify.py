@@ -1,0 +1,80 @@
+"""`onnx2c verify`: the generated C against onnxruntime on the same inputs."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..compiler import compile
+from ..ir import DType
+from .build import BuildError, build_host
+
+
+def random_input(dtype: DType, shape, rng: np.random.Generator) -> np.ndarray:
+    if dtype == DType.BOOL:
+        return rng.integers(0, 2, shape).astype(bool)
+    if dtype.is_float:
+        return rng.standard_normal(shape).astype(dtype.np)
+    lo = -10 if dtype.is_signed else 0
+    return rng.integers(lo, 10, shape).astype(dtype.np)
+
+
+def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tuple[bool, float, float]:
+    """ONNX-backend comparison: allclose for floats (NaNs equal), exact otherwise."""
+    want = np.asarray(want)
+    if got.shape != want.shape:
+        return False, float("inf"), float("inf")
+    if got.size == 0:
+        return True, 0.0, 0.0
+    if want.dtype.kind in "fc" or str(want.dtype) in ("bfloat16",) or "float" in str(want.dtype):
+        g, w = got.astype(np.float64), want.astype(np.float64)
+        both_nan = np.isnan(g) & np.isnan(w)
+        same_inf = np.isinf(w) & (g == w)
+        err = np.where(both_nan | same_inf, 0.0, np.abs(g - w))
+        rel = err / np.maximum(np.abs(w), np.finfo(np.float64).tiny)
+        ok = bool(np.all((err <= atol + rtol * np.abs(np.where(np.isinf(w), 0, w))) |
+                         both_nan | same_inf))
+        err_max = float(np.nanmax(np.where(np.isnan(err), np.inf, err)))
+        return ok, err_max, float(np.nanmax(np.where(np.isnan(rel), np.inf, rel)))
+    ok = bool(np.array_equal(got, want))
+    diff = float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64))))
+    return ok, diff, 0.0 if ok else float("inf")
+
+
+def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
+           rtol=1e-3, atol=1e-5, keep=None) -> int:
+    import onnx
+    import onnxruntime as ort
+
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="onnx2c-verify-"))
+    r = compile(model, work / "src", name=name, shapes=shapes, freeze=freeze)
+    try:
+        host = build_host(r, work / "build")
+    except BuildError as e:
+        print(f"onnx2c: error: the generated C did not build:\n{e}")
+        return 1
+    rng = np.random.default_rng(seed)
+    given = dict(np.load(inputs)) if inputs else {}
+    feeds = {i.name: given[i.name] if i.name in given else random_input(i.dtype, i.shape, rng)
+             for i in r.inputs}
+    status, got = host.run(feeds)
+    if status != 0:
+        print(f"{name}_run returned {status}")
+        return 1
+    m = onnx.load(model) if not isinstance(model, onnx.ModelProto) else model
+    proto = m.SerializeToString() if m.ByteSize() < 2**31 - 1 else model
+    sess = ort.InferenceSession(proto, providers=["CPUExecutionProvider"])
+    ort_feeds = dict(feeds)
+    ort_feeds.update(freeze or {})
+    want = sess.run([o.name for o in r.outputs], ort_feeds)
+    print(f"{'output':24} {'shape':>16} {'max abs err':>12} {'max rel err':>12}  result")
+    failed = 0
+    for info, g_, w in zip(r.outputs, got, want):
+        ok, ea, er = compare(g_, w, rtol, atol)
+        failed += not ok
+        shape = "x".join(map(str, info.shape)) or "scalar"
+        print(f"{info.name[:24]:24} {shape:>16} {ea:12.3g} {er:12.3g}  {'PASS' if ok else 'FAIL'}")
+    print(f"workspace {r.workspace_bytes} bytes; sources in {work / 'src'}" if keep else
+          f"workspace {r.workspace_bytes} bytes")
+    return 1 if failed else 0

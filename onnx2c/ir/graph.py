@@ -1,0 +1,65 @@
+"""Values, nodes and graphs. Shapes are always fully static tuples of ints."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from .dtypes import DType
+
+
+@dataclass
+class Value:
+    name: str
+    dtype: DType
+    shape: tuple[int, ...]
+    data: np.ndarray | None = None      # set for constants (initializers, folded values)
+
+    @property
+    def size(self) -> int:
+        return prod(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        return self.dtype.nbytes(self.size)
+
+    @property
+    def is_const(self) -> bool:
+        return self.data is not None
+
+
+@dataclass
+class Node:
+    name: str
+    op_type: str
+    domain: str
+    version: int                         # opset version of the node's domain
+    inputs: list[str]                    # '' marks an omitted optional input
+    outputs: list[str]
+    attrs: dict[str, Any] = field(default_factory=dict)   # schema defaults filled in
+
+    def __str__(self) -> str:
+        return f"node '{self.name}' ({self.op_type})"
+
+
+@dataclass
+class Graph:
+    name: str
+    inputs: list[str]
+    outputs: list[str]
+    values: dict[str, Value]
+    nodes: list[Node]
+    opsets: dict[str, int]
+
+    def producers(self) -> dict[str, Node]:
+        return {o: n for n in self.nodes for o in n.outputs if o}
+
+    def consumers(self) -> dict[str, list[Node]]:
+        out: dict[str, list[Node]] = {}
+        for n in self.nodes:
+            for i in n.inputs:
+                if i:
+                    out.setdefault(i, []).append(n)
+        return out

@@ -1,0 +1,23 @@
+"""The plan as a table: per node what it writes, where, and for how long."""
+from __future__ import annotations
+
+
+def print_plan(r) -> None:
+    g, plan = r.graph, r.plan
+    print(f"{'step':>4}  {'op':<18} {'output':<24} {'shape':<16} {'bytes':>10} {'offset':>10}"
+          f"  live")
+    for step, (node, _) in enumerate(plan.steps):
+        for o in node.outputs:
+            if not o:
+                continue
+            v = g.values[o]
+            b = plan.buffers.get(plan.root(o))
+            where = f"{b.offset:>10}" if b else f"{'(output)' if o in g.outputs else '':>10}"
+            live = f"{b.first}-{b.last}" if b else ""
+            print(f"{step:>4}  {node.op_type:<18} {o[:24]:<24} "
+                  f"{'x'.join(map(str, v.shape)) or 'scalar':<16} {v.nbytes:>10} {where}  {live}")
+    no_reuse = sum(b.size for b in plan.buffers.values())
+    weights = sum(v.nbytes for v in g.values.values() if v.is_const)
+    print(f"workspace bytes: {plan.workspace_bytes}")
+    print(f"without reuse:   {no_reuse}")
+    print(f"weight bytes:    {weights}")

@@ -1,0 +1,7 @@
+"""Operator lowerings. Importing this package registers every operator module."""
+import importlib
+import pkgutil
+
+for _m in pkgutil.iter_modules(__path__):
+    if not _m.name.startswith("_") and _m.name != "registry":
+        importlib.import_module(f"{__name__}.{_m.name}")

@@ -1,0 +1,30 @@
+"""The shared lowering of every elementwise op: broadcasting loops around a C body."""
+from __future__ import annotations
+
+from ..ir import Graph, Node
+from ._util import broadcast_loops, inp, out, strides
+from .registry import Kernel
+
+
+def offset_expr(strs: list[int], var: str = "i") -> str:
+    terms = [f"{var}{k}" if s == 1 else f"{var}{k} * {s}u" for k, s in enumerate(strs) if s]
+    return " + ".join(terms) or "0"
+
+
+def elementwise(node: Node, g: Graph, body: list[str] | str, inputs: list[int] | None = None
+                ) -> Kernel:
+    """Kernel for `body` (C statements assigning r from a0, a1, ...) over broadcast inputs.
+
+    `inputs` selects the node inputs that take part (default: all present ones); the
+    loaded values are named by their position in the node, so a2 is always input 2.
+    """
+    idxs = inputs if inputs is not None else [i for i in range(len(node.inputs))
+                                              if inp(node, g, i) is not None]
+    y = out(node, g)
+    dims, strs = broadcast_loops(y.shape, [g.values[node.inputs[i]].shape for i in idxs])
+    offsets = [None] * len(node.inputs)
+    for i, s in zip(idxs, strs):
+        offsets[i] = offset_expr(s)
+    params = dict(dims=dims, offsets=offsets, out_offset=offset_expr(strides(dims)),
+                  body=[body] if isinstance(body, str) else body)
+    return Kernel("ops/elementwise.c.j2", params, inputs=idxs)

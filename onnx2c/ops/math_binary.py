@@ -1,0 +1,127 @@
+"""Binary, variadic and ternary elementwise ops with numpy broadcasting."""
+from __future__ import annotations
+
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ..ir import DType
+from ._elementwise import elementwise
+from ._util import inp, out
+from .registry import op
+
+_ARITH = {"Add": "a0 + a1", "Sub": "a0 - a1", "Mul": "a0 * a1"}
+_COMPARE = {"Equal": "a0 == a1", "Less": "a0 < a1", "Greater": "a0 > a1",
+            "LessOrEqual": "a0 <= a1", "GreaterOrEqual": "a0 >= a1",
+            "And": "a0 && a1", "Or": "a0 || a1", "Xor": "!a0 != !a1",
+            "BitwiseAnd": "a0 & a1", "BitwiseOr": "a0 | a1", "BitwiseXor": "a0 ^ a1"}
+
+
+def _int_helper(dt: DType) -> str:
+    return "i64" if dt.is_signed else "u64"
+
+
+@op(*_ARITH)
+def lower_arith(node, g):
+    y = out(node, g)
+    expr = _ARITH[node.op_type]
+    if y.dtype.is_int and y.dtype.bits >= 32:
+        # wrap like onnxruntime instead of signed-overflow UB: compute in unsigned
+        u = "uint64_t" if y.dtype.bits == 64 else "uint32_t"
+        expr = f"({y.dtype.compute})(({u})a0 {expr[3]} ({u})a1)"
+    return elementwise(node, g, f"r = {expr};")
+
+
+@op(*_COMPARE)
+def lower_compare(node, g):
+    return elementwise(node, g, f"r = {_COMPARE[node.op_type]};")
+
+
+@op("Div")
+def lower_div(node, g):
+    y = out(node, g)
+    if y.dtype.is_int:
+        h = _int_helper(y.dtype)
+        return elementwise(node, g, f"r = ({y.dtype.compute})o2c_div_{h}(a0, a1);")
+    return elementwise(node, g, "r = a0 / a1;")
+
+
+@op("Mod")
+def lower_mod(node, g):
+    y = out(node, g)
+    fmod = node.attrs.get("fmod", 0)
+    if y.dtype.is_float:
+        f = "" if y.dtype.compute == "double" else "f"
+        expr = f"fmod{f}(a0, a1)" if fmod else f"({y.dtype.compute})o2c_mod_float(a0, a1)"
+    elif fmod:   # C's % truncates like fmod
+        expr = f"a1 == 0 ? 0 : ({y.dtype.compute})(a0 % a1)" if not y.dtype.is_signed else \
+            f"({y.dtype.compute})(a1 == 0 || a1 == -1 ? 0 : a0 % a1)"
+    else:
+        expr = f"({y.dtype.compute})o2c_mod_{_int_helper(y.dtype)}(a0, a1)"
+    return elementwise(node, g, f"r = {expr};")
+
+
+@op("Pow")
+def lower_pow(node, g):
+    y = out(node, g)
+    if y.dtype.compute == "float" and inp(node, g, 1).dtype.compute == "float":
+        return elementwise(node, g, "r = powf(a0, a1);")
+    return elementwise(node, g, f"r = ({y.dtype.compute})pow((double)a0, (double)a1);")
+
+
+@op("BitShift")
+def lower_bitshift(node, g):
+    y = out(node, g)
+    bits = y.dtype.bits
+    sh = "<<" if node.attrs["direction"] == "LEFT" else ">>"
+    # shifting by the width or more is UB in C; the result is 0 for unsigned types
+    return elementwise(node, g, f"r = a1 >= {bits} ? 0 : ({y.dtype.compute})(a0 {sh} a1);")
+
+
+def _fold(node, g, combine: str) -> list[str]:
+    """Variadic op body: r = a0; then r = combine(r, aj) for each further input."""
+    present = [i for i in range(len(node.inputs)) if inp(node, g, i) is not None]
+    return [f"r = a{present[0]};"] + [f"r = {combine.format(b=f'a{i}')};" for i in present[1:]]
+
+
+@op("Max", "Min")
+def lower_maxmin(node, g):
+    y = out(node, g)
+    cmp = ">" if node.op_type == "Max" else "<"
+    nan = " || {b} != {b}" if y.dtype.is_float else ""   # NaN wins, like numpy
+    return elementwise(node, g, _fold(node, g, "({b} " + cmp + " r" + nan + ") ? {b} : r"))
+
+
+@op("Sum", "Mean")
+def lower_sum(node, g):
+    y = out(node, g)
+    body = _fold(node, g, "r + {b}")
+    if node.op_type == "Mean":
+        n = sum(1 for i in node.inputs if i)
+        body.append(f"r = r / {scalar(n, y.dtype.compute)};")
+    return elementwise(node, g, body)
+
+
+@op("Where")
+def lower_where(node, g):
+    return elementwise(node, g, "r = a0 ? a1 : a2;")
+
+
+@op("PRelu")
+def lower_prelu(node, g):
+    return elementwise(node, g, "r = a0 < 0 ? a0 * a1 : a0;")
+
+
+@op("Clip")
+def lower_clip(node, g):
+    y = out(node, g)
+    body = ["r = a0;"]
+    if node.version < 11:
+        lo, hi = node.attrs.get("min"), node.attrs.get("max")
+        for v, cmp in ((lo, "<"), (hi, ">")):
+            if v is not None:
+                lit = scalar(v, y.dtype.compute)
+                body.append(f"if (r {cmp} {lit}) r = {lit};")
+        return elementwise(node, g, body, inputs=[0])
+    for i, cmp in ((1, "<"), (2, ">")):
+        if inp(node, g, i) is not None:
+            body.append(f"if (r {cmp} a{i}) r = a{i};")
+    return elementwise(node, g, body)

@@ -1,0 +1,110 @@
+"""Unary math and activation functions, all through the elementwise template."""
+from __future__ import annotations
+
+import math
+
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ..ir import DType
+from ._elementwise import elementwise
+from ._util import inp, out
+from .registry import op
+
+# body templates: {f} is the math-function suffix ('f' for float compute, '' for double),
+# {c} the compute type; x is the input value a0
+_FLOAT_FUNCS = {
+    "Sqrt": "sqrt{f}(a0)", "Exp": "exp{f}(a0)", "Log": "log{f}(a0)", "Erf": "erf{f}(a0)",
+    "Sin": "sin{f}(a0)", "Cos": "cos{f}(a0)", "Tan": "tan{f}(a0)", "Asin": "asin{f}(a0)",
+    "Acos": "acos{f}(a0)", "Atan": "atan{f}(a0)", "Sinh": "sinh{f}(a0)", "Cosh": "cosh{f}(a0)",
+    "Tanh": "tanh{f}(a0)", "Asinh": "asinh{f}(a0)", "Acosh": "acosh{f}(a0)",
+    "Atanh": "atanh{f}(a0)", "Floor": "floor{f}(a0)", "Ceil": "ceil{f}(a0)",
+    "Round": "o2c_round_even{f}(a0)", "Reciprocal": "({c})1 / a0",
+    "Sigmoid": "({c})1 / (({c})1 + exp{f}(-a0))",
+    "Softsign": "a0 / (({c})1 + fabs{f}(a0))",
+    "Softplus": "a0 > 0 ? a0 + log1p{f}(exp{f}(-a0)) : log1p{f}(exp{f}(a0))",
+    "Mish": "a0 * tanh{f}(a0 > 0 ? a0 + log1p{f}(exp{f}(-a0)) : log1p{f}(exp{f}(a0)))",
+    "HardSwish": "a0 * fmax{f}(({c})0, fmin{f}(({c})1, a0 / ({c})6 + ({c})0.5))",
+}
+
+# ops defined for integers as well; {c} is the compute type
+_ANY_TYPE = {
+    "Neg": "-a0",
+    "Relu": "a0 > 0 ? a0 : ({c})0",
+    "Sign": "a0 > 0 ? ({c})1 : (a0 < 0 ? ({c})-1 : a0)",
+    "Not": "!a0",
+    "BitwiseNot": "~a0",
+}
+
+
+def _fmt(expr: str, y) -> str:
+    return expr.format(f="" if y.dtype.compute == "double" else "f", c=y.dtype.compute)
+
+
+@op(*_FLOAT_FUNCS)
+def lower_float_unary(node, g):
+    x = inp(node, g, 0)
+    if not x.dtype.is_float:
+        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
+                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")
+    return elementwise(node, g, f"r = {_fmt(_FLOAT_FUNCS[node.op_type], out(node, g))};")
+
+
+@op(*_ANY_TYPE)
+def lower_any_unary(node, g):
+    return elementwise(node, g, f"r = {_fmt(_ANY_TYPE[node.op_type], out(node, g))};")
+
+
+@op("Abs")
+def lower_abs(node, g):
+    x = inp(node, g, 0)
+    expr = "fabs{f}(a0)" if x.dtype.is_float else ("a0 < 0 ? -a0 : a0" if x.dtype.is_signed
+                                                   else "a0")
+    return elementwise(node, g, f"r = {_fmt(expr, out(node, g))};")
+
+
+_PARAM_FUNCS = {
+    # attributes appear as {name}; they become literals of the compute type
+    "LeakyRelu": "a0 >= 0 ? a0 : {alpha} * a0",
+    "Elu": "a0 >= 0 ? a0 : {alpha} * (exp{f}(a0) - ({c})1)",
+    "Selu": "a0 > 0 ? {gamma} * a0 : {gamma} * ({alpha} * exp{f}(a0) - {alpha})",
+    "Celu": "fmax{f}(({c})0, a0) + fmin{f}(({c})0, {alpha} * (exp{f}(a0 / {alpha}) - ({c})1))",
+    "HardSigmoid": "fmax{f}(({c})0, fmin{f}(({c})1, {alpha} * a0 + {beta}))",
+    "ThresholdedRelu": "a0 > {alpha} ? a0 : ({c})0",
+    "Shrink": "a0 < -{lambd} ? a0 + {bias} : (a0 > {lambd} ? a0 - {bias} : ({c})0)",
+    "Swish": "a0 / (({c})1 + exp{f}(-{alpha} * a0))",
+}
+
+
+@op(*_PARAM_FUNCS)
+def lower_param_unary(node, g):
+    y = out(node, g)
+    compute = y.dtype.compute if y.dtype.is_float else "double"
+    lits = {k: f"({scalar(float(v), compute)})" for k, v in node.attrs.items()
+            if isinstance(v, (int, float))}
+    expr = _fmt(_PARAM_FUNCS[node.op_type].replace("{f}", "{{f}}").replace("{c}", "{{c}}")
+                .format(**lits), y)
+    return elementwise(node, g, f"r = ({y.dtype.compute})({expr});")
+
+
+@op("Gelu")
+def lower_gelu(node, g):
+    y = out(node, g)
+    if node.attrs.get("approximate", "none") == "tanh":
+        k = scalar(math.sqrt(2 / math.pi), y.dtype.compute)
+        expr = ("({c})0.5 * a0 * (({c})1 + tanh{f}(" + k +
+                " * (a0 + ({c})0.044715 * a0 * a0 * a0)))")
+    else:
+        expr = "({c})0.5 * a0 * (({c})1 + erf{f}(a0 * ({c})" + f"{1 / math.sqrt(2)!r}))"
+    return elementwise(node, g, f"r = {_fmt(expr, y)};")
+
+
+@op("IsNaN")
+def lower_isnan(node, g):
+    return elementwise(node, g, "r = isnan(a0) ? 1 : 0;")
+
+
+@op("IsInf")
+def lower_isinf(node, g):
+    neg, pos = node.attrs.get("detect_negative", 1), node.attrs.get("detect_positive", 1)
+    cond = " || ".join(c for c, on in (("a0 == -INFINITY", neg), ("a0 == INFINITY", pos)) if on)
+    return elementwise(node, g, f"r = ({cond or '0'}) ? 1 : 0;")

@@ -1,0 +1,56 @@
+"""Operator registry keyed by (domain, op_type) and the opset version an implementation starts at.
+
+Each operator module registers a lowering function `lower(node, graph) -> Kernel`. The
+lowering reads static shapes and attributes (schema defaults already filled in by the
+importer) and picks a template under templates/ops/ with the parameters it needs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..errors import CompileError
+from ..ir import Graph, Node
+
+
+@dataclass
+class Kernel:
+    template: str                      # path under templates/, e.g. "ops/binary.c.j2"
+    params: dict = field(default_factory=dict)
+    scratch: int = 0                   # bytes of workspace the kernel needs during the call
+    alias: bool = False                # output 0 holds input 0's bytes unchanged (Reshape...)
+    inputs: list[int] | None = None    # which node inputs become C parameters (default: all present)
+
+
+Lowering = Callable[[Node, Graph], Kernel]
+_REGISTRY: dict[tuple[str, str], list[tuple[int, Lowering]]] = {}
+
+
+def op(*op_types: str, domain: str = "", since: int = 1):
+    """Register a lowering for op_types from opset version `since` on."""
+    def deco(fn: Lowering) -> Lowering:
+        for t in op_types:
+            impls = _REGISTRY.setdefault((domain, t), [])
+            impls.append((since, fn))
+            impls.sort(key=lambda x: x[0])
+        return fn
+    return deco
+
+
+def lookup(node: Node) -> Lowering:
+    impls = _REGISTRY.get((node.domain, node.op_type))
+    if not impls:
+        dom = f" in domain '{node.domain}'" if node.domain else ""
+        raise CompileError(f"operator {node.op_type}{dom} is not supported by onnx2c", node,
+                           reason=f"unsupported op {node.op_type}")
+    chosen = [fn for since, fn in impls if since <= node.version]
+    if not chosen:
+        raise CompileError(f"{node.op_type} is supported from opset {impls[0][0]} on, the model "
+                           f"uses opset {node.version}; convert it with onnx.version_converter",
+                           node, reason=f"{node.op_type} opset too old")
+    return chosen[-1]
+
+
+def registered() -> dict[tuple[str, str], list[int]]:
+    """(domain, op_type) -> the opset versions implementations start at; for docs."""
+    return {k: [s for s, _ in v] for k, v in sorted(_REGISTRY.items())}

@@ -1,0 +1,1 @@
+"""Graph passes. Each takes a graph and returns whether it changed."""

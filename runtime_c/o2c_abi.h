@@ -1,0 +1,25 @@
+/* o2c_abi.h: the part of onnx2c's runtime that callers of generated code see. */
+#ifndef O2C_ABI_H
+#define O2C_ABI_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* Status codes returned by every generated NAME_run. */
+#define O2C_OK 0
+#define O2C_ERR_INDEX (-1)      /* a run-time index (Gather, Scatter, ...) was out of range */
+#define O2C_ERR_VALUE (-2)      /* a run-time value is outside what the model allows */
+#define O2C_ERR_CAPACITY (-3)   /* a data-dependent output exceeded its compile-time capacity */
+
+/* Describes one input or output of a generated model. dtype is ONNX's TensorProto enum
+ * (1 float, 7 int64, 9 bool, 10 float16, ...); nbytes is the buffer size in bytes. */
+typedef struct {
+    const char *name;
+    int32_t dtype;
+    int32_t rank;
+    const int64_t *dims;
+    uint64_t nbytes;
+    int32_t flags;              /* reserved for bounded-capacity outputs; 0 today */
+} o2c_tensor_desc;
+
+#endif

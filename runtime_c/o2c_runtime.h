@@ -1,0 +1,54 @@
+/* o2c_runtime.h: what every generated model shares (included by NAME.c only). */
+#ifndef O2C_RUNTIME_H
+#define O2C_RUNTIME_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+#include <math.h>
+#include "o2c_abi.h"
+#include "o2c_numeric.h"
+
+/* Round half to even without depending on the floating-point environment (ONNX Round). */
+static inline float o2c_round_evenf(float x)
+{
+    float r = floorf(x), d = x - r;
+    if (d > 0.5f || (d == 0.5f && fmodf(r, 2.0f) != 0.0f)) r += 1.0f;
+    return r;
+}
+
+static inline double o2c_round_even(double x)
+{
+    double r = floor(x), d = x - r;
+    if (d > 0.5 || (d == 0.5 && fmod(r, 2.0) != 0.0)) r += 1.0;
+    return r;
+}
+
+/* Integer division and modulo that never trap: ONNX leaves x/0 undefined, C makes it UB. */
+static inline int64_t o2c_div_i64(int64_t a, int64_t b)
+{
+    if (b == 0) return 0;
+    if (b == -1) return (int64_t)(0u - (uint64_t)a);
+    return a / b;
+}
+
+static inline uint64_t o2c_div_u64(uint64_t a, uint64_t b) { return b ? a / b : 0u; }
+
+/* Python-style modulo (the result takes the divisor's sign), ONNX Mod with fmod=0. */
+static inline int64_t o2c_mod_i64(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (b == 0 || b == -1) return 0;
+    r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
+static inline uint64_t o2c_mod_u64(uint64_t a, uint64_t b) { return b ? a % b : 0u; }
+
+static inline double o2c_mod_float(double a, double b)
+{
+    double r = fmod(a, b);
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
+#endif
