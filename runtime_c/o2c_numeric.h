@@ -308,8 +308,8 @@ static inline uint8_t o2c_f32_to_e4m3fn(float f, int saturate)
 
 static inline float o2c_e4m3fnuz_to_f32(uint8_t v)
 {
-    if (v == 0x80u)
-        return o2c__f32_from_bits(0x7FC00000u);
+    if (v == 0x80u) /* the would-be -0 slot; ml_dtypes decodes it as -NaN */
+        return o2c__f32_from_bits(0xFFC00000u);
     return o2c__f8_to_f32(v, 3, 8);
 }
 
@@ -333,8 +333,8 @@ static inline uint8_t o2c_f32_to_e5m2(float f, int saturate)
 
 static inline float o2c_e5m2fnuz_to_f32(uint8_t v)
 {
-    if (v == 0x80u)
-        return o2c__f32_from_bits(0x7FC00000u);
+    if (v == 0x80u) /* the would-be -0 slot; ml_dtypes decodes it as -NaN */
+        return o2c__f32_from_bits(0xFFC00000u);
     return o2c__f8_to_f32(v, 2, 16);
 }
 

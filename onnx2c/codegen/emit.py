@@ -104,12 +104,12 @@ def generate(g: Graph, plan: Plan, name: str) -> tuple[dict[str, str], list, lis
             return f"(void *)(ws + {plan.buffers[vname].offset})"
         root = plan.root(vname)
         v, rv = g.values[vname], g.values[root]
-        if root in home:
-            return home[root]
         if rv.is_const:
             if root not in consts:
                 consts[root] = (namer(root, prefix=f"{name}_c_"), rv)
             return consts[root][0]
+        if root in home:
+            return home[root]
         return f"({v.dtype.ctype} *)(void *)(ws + {plan.buffers[root].offset})"
 
     fns = []

@@ -70,10 +70,16 @@ def lower_pow(node, g):
 @op("BitShift")
 def lower_bitshift(node, g):
     y = out(node, g)
-    bits = y.dtype.bits
-    sh = "<<" if node.attrs["direction"] == "LEFT" else ">>"
-    # shifting by the width or more is UB in C; the result is 0 for unsigned types
-    return elementwise(node, g, f"r = a1 >= {bits} ? 0 : ({y.dtype.compute})(a0 {sh} a1);")
+    bits, c = y.dtype.bits, y.dtype.compute
+    u = "uint64_t" if bits == 64 else "uint32_t"
+    # the amount counts as unsigned; shifting by the width or more is UB in C, ONNX wants
+    # all bits shifted out (sign-filled for a right shift of a negative value)
+    if node.attrs["direction"] == "LEFT":
+        expr = f"({u})a1 >= {bits}u ? 0 : ({c})(({u})a0 << a1)"
+    else:
+        fill = f"(a0 < 0 ? ({c})-1 : 0)" if y.dtype.is_signed else "0"
+        expr = f"({u})a1 >= {bits}u ? {fill} : ({c})(a0 >> a1)"
+    return elementwise(node, g, f"r = {expr};")
 
 
 def _fold(node, g, combine: str) -> list[str]:
