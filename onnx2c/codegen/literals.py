@@ -47,6 +47,8 @@ def scalar(x, ctype: str) -> str:
     if ctype == "double":
         return _float(float(x), "", 17)
     x = int(x)
+    if -(1 << 31) < x < (1 << 31) and ctype in ("int64_t", "uint64_t"):
+        return str(x)          # converts implicitly; keeps big weight tables short
     if ctype == "int64_t":
         return "INT64_MIN" if x == -(1 << 63) else f"INT64_C({x})"
     if ctype == "uint64_t":

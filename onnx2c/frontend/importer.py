@@ -6,7 +6,7 @@ import re
 import onnx
 from onnx import ModelProto, helper, numpy_helper
 
-from ..errors import CompileError
+from ..errors import CompileError, NeedsConstant
 from ..ir import DType, Graph, Node, Value
 
 
@@ -63,6 +63,26 @@ def _decode(v):
     return v
 
 
+def _shape_deciding_inputs(g, node) -> list[str]:
+    """Graph inputs upstream of node: the run-time values its unknown output shape may need.
+
+    Integer-typed ones first, since shapes, axes and counts are integers."""
+    producers = {o: n for n in g.node for o in n.output}
+    types = {i.name: i.type.tensor_type.elem_type for i in g.input}
+    found, seen, stack = [], set(), [i for i in node.input if i]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in types:
+            found.append(name)
+        elif name in producers:
+            stack.extend(i for i in producers[name].input if i)
+    ints = [n for n in found if types[n] in (onnx.TensorProto.INT64, onnx.TensorProto.INT32)]
+    return sorted(ints or found)
+
+
 def import_graph(m: ModelProto) -> Graph:
     g = m.graph
     opsets = {("" if o.domain == "ai.onnx" else o.domain): o.version for o in m.opset_import}
@@ -91,11 +111,17 @@ def import_graph(m: ModelProto) -> Graph:
             if not o or o in values:
                 continue
             if o not in known:
+                ups = _shape_deciding_inputs(g, n)
+                if ups:
+                    raise NeedsConstant(ups, node, f"the shape of '{o}'")
                 raise CompileError(f"the shape of output '{o}' is unknown after shape inference",
                                    node, reason=f"{n.op_type}: output shape not inferred")
             try:
                 values[o] = _value(known[o], "value")
             except CompileError as e:
+                ups = _shape_deciding_inputs(g, n)
+                if ups:
+                    raise NeedsConstant(ups, node, f"the shape of '{o}'") from None
                 raise CompileError(str(e), node, reason=e.reason) from None
         nodes.append(node)
     outputs = [o.name for o in g.output]

@@ -2,7 +2,7 @@
 
 The header is compiled into a small shared library of array wrappers and
 loaded with cffi in ABI mode, so every conversion is run over whole numpy
-arrays: all 2^16 half/bfloat16 and 2^8 float8 patterns, and ~1.3e6 float32
+arrays: all 2^16 half/bfloat16 and 2^8 float8 patterns, and ~3e6 float32
 values (random bit patterns, log-uniform values, every half-way point of
 every target format and its neighbours, specials).
 """
@@ -150,7 +150,7 @@ def _all_values(dtype, nbits):
 
 @pytest.fixture(scope="module")
 def samples() -> np.ndarray:
-    """~1.3e6 float32 inputs aimed at every rounding edge of every format."""
+    """~3e6 float32 inputs aimed at every rounding edge of every format."""
     rng = np.random.default_rng(20240611)
     parts = [
         rng.integers(0, 1 << 32, 400_000, dtype=np.uint64).astype(np.uint32).view(np.float32),
@@ -184,7 +184,7 @@ def samples64(samples) -> np.ndarray:
         m = (v[:-1] + v[1:]) / 2
         mids += [m, np.nextafter(m, np.inf), np.nextafter(m, -np.inf), m * (1 + 2.0**-40), m * (1 - 2.0**-40)]
     mids.append(rng.integers(0, 1 << 64, 300_000, dtype=np.uint64).view(np.float64))
-    mids.append(np.array([1e300, -1e300, 5e-324, 2.0**-1074, 2.0**-133, 2.0**-134, 2.0**-149, 2.0**-25, 1.5 * 2.0**-25]))
+    mids.append(np.array([1e300, -1e300, 5e-324, 2.0**-133, 2.0**-134, 2.0**-149, 2.0**-25, 1.5 * 2.0**-25]))
     return np.concatenate(mids)
 
 
@@ -385,8 +385,8 @@ def _round_ref(x):
 def test_round_half_even_f(lib, samples):
     k = np.random.default_rng(5).integers(-(2**23), 2**23, 200_000)
     halves = (k + 0.5).astype(np.float32)  # exact for |k| < 2^23
-    x = np.concatenate([samples, halves, np.nextafter(halves, np.float32(0)),
-                        np.float32([2.0**31, -(2.0**31), 2147483520.0, -2147483520.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5])])
+    edges = np.float32([2.0**31, -(2.0**31), 2147483520.0, -2147483520.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5])
+    x = np.concatenate([samples, halves, np.nextafter(halves, np.float32(0)), edges])
     assert_same(run(lib, "round_f", x), _round_ref(x), x=x)
 
 
