@@ -1,19 +1,16 @@
 """Compile the motion detector to C, build it with main.c, run it, check it against onnxruntime."""
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
-import onnx2c
-from make_model import background, make_model
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from common import compile_and_build, run  # noqa: E402
+from make_model import background, make_model  # noqa: E402
 
 
 def frames(rng: np.random.Generator) -> list[np.ndarray]:
@@ -26,14 +23,7 @@ def frames(rng: np.random.Generator) -> list[np.ndarray]:
 
 def main() -> int:
     model = make_model()
-    work = Path(tempfile.mkdtemp(prefix="seed_motion-"))
-    result = onnx2c.compile(model, work / "src", name="seed_motion")
-    print(f"compiled to {work / 'src'}: workspace {result.workspace_bytes} bytes")
-    cc = shutil.which("cc") or "gcc"
-    exe = work / "seed_motion"
-    subprocess.run([cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
-                    "-I", str(work / "src"), str(HERE / "main.c"), str(work / "src" / "seed_motion.c"),
-                    "-o", str(exe), "-lm"], check=True)
+    work, exe, _ = compile_and_build(model, "seed_motion", HERE / "main.c")
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     files, want = [], []
     for k, f in enumerate(frames(np.random.default_rng(0))):
@@ -41,7 +31,7 @@ def main() -> int:
         f.astype("<i8").tofile(path)
         files.append(str(path))
         want.append("still" if bool(sess.run(None, {"xin": f})[0]) else "motion")
-    got = subprocess.run([str(exe), *files], check=True, capture_output=True, text=True).stdout
+    got = run(exe, *files)
     ok = True
     for line, w in zip(got.splitlines(), want):
         name, verdict = line.split()
