@@ -6,6 +6,7 @@ from typing import Mapping
 
 import numpy as np
 import onnx
+import onnx.inliner
 from onnx import ModelProto, numpy_helper
 
 from ..errors import CompileError
