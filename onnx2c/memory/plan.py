@@ -1,8 +1,9 @@
-"""Liveness intervals and arena offsets.
+"""Liveness intervals, in-place decisions and arena offsets.
 
 Every intermediate tensor and every kernel's scratch buffer gets an offset in the one
 workspace. Graph inputs are read from the caller's buffers and graph outputs are written
-straight into them. Zero-copy ops (Reshape & co.) alias their input's storage.
+straight into them. Zero-copy ops (Reshape & co.) alias their input's storage, and a kernel
+that allows it writes its output over an input that dies at that node.
 """
 from __future__ import annotations
 
@@ -29,9 +30,12 @@ class Buffer:
 @dataclass
 class Plan:
     steps: list                              # [(node, kernel)] still emitted, in order
-    alias: dict[str, str] = field(default_factory=dict)   # value -> value it shares bytes with
+    alias: dict[str, str] = field(default_factory=dict)   # value -> value whose bytes it uses
     buffers: dict[str, Buffer] = field(default_factory=dict)
     workspace_bytes: int = 0
+    lower_bound: int = 0       # the most bytes live at one step under this order
+    no_reuse_bytes: int = 0    # every buffer side by side
+    heuristic: str = ""
 
     def root(self, name: str) -> str:
         while name in self.alias:
@@ -39,10 +43,10 @@ class Plan:
         return name
 
 
-def _pack(buffers: list[Buffer]) -> int:
-    """Greedy by size (largest first), each at the lowest offset free during its lifetime."""
+def _place(order: list[Buffer]) -> int:
+    """Each buffer in turn at the lowest offset free during its lifetime (first fit)."""
     placed: list[Buffer] = []
-    for b in sorted(buffers, key=lambda b: (-b.size, b.first, b.name)):
+    for b in order:
         overlapping = sorted((p for p in placed if p.first <= b.last and b.first <= p.last),
                              key=lambda p: p.offset)
         offset = 0
@@ -53,6 +57,35 @@ def _pack(buffers: list[Buffer]) -> int:
         b.offset = offset
         placed.append(b)
     return max((_align(b.offset + b.size) for b in placed), default=0)
+
+
+_HEURISTICS = {
+    "size": lambda b: (-b.size, b.first, b.name),
+    "area": lambda b: (-b.size * (b.last - b.first + 1), b.first, b.name),
+    "lifetime": lambda b: (-(b.last - b.first), -b.size, b.name),
+    "first-use": lambda b: (b.first, -b.size, b.name),
+}
+
+
+def _pack(buffers: list[Buffer]) -> tuple[int, str]:
+    """Try every ordering heuristic and keep the smallest arena."""
+    best = None
+    for name, key in _HEURISTICS.items():
+        total = _place(sorted(buffers, key=key))
+        if best is None or total < best[0]:
+            best = (total, name, {b.name: b.offset for b in buffers})
+    total, name, offsets = best
+    for b in buffers:
+        b.offset = offsets[b.name]
+    return total, name
+
+
+def _lower_bound(buffers: list[Buffer], steps: int) -> int:
+    live = [0] * (steps + 1)
+    for b in buffers:
+        for s in range(b.first, b.last + 1):
+            live[s] += _align(b.size)
+    return max(live, default=0)
 
 
 def plan_memory(g: Graph, steps: list) -> Plan:
@@ -66,23 +99,43 @@ def plan_memory(g: Graph, steps: list) -> Plan:
 
     first: dict[str, int] = {}
     last: dict[str, int] = {}
-    for step, (node, kernel) in enumerate(plan.steps):
+    end = len(plan.steps)
+    for step, (node, _) in enumerate(plan.steps):
         for o in node.outputs:
             if o:
                 first.setdefault(plan.root(o), step)
         for i in node.inputs:
             if i:
                 last[plan.root(i)] = step
-        if kernel.scratch:
-            plan.buffers[f"scratch:{node.name}"] = Buffer(f"scratch:{node.name}", kernel.scratch,
-                                                          step, step)
-    end = len(plan.steps)
     for o in g.outputs:
         last[plan.root(o)] = end
-    for name, step in first.items():
-        v = g.values[name]
-        if name in outputs or name in inputs or v.is_const:
+
+    def in_workspace(name: str) -> bool:
+        return name not in outputs and name not in inputs and not g.values[name].is_const
+
+    # in place: the output takes over an input's buffer when that input dies here
+    for step, (node, kernel) in enumerate(plan.steps):
+        out = node.outputs[0] if node.outputs else ""
+        if not kernel.inplace or not out or not in_workspace(out):
             continue
-        plan.buffers[name] = Buffer(name, v.nbytes, step, max(last.get(name, step), step))
-    plan.workspace_bytes = _pack(list(plan.buffers.values()))
+        for i in kernel.inplace:
+            src = plan.root(node.inputs[i])
+            if in_workspace(src) and last.get(src) == step and \
+                    g.values[src].nbytes == g.values[out].nbytes:
+                plan.alias[out] = src
+                last[src] = last.get(out, step)
+                break
+
+    for step, (node, kernel) in enumerate(plan.steps):
+        if kernel.scratch:
+            name = f"scratch:{node.name}"
+            plan.buffers[name] = Buffer(name, kernel.scratch, step, step)
+    for name, step in first.items():
+        if in_workspace(name) and name not in plan.alias:
+            plan.buffers[name] = Buffer(name, g.values[name].nbytes, step,
+                                        max(last.get(name, step), step))
+    buffers = list(plan.buffers.values())
+    plan.workspace_bytes, plan.heuristic = _pack(buffers)
+    plan.lower_bound = _lower_bound(buffers, end)
+    plan.no_reuse_bytes = sum(_align(b.size) for b in buffers)
     return plan

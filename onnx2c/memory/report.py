@@ -16,8 +16,8 @@ def print_plan(r) -> None:
             live = f"{b.first}-{b.last}" if b else ""
             print(f"{step:>4}  {node.op_type:<18} {o[:24]:<24} "
                   f"{'x'.join(map(str, v.shape)) or 'scalar':<16} {v.nbytes:>10} {where}  {live}")
-    no_reuse = sum(b.size for b in plan.buffers.values())
     weights = sum(v.nbytes for v in g.values.values() if v.is_const)
-    print(f"workspace bytes: {plan.workspace_bytes}")
-    print(f"without reuse:   {no_reuse}")
+    print(f"workspace bytes: {plan.workspace_bytes} (packing: {plan.heuristic})")
+    print(f"lower bound:     {plan.lower_bound} (most bytes live at one step)")
+    print(f"without reuse:   {plan.no_reuse_bytes}")
     print(f"weight bytes:    {weights}")

@@ -27,4 +27,7 @@ def elementwise(node: Node, g: Graph, body: list[str] | str, inputs: list[int] |
         offsets[i] = offset_expr(s)
     params = dict(dims=dims, offsets=offsets, out_offset=offset_expr(strides(dims)),
                   body=[body] if isinstance(body, str) else body)
-    return Kernel("ops/elementwise.c.j2", params, inputs=idxs)
+    # element o of an input with the output's shape is read before element o is written
+    same = [i for i in idxs if g.values[node.inputs[i]].shape == y.shape
+            and g.values[node.inputs[i]].dtype.bits == y.dtype.bits and not y.dtype.is_packed]
+    return Kernel("ops/elementwise.c.j2", params, inputs=idxs, inplace=same)

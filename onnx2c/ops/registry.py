@@ -20,6 +20,7 @@ class Kernel:
     scratch: int = 0                   # bytes of workspace the kernel needs during the call
     alias: bool = False                # output 0 holds input 0's bytes unchanged (Reshape...)
     inputs: list[int] | None = None    # which node inputs become C parameters (default: all present)
+    inplace: list[int] = field(default_factory=list)  # inputs output 0 may overwrite if they die
 
 
 Lowering = Callable[[Node, Graph], Kernel]
