@@ -34,7 +34,7 @@ class Plan:
     buffers: dict[str, Buffer] = field(default_factory=dict)
     workspace_bytes: int = 0
     lower_bound: int = 0       # the most bytes live at one step under this order
-    no_reuse_bytes: int = 0    # every buffer side by side
+    no_reuse_bytes: int = 0    # every intermediate tensor and scratch buffer side by side
     heuristic: str = ""
 
     def root(self, name: str) -> str:
@@ -113,6 +113,10 @@ def plan_memory(g: Graph, steps: list) -> Plan:
     def in_workspace(name: str) -> bool:
         return name not in outputs and name not in inputs and not g.values[name].is_const
 
+    scratch = sum(_align(k.scratch) for _, k in plan.steps)
+    plan.no_reuse_bytes = scratch + sum(_align(g.values[n].nbytes) for n in first
+                                        if in_workspace(n))
+
     # in place: the output takes over an input's buffer when that input dies here
     for step, (node, kernel) in enumerate(plan.steps):
         out = node.outputs[0] if node.outputs else ""
@@ -137,5 +141,4 @@ def plan_memory(g: Graph, steps: list) -> Plan:
     buffers = list(plan.buffers.values())
     plan.workspace_bytes, plan.heuristic = _pack(buffers)
     plan.lower_bound = _lower_bound(buffers, end)
-    plan.no_reuse_bytes = sum(_align(b.size) for b in buffers)
     return plan

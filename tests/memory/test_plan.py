@@ -1,0 +1,67 @@
+"""Plan invariants: live buffers never overlap, and the arena is between the bounds."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import onnx2c
+from tests.conftest import REPO, check_against_ort
+
+MODELS = sorted((REPO / "tests" / "models").glob("*.onnx"))
+
+
+def _assert_sound(plan):
+    bufs = list(plan.buffers.values())
+    for a, b in itertools.combinations(bufs, 2):
+        if a.first <= b.last and b.first <= a.last:   # alive at the same time
+            assert a.offset + a.size <= b.offset or b.offset + b.size <= a.offset, (a, b)
+    assert all(b.offset % 16 == 0 for b in bufs)
+    assert plan.lower_bound <= plan.workspace_bytes <= plan.no_reuse_bytes
+    assert all(b.offset + b.size <= plan.workspace_bytes for b in bufs)
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_model_plans_are_sound(path):
+    try:
+        r = onnx2c.build(path, "m")
+    except onnx2c.CompileError as e:
+        pytest.fail(str(e))
+    _assert_sound(r.plan)
+
+
+def _chain(n_ops=6, size=1024):
+    """x -> Relu -> Sigmoid -> ... : every intermediate dies at its consumer."""
+    nodes, prev = [], "x"
+    for k in range(n_ops):
+        nodes.append(helper.make_node("Relu" if k % 2 else "Sigmoid", [prev], [f"t{k}"]))
+        prev = f"t{k}"
+    nodes.append(helper.make_node("Add", [prev, "b"], ["y"]))
+    g = helper.make_graph(nodes, "chain",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [size])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [size])],
+                          initializer=[numpy_helper.from_array(np.ones(size, np.float32), "b")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_elementwise_chain_runs_in_place(tmp_path):
+    r = check_against_ort(_chain(), tmp_path)
+    # six intermediates of 4 KiB each: in place they share one buffer
+    assert r.workspace_bytes == 4096
+    _assert_sound(r.plan)
+
+
+def test_branches_reuse_memory(tmp_path):
+    # a skip connection keeps x alive across the branch; the rest is reused
+    nodes = [helper.make_node("Sigmoid", ["x"], ["a"]), helper.make_node("Tanh", ["a"], ["b"]),
+             helper.make_node("Exp", ["x"], ["c"]), helper.make_node("Add", ["b", "c"], ["d"]),
+             helper.make_node("Mul", ["d", "x"], ["y"])]
+    g = helper.make_graph(nodes, "branch",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [256])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [256])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    r = check_against_ort(m, tmp_path)
+    _assert_sound(r.plan)
+    assert r.workspace_bytes < r.plan.no_reuse_bytes
