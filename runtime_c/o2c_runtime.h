@@ -51,4 +51,14 @@ static inline double o2c_mod_float(double a, double b)
     return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
 
+#include "o2c_gemm.h"
+
+#include "o2c_quant.h"
+
+#include "o2c_resize.h"
+
+#include "o2c_indexing.h"
+
+#include "o2c_rnn.h"
+
 #endif

@@ -114,6 +114,8 @@ def generate(g: Graph, plan: Plan, name: str) -> tuple[dict[str, str], list, lis
 
     fns = []
     for step, (node, kernel) in enumerate(plan.steps):
+        if all(g.values[o].size == 0 for o in node.outputs if o):
+            continue        # nothing to compute into an empty tensor
         fns.append(_node_fn(g, node, kernel, namer(node.name, prefix=f"n{step}_"), ptr))
 
     # graph outputs no kernel writes (constants, graph inputs) are copied at the end

@@ -49,7 +49,7 @@ def schema_defaults(op_type: str, version: int, domain: str) -> dict:
     out = {}
     for name, a in schema.attributes.items():
         if a.default_value is not None and a.default_value.name:
-            out[name] = helper.get_attribute_value(a.default_value)
+            out[name] = _decode(helper.get_attribute_value(a.default_value))
     return out
 
 
@@ -95,7 +95,8 @@ def import_graph(m: ModelProto) -> Graph:
     for vi in g.input:
         if vi.name not in values:
             values[vi.name] = _value(vi, "graph input")
-    known = {vi.name: vi for vi in list(g.value_info) + list(g.output)}
+    # inferred types win over what the file declares for its outputs
+    known = {vi.name: vi for vi in list(g.output) + list(g.value_info)}
     nodes = []
     used_names: set[str] = set()
     for idx, n in enumerate(g.node):

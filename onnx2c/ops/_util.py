@@ -86,3 +86,39 @@ def broadcast_loops(out_shape, in_shapes) -> tuple[list[int], list[list[int]]]:
         for j in range(len(padded)):
             strs[j].append(in_strides[j][k])
     return dims, strs
+
+
+def axis_split(shape, axis: int) -> tuple[int, int, int]:
+    """(outer, n, inner): the shape seen as outer x n x inner around `axis`, so element k
+    of a lane (o, i) along the axis sits at (o * n + k) * inner + i."""
+    outer = int(np.prod(shape[:axis], dtype=np.int64))
+    inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
+    return outer, int(shape[axis]), inner
+
+
+def lane_loops(shape, axis: int) -> dict:
+    """Template parameters that walk every lane along `axis`: loops i* over the
+    (outer, inner) positions, `base` the lane's first element, `stride` the distance
+    between its elements, `n` their count."""
+    outer, n, inner = axis_split(shape, axis)
+    dims = [d for d in (outer, inner) if d != 1]
+    terms = []
+    if outer != 1:
+        terms.append(f"i0 * {n * inner}u")
+    if inner != 1:
+        terms.append(f"i{len(dims) - 1}")
+    return dict(dims=dims, n=n, base=" + ".join(terms) or "0",
+                stride=inner, empty=0 in shape)
+
+
+def consts(node: Node, g: Graph, idxs, what: str = "a shape") -> list[np.ndarray | None]:
+    """const() of several inputs, naming every graph input to freeze in one error (so
+    Slice's starts, ends, axes and steps are frozen together, not one compile at a time)."""
+    missing = set()
+    for i in idxs:
+        v = inp(node, g, i)
+        if v is not None and v.data is None:
+            missing.update(_graph_inputs_upstream(g, v.name))
+    if missing:
+        raise NeedsConstant(sorted(missing), node, what)
+    return [const(node, g, i, what) for i in idxs]

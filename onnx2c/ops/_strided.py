@@ -1,0 +1,105 @@
+"""Data movement as a list of strided steps, the one lowering behind Transpose, Concat,
+Split, Slice, Expand, Tile, Pad, EyeLike, ConstantOfShape and Dropout.
+
+A step is a loop nest over `dims` that either copies src to dst or stores one value into
+dst; each operand's element offset is affine in the loop variables (base + sum i_k *
+stride_k, strides may be negative or zero). Unit axes are dropped and axes every operand
+walks contiguously are fused, so a contiguous innermost run becomes one memcpy/memset.
+"""
+from __future__ import annotations
+
+import re
+from math import prod
+
+import numpy as np
+
+from ..codegen.literals import scalar, storage_array
+from ..ir import DType
+from .registry import Kernel
+
+
+def _merge(dims, stride_lists):
+    out_dims, out_strs = [], [[] for _ in stride_lists]
+    for k, d in enumerate(dims):
+        if d == 1:
+            continue
+        if out_dims and all(s[-1] == t[k] * d for s, t in zip(out_strs, stride_lists)):
+            out_dims[-1] *= d
+            for s, t in zip(out_strs, stride_lists):
+                s[-1] = t[k]
+            continue
+        out_dims.append(d)
+        for s, t in zip(out_strs, stride_lists):
+            s.append(t[k])
+    return out_dims, out_strs
+
+
+def affine(base: int, strs, var: str = "i") -> str:
+    """C expression base + sum(var_k * strs[k]) in unsigned arithmetic.
+
+    Negative strides subtract; size_t arithmetic is modular, so intermediate wrap-around
+    is harmless as long as the final offset is in range, which the caller guarantees."""
+    terms = [(1, f"{base}u")] if base else []
+    for k, s in enumerate(strs):
+        if s:
+            terms.append((s, f"{var}{k}" if abs(s) == 1 else f"{var}{k} * {abs(s)}u"))
+    if not terms:
+        return "0"
+    text = terms[0][1] if terms[0][0] > 0 else f"0u - {terms[0][1]}"
+    for sign, t in terms[1:]:
+        text += f" {'+' if sign > 0 else '-'} {t}"
+    return text
+
+
+def packed_bits(dtype: DType) -> int:
+    """Element width for the templates' raw get/put of 4/2-bit types; 0 when byte-sized."""
+    return dtype.bits if dtype.is_packed else 0
+
+
+def literal(value, dtype: DType) -> str:
+    """C constant holding the raw storage of one element of dtype (packed: its code)."""
+    raw = storage_array(np.asarray([value]).astype(dtype.np), dtype)
+    code = int(raw[0]) & ((1 << dtype.bits) - 1) if dtype.is_packed else raw[0]
+    return scalar(code, "uint8_t" if dtype.is_packed else dtype.ctype)
+
+
+_ZEROS = {scalar(0, c) for c in ("float", "double", "int64_t", "uint64_t", "int32_t", "uint32_t",
+                                  "uint16_t", "uint8_t")}
+
+
+class Moves:
+    """Builder for ops/strided_copy.c.j2."""
+
+    def __init__(self, dtype: DType):
+        self.dtype = dtype
+        self.steps: list[dict] = []
+
+    def _step(self, dtype, dims, stride_lists, bases, **kw):
+        dtype = dtype or self.dtype
+        if prod(dims) == 0:
+            return
+        dims, strs = _merge(list(dims), [list(s) for s in stride_lists])
+        bits = packed_bits(dtype)
+        # innermost axis contiguous for every operand: one memcpy/memset per outer index
+        run = dims[-1] if dims and not bits and all(s[-1] == 1 for s in strs) else 0
+        outer = dims[:-1] if run else dims
+        offs = [affine(b, s[:len(outer)]) for b, s in zip(bases, strs)]
+        self.steps.append(dict(dims=outer, run=run, bits=bits, offs=offs, **kw))
+
+    def move(self, dst: str, src: str, dims, dst_strides, src_strides, dst_base=0, src_base=0):
+        self._step(None, dims, [dst_strides, src_strides], [dst_base, src_base],
+                   dst=dst, src=src)
+
+    def fill(self, dst: str, value: str, dims, dst_strides, base=0, dtype: DType | None = None):
+        """value: a C expression of dst's storage type (packed: the element code)."""
+        dtype = dtype or self.dtype
+        # memset can store a literal zero, or any literal into 1-byte elements
+        byte = "0" if value in _ZEROS else \
+            (value if dtype.bits == 8 and re.fullmatch(r"-?\d+", value) else None)
+        self._step(dtype, dims, [dst_strides], [base], dst=dst, src=None, value=value,
+                   byte=byte)
+
+    def kernel(self, inputs: list[int] | None = None) -> Kernel:
+        used = {s[k] for s in self.steps for k in ("dst", "src") if s[k]}
+        used |= {n for s in self.steps if not s["src"] for n in re.findall(r"\w+", s["value"])}
+        return Kernel("ops/strided_copy.c.j2", dict(steps=self.steps, used=used), inputs=inputs)

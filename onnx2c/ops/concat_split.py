@@ -1,0 +1,33 @@
+"""Concat and Split: one strided copy per piece, placed along the axis by offset.
+
+Split reads the piece sizes from its outputs' inferred shapes, so neither the `split`
+input nor `num_outputs` (uneven last piece) needs to be read here."""
+from __future__ import annotations
+
+from ._strided import Moves
+from ._util import inp, norm_axis, out, strides
+from .registry import op
+
+
+@op("Concat")
+def lower_concat(node, g):
+    y = out(node, g)
+    axis = norm_axis(node.attrs["axis"], len(y.shape), node)
+    ys, at, m = strides(y.shape), 0, Moves(y.dtype)
+    for i in range(len(node.inputs)):
+        x = inp(node, g, i)
+        m.move("out0", f"in{i}", x.shape, ys, strides(x.shape), dst_base=at * ys[axis])
+        at += x.shape[axis]
+    return m.kernel()
+
+
+@op("Split")
+def lower_split(node, g):
+    x = inp(node, g, 0)
+    axis = norm_axis(node.attrs.get("axis", 0), len(x.shape), node)
+    xs, at, m = strides(x.shape), 0, Moves(x.dtype)
+    for k in range(len(node.outputs)):
+        y = out(node, g, k)
+        m.move(f"out{k}", "in0", y.shape, strides(y.shape), xs, src_base=at * xs[axis])
+        at += y.shape[axis]
+    return m.kernel(inputs=[0])

@@ -1,0 +1,154 @@
+"""MatMul, Gemm, MatMulInteger and QLinearMatMul: one batched matrix-product template.
+
+Float32 products go to the o2c_gemm_f32 core; every other dtype (float16, bfloat16,
+double, 32/64-bit integers, quantized 8-bit) uses the template's reference loop, whose
+accumulation and epilogue an `Accum` describes. conv.py shares `Accum` and `requant`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..codegen.cexpr import load
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ..ir import DType
+from ._elementwise import offset_expr
+from ._util import broadcast_loops, inp, out, strides
+from .registry import Kernel, op
+
+
+@dataclass
+class Accum:
+    """`acc = init`, `acc += (acc)(a - za) * (acc)(b - zb)` over the reduction, then
+    `result` is stored.
+
+    All four are C expressions in the template's loop variables ('' = no zero point)."""
+    acc: str
+    za: str = ""
+    zb: str = ""
+    result: str = "acc"
+    init: str = "0"
+
+
+def plain_accum(y) -> Accum:
+    if y.dtype.is_float:
+        return Accum(y.dtype.compute)
+    # unsigned arithmetic wraps like onnxruntime instead of signed-overflow UB
+    return Accum("uint64_t" if y.dtype.bits == 64 else "uint32_t")
+
+
+def qparam(node, g, i: int, idx: str) -> str:
+    """Element idx of the optional quantization parameter input i (0 when omitted)."""
+    v = inp(node, g, i)
+    return load(v, f"in{i}", idx) if v is not None else "0"
+
+
+def requant(node, y, scale: str, zero_point: str) -> str:
+    """onnxruntime's requantization: float(acc) * scale, round half to even, + zp, saturate."""
+    sat = {DType.UINT8: "o2c_sat_u8", DType.INT8: "o2c_sat_i8"}.get(y.dtype)
+    if sat is None:
+        raise CompileError(f"{node.op_type} to {y.dtype.onnx_name} is not supported", node,
+                           reason=f"{node.op_type}: dtype {y.dtype.onnx_name}")
+    return f"{sat}(o2c_add_sat_i32(o2c_round_half_even_f((float)acc * ({scale})), {zero_point}))"
+
+
+def _lin(*terms) -> str:
+    """C sum of (variable, stride) terms, e.g. 'a_off + i * 4u + k'."""
+    parts = [v if s == 1 else f"{v} * {s}u" for v, s in terms if s]
+    return " + ".join(parts) or "0"
+
+
+def _qidx(node, g, i: int, operand, per: str) -> str:
+    """Index of a per-tensor, per-row (per='i') or per-column (per='j') parameter."""
+    v = inp(node, g, i)
+    if v is None or v.size == 1:
+        return "0"
+    if len(operand.shape) >= 2:
+        rows, cols = operand.shape[-2:]
+        count, k = (rows, cols) if per == "i" else (cols, rows)
+        if v.size == count:
+            return per
+        if v.size * k == operand.size:        # one value per row (column) of every batch
+            return f"{'a_off' if per == 'i' else 'b_off'} / {k}u + {per}"
+    raise CompileError(f"quantization parameter '{v.name}' of shape {v.shape} is neither "
+                       "per-tensor nor per-row/column", node, reason="unsupported zero point shape")
+
+
+def batched(node, g, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 1.0,
+            addend: str | None = None, inputs: list[int] | None = None) -> Kernel:
+    """Kernel for Y = alpha * op(A) op(B) + addend over numpy-broadcast batch dimensions.
+
+    addend is a C expression in i and j (Gemm's beta * C)."""
+    a, b, y = inp(node, g, ia), inp(node, g, ib), out(node, g)
+    sa = (1,) + a.shape if len(a.shape) == 1 else a.shape   # 1-D A is a row, 1-D B a column
+    sb = b.shape + (1,) if len(b.shape) == 1 else b.shape
+    lda, ldb = sa[-1], sb[-1]
+    if trans[0]:
+        sa = sa[:-2] + (sa[-1], sa[-2])
+    if trans[1]:
+        sb = sb[:-2] + (sb[-1], sb[-2])
+    m, k, n = sa[-2], sa[-1], sb[-1]
+    if sb[-2] != k:
+        raise CompileError(f"inner dimensions of {a.shape} and {b.shape} do not match", node,
+                           reason=f"{node.op_type}: shape mismatch")
+    batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+    dims, (ba, bb) = broadcast_loops(batch, [sa[:-2], sb[:-2]])
+    a_i, a_k = (1, lda) if trans[0] else (lda, 1)
+    b_k, b_j = (1, ldb) if trans[1] else (ldb, 1)
+    params = dict(batch=dims, M=m, N=n, K=k, a=ia, b=ib, acc=acc, prefill=addend, core=None,
+                  a_off=offset_expr([s * m * k for s in ba], "b"),
+                  b_off=offset_expr([s * k * n for s in bb], "b"),
+                  y_off=offset_expr([s * m * n for s in strides(dims)], "b"),
+                  a_idx=_lin(("a_off", int(bool(dims))), ("i", a_i), ("k", a_k)),
+                  b_idx=_lin(("b_off", int(bool(dims))), ("k", b_k), ("j", b_j)),
+                  y_idx=_lin(("y_off", int(bool(dims))), ("i", n), ("j", 1)))
+    if y.dtype == DType.FLOAT:
+        params["core"] = dict(ta=trans[0], tb=trans[1], lda=lda, ldb=ldb,
+                              alpha=scalar(alpha, "float"), beta="1.0f" if addend else "0.0f")
+    else:
+        result = acc.result if alpha == 1 else f"{scalar(alpha, y.dtype.compute)} * {acc.result}"
+        params["acc"] = replace(acc, result=f"{result} + {addend}" if addend else result)
+    return Kernel("ops/matmul.c.j2", params, inputs=inputs)
+
+
+@op("MatMul")
+def lower_matmul(node, g):
+    return batched(node, g, 0, 1, plain_accum(out(node, g)))
+
+
+@op("Gemm")
+def lower_gemm(node, g):
+    y, c = out(node, g), inp(node, g, 2)
+    alpha, beta = float(node.attrs["alpha"]), float(node.attrs["beta"])
+    if y.dtype.is_int and (alpha != 1 or beta != 1):
+        raise CompileError("integer Gemm with alpha or beta other than 1 is not supported",
+                           node, reason="Gemm: integer alpha/beta")
+    addend = None
+    if c is not None and beta != 0:
+        cm, cn = (1,) * (2 - len(c.shape)) + tuple(c.shape)   # C broadcasts to M x N
+        addend = load(c, "in2", _lin(("i", cn if cm > 1 else 0), ("j", 1 if cn > 1 else 0)))
+        if beta != 1:
+            addend = f"{scalar(beta, y.dtype.compute)} * {addend}"
+    trans = (node.attrs["transA"], node.attrs["transB"])
+    return batched(node, g, 0, 1, plain_accum(y), trans, alpha, addend,
+                   inputs=[0, 1, 2] if addend else [0, 1])
+
+
+@op("MatMulInteger", since=10)
+def lower_matmul_integer(node, g):
+    a, b = inp(node, g, 0), inp(node, g, 1)
+    za = qparam(node, g, 2, _qidx(node, g, 2, a, "i")) if inp(node, g, 2) else ""
+    zb = qparam(node, g, 3, _qidx(node, g, 3, b, "j")) if inp(node, g, 3) else ""
+    return batched(node, g, 0, 1, Accum("int32_t", za, zb))
+
+
+@op("QLinearMatMul", since=10)
+def lower_qlinear_matmul(node, g):
+    a, b, y = inp(node, g, 0), inp(node, g, 3), out(node, g)
+    row = lambda i: qparam(node, g, i, _qidx(node, g, i, a, "i"))
+    col = lambda i: qparam(node, g, i, _qidx(node, g, i, b, "j"))
+    scale = f"({row(1)} * {col(4)}) / {col(6)}"
+    return batched(node, g, 0, 3, Accum("int32_t", row(2), col(5),
+                                        requant(node, y, scale, col(7))))

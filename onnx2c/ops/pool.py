@@ -1,0 +1,160 @@
+"""Max/Average/Lp pooling and their Global forms: one window loop, ops differ in C snippets.
+
+A window position is computed in size_t: positions in the front padding wrap around to
+huge values, so the single test `x >= H` rejects both the front and the back padding.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ._util import const, inp, out, strides
+from .registry import Kernel, op
+
+
+def _join(terms: list[str]) -> str:
+    return " + ".join(terms) or "0"
+
+
+def _scaled(var: str, extent: int, mul: int) -> list[str]:
+    """The term var * mul of a loop of `extent` iterations (no term for a 1-iteration loop)."""
+    if extent == 1 or mul == 0:
+        return []
+    return [var if mul == 1 else f"{var} * {mul}u"]
+
+
+def _pads(node, ins, outs, kernel, st, dil) -> list[int]:
+    r, auto = len(ins), node.attrs.get("auto_pad", "NOTSET")
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        total = [max(0, (o - 1) * s + (k - 1) * d + 1 - i)
+                 for i, o, k, s, d in zip(ins, outs, kernel, st, dil)]
+        small = [t // 2 for t in total]
+        big = [t - t // 2 for t in total]
+        return small + big if auto == "SAME_UPPER" else big + small
+    if auto == "VALID":
+        return [0] * 2 * r
+    return list(node.attrs.get("pads") or [0] * 2 * r)
+
+
+def _reduction(node, x, arg: str | None, div: str):
+    """(start value, statement folding v into acc, result expression); `arg` is the flat
+    input index MaxPool's Indices output records, `div` AveragePool's divisor."""
+    kind, c = node.op_type.replace("Global", ""), x.dtype.compute
+    f = "" if c == "double" else "f"
+    if kind == "MaxPool":
+        start = -math.inf if x.dtype.is_float else int(np.iinfo(x.dtype.np).min)
+        take = f"{{ acc = v; arg = (int64_t)({arg}); }}" if arg else "acc = v;"
+        return scalar(start, c), f"if (v > acc) {take}", "acc"
+    if not x.dtype.is_float:
+        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
+                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")
+    if kind == "AveragePool":
+        return scalar(0, c), "acc += v;", f"acc / {div}"
+    p = int(node.attrs.get("p", 2))
+    term = {1: f"fabs{f}(v)", 2: "v * v"}.get(p, f"pow{f}(fabs{f}(v), {scalar(p, c)})")
+    result = {1: "acc", 2: f"sqrt{f}(acc)"}.get(p, f"pow{f}(acc, {scalar(1 / p, c)})")
+    return scalar(0, c), f"acc += {term};", result
+
+
+def _axis(node, i, h, o, k, s, d, pb, pe, count_pad: bool) -> tuple[dict, str | None]:
+    """Loop parameters of spatial axis i, and its part of the count_include_pad condition
+    for reading real input."""
+    if pb >= (k - 1) * d + 1 or pe >= (k - 1) * d + 1:
+        raise CompileError(f"pads ({pb}, {pe}) of spatial axis {i} must be smaller than the "
+                           f"kernel", node, reason="pool pads not smaller than the kernel")
+    pos = _join(_scaled(f"o{i}", o, s) + _scaled(f"k{i}", k, d))
+    last = (o - 1) * s + (k - 1) * d          # window coordinate of the furthest element
+    leaves = pb > 0 or last - pb >= h         # some element may fall outside the input
+    skip, inside = (f"x{i} >= {h}u" if leaves else None), None
+    if count_pad:
+        # padding counts, but not the part ceil_mode adds beyond the padded input
+        skip = f"x{i} + {pb}u >= {h + pb + pe}u" if last >= h + pb + pe else None
+        inside = f"x{i} < {h}u" if leaves else None
+    return dict(i=i, out=o, k=k, pos=f"{pos} - {pb}u" if pb else pos, skip=skip), inside
+
+
+def _kernel(node, g, kernel, st, dil, pads) -> Kernel:
+    x, y = inp(node, g, 0), out(node, g)
+    ins, outs = list(x.shape[2:]), list(y.shape[2:])
+    r, c = len(ins), x.dtype.compute
+    count_pad = node.op_type == "AveragePool" and bool(node.attrs.get("count_include_pad", 0))
+    axes, inside = zip(*(_axis(node, i, ins[i], outs[i], kernel[i], st[i], dil[i], pads[i],
+                               pads[r + i], count_pad) for i in range(r)))
+    if node.attrs.get("storage_order", 0):    # Indices count column-major within a plane
+        idx_st = [int(np.prod(ins[:i])) for i in range(r)]
+    else:
+        idx_st = strides(ins)
+    planes = int(np.prod(x.shape[:2]))
+    at, arg = (_join(_scaled("nc", planes, int(np.prod(ins))) +
+                     [f"x{i} * {m}u" if m != 1 else f"x{i}" for i, m in enumerate(ms)])
+               for ms in (strides(ins), idx_st))
+    indices = len(node.outputs) > 1 and bool(node.outputs[1])
+    counted = any(a["skip"] for a in axes)    # else every window has prod(kernel) elements
+    div = f"({c})n" if counted else scalar(int(np.prod(kernel)), c)
+    start, fold, result = _reduction(node, x, arg if indices else None, div)
+    out_at = _join(_scaled("nc", planes, int(np.prod(outs))) +
+                   [t for i, m in enumerate(strides(outs)) for t in _scaled(f"o{i}", outs[i], m)])
+    params = dict(planes=planes, axes=axes, acc=c, start=start, fold=fold, result=result,
+                  count=counted and node.op_type == "AveragePool", at=at, out_at=out_at,
+                  inside=" && ".join(filter(None, inside)), indices=indices)
+    return Kernel("ops/pool.c.j2", params, inputs=[0])
+
+
+@op("MaxPool", "AveragePool", "LpPool")
+def lower_pool(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    kernel = list(node.attrs["kernel_shape"])
+    r = len(kernel)
+    st = list(node.attrs.get("strides") or [1] * r)
+    dil = list(node.attrs.get("dilations") or [1] * r)
+    return _kernel(node, g, kernel, st, dil, _pads(node, x.shape[2:], y.shape[2:], kernel,
+                                                    st, dil))
+
+
+@op("GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool")
+def lower_global_pool(node, g):
+    kernel = list(inp(node, g, 0).shape[2:])
+    r = len(kernel)
+    return _kernel(node, g, kernel, [1] * r, [1] * r, [0] * 2 * r)
+
+
+@op("MaxUnpool", since=9)
+def lower_max_unpool(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    const(node, g, 2, "the output shape")     # y.shape already holds its value
+    kernel = list(node.attrs["kernel_shape"])
+    r = len(kernel)
+    st = list(node.attrs.get("strides") or [1] * r)
+    pads = list(node.attrs.get("pads") or [0] * 2 * r)
+    # Indices address the shape MaxPool had as input; output_shape may only enlarge it
+    pooled = list(x.shape[:2]) + [(h - 1) * s - pads[i] - pads[r + i] + k for i, (h, s, k)
+                                  in enumerate(zip(x.shape[2:], st, kernel))]
+    if any(a > b for a, b in zip(pooled, y.shape)):
+        raise CompileError(f"output_shape {list(y.shape)} is smaller than the unpooled shape "
+                           f"{pooled}", node, reason="MaxUnpool: output_shape too small")
+    dest = "(size_t)at"
+    if pooled != list(y.shape):   # move each pooled coordinate to its place in the output
+        terms = []
+        for ps, d, ys in zip(strides(pooled), pooled, strides(y.shape)):
+            if d > 1:
+                div = f" / {ps}u" if ps > 1 else ""
+                mod = f" % {d}u" if terms else ""   # the outermost needs no wrap
+                terms.append(f"(size_t)at{div}{mod}" + (f" * {ys}u" if ys > 1 else ""))
+        dest = _join(terms)
+    return Kernel("ops/maxunpool.c.j2", dict(limit=int(np.prod(pooled)), dest=dest),
+                  inputs=[0, 1])
+
+
+@op("MaxRoiPool")
+def lower_max_roi_pool(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    if not x.dtype.is_float:
+        raise CompileError(f"MaxRoiPool of {x.dtype.onnx_name} is not supported", node,
+                           reason=f"MaxRoiPool: dtype {x.dtype.onnx_name}")
+    return Kernel("ops/maxroipool.c.j2", dict(
+        rois=y.shape[0], n=x.shape[0], c=x.shape[1], h=x.shape[2], w=x.shape[3],
+        ph=y.shape[2], pw=y.shape[3],
+        scale=scalar(node.attrs.get("spatial_scale", 1.0), x.dtype.compute)))

@@ -1,0 +1,147 @@
+"""QuantizeLinear, DequantizeLinear (per-tensor, per-axis, blocked) and DynamicQuantizeLinear."""
+from __future__ import annotations
+
+from math import prod
+
+from ..codegen.cexpr import compute, load, store
+from ..errors import CompileError
+from ..ir import DType
+from ._util import inp, norm_axis, out
+from .cast import as_f32, flat
+from .registry import Kernel, op
+
+_SAT = {DType.INT8: "i8", DType.UINT8: "u8", DType.INT16: "i16", DType.UINT16: "u16",
+        DType.INT4: "i4", DType.UINT4: "u4", DType.INT2: "i2", DType.UINT2: "u2"}
+_HALF = {DType.FLOAT16: "f16", DType.BFLOAT16: "bf16"}
+_PRECISION = (DType.FLOAT, DType.DOUBLE, DType.FLOAT16, DType.BFLOAT16, DType.INT32,
+              DType.FLOAT8E8M0)
+_FLOATS = (DType.FLOAT8E4M3FN, DType.FLOAT8E4M3FNUZ, DType.FLOAT8E5M2, DType.FLOAT8E5M2FNUZ,
+           DType.FLOAT4E2M1)
+
+
+def _layout(node, g) -> tuple[list[int], str, str]:
+    """Loop extents, and the x and scale/zero-point element indices inside those loops."""
+    x, scale = inp(node, g, 0), inp(node, g, 1)
+    if scale.size == 1:
+        dims, i = flat(x.size)
+        return dims, i, "0"
+    shape = x.shape
+    axis = norm_axis(node.attrs.get("axis", 1), len(shape), node)
+    block = node.attrs.get("block_size", 0)
+    outer, d, inner = prod(shape[:axis]), shape[axis], prod(shape[axis + 1:])
+    if block:   # the reference accepts any scale extent whose blocks cover the axis
+        ok = len(scale.shape) == len(shape) and scale.shape[axis] * block >= d and \
+            all(s == n for k, (s, n) in enumerate(zip(scale.shape, shape)) if k != axis)
+    else:
+        ok = tuple(scale.shape) == (d,)
+    if not ok:
+        raise CompileError(f"scale shape {scale.shape} does not fit input {shape} on axis "
+                           f"{axis} with block_size {block}", node,
+                           reason="quantization scale shape")
+    # loops over (outer, axis, inner); a loop of one iteration is left out
+    dims, var = [], {}
+    for key, n in (("o", outer), ("a", d), ("n", inner)):
+        var[key] = f"i{len(dims)}" if n != 1 else "0"
+        dims += [n] if n != 1 else []
+    o, a, n = var["o"], var["a"], var["n"]
+    xi = _offset((o, d * inner), (a, inner), (n, 1))
+    if not block:
+        return dims, xi, a
+    nb = scale.shape[axis]
+    return dims, xi, _offset((o, nb * inner), (a if a == "0" else f"({a} / {block}u)", inner),
+                             (n, 1))
+
+
+def _offset(*terms) -> str:
+    """C sum of var * stride over (var, stride) terms, "0" vars left out."""
+    return " + ".join(v if k == 1 else f"{v} * {k}u" for v, k in terms if v != "0") or "0"
+
+
+def _params(node, g, si: str) -> tuple[list[str], str, str | None]:
+    """Declarations to put before the loops, and the C expressions of scale and zero point."""
+    pre, exprs = [], []
+    for k, name in ((1, "s"), (2, "zp")):
+        v = inp(node, g, k)
+        e = load(v, f"in{k}", si) if v is not None else None
+        if e is not None and si == "0":    # per-tensor: read once, not once per element
+            c = compute(v)     # zero points of unsigned types fit int32 and stay signed
+            pre.append(f"const {'int32_t' if c == 'uint32_t' else c} {name} = {e};")
+            e = name
+        exprs.append(e)
+    return pre, exprs[0], exprs[1]
+
+
+def _as(c: str, v, expr: str) -> str:
+    """expr, an element of v, converted to the C type c."""
+    return expr if v.dtype.compute == c else f"({c}){expr}"
+
+
+def _round(half: str, expr: str) -> str:
+    """A float expression rounded to float16 or bfloat16 (half = f16 or bf16)."""
+    return f"o2c_{half}_to_f32(o2c_f32_to_{half}({expr}))"
+
+
+def _kernel(dims, body, pre=()) -> Kernel:
+    return Kernel("ops/cast.c.j2", dict(dims=dims, pre=list(pre), body=body))
+
+
+def _quantize(y: DType, q: str, zp: str | None, i: str, saturate: str, double: bool) -> str:
+    """Statement storing quotient q (float, or double if `double`) plus zero point zp."""
+    if y in _SAT:
+        r = f"o2c_round_half_even_{'d' if double else 'f'}({q})"
+        if zp is not None:
+            r = f"o2c_add_sat_i32({r}, {zp})"
+        return store(y, "out0", i, f"o2c_sat_{_SAT[y]}({r})")
+    q = q if zp is None else f"{q} + {zp}"
+    return store(y, "out0", i, f"o2c_f64_to_f32_odd({q})" if double else q, saturate)
+
+
+@op("QuantizeLinear", since=10)
+def lower_quantize(node, g):
+    x, scale, y = inp(node, g, 0), inp(node, g, 1), out(node, g).dtype
+    if y not in _SAT and y not in _FLOATS:
+        raise CompileError(f"QuantizeLinear to {y.onnx_name} is not supported", node,
+                           reason=f"QuantizeLinear: dtype {y.onnx_name}")
+    dims, xi, si = _layout(node, g)
+    pre, s, zp = _params(node, g, si)
+    # x / scale is computed in `precision`, by default the scale's type (int32: double):
+    # operands and quotient are rounded to it, as onnxruntime does
+    prec = DType(node.attrs.get("precision") or scale.dtype)
+    if prec not in _PRECISION:
+        raise CompileError(f"QuantizeLinear in {prec.onnx_name} precision is not supported",
+                           node, reason="QuantizeLinear: precision")
+    double = prec in (DType.DOUBLE, DType.INT32)
+    half = _HALF.get(prec)
+
+    def operand(v, e: str) -> str:
+        if half is None:
+            return _as("double" if double else "float", v, e)
+        return e if v.dtype == prec else _round(half, as_f32(v.dtype, e))
+
+    q = f"{operand(x, load(x, 'in0', xi))} / {operand(scale, s)}"
+    q = _round(half, q) if half else q
+    sat = "1" if node.attrs.get("saturate", 1) else "0"
+    return _kernel(dims, [_quantize(y, q, zp, xi, sat, double)], pre)
+
+
+@op("DequantizeLinear", since=10)
+def lower_dequantize(node, g):
+    x, scale, zpv, y = inp(node, g, 0), inp(node, g, 1), inp(node, g, 2), out(node, g)
+    dims, xi, si = _layout(node, g)
+    pre, s, zp = _params(node, g, si)
+    v = load(x, "in0", xi)
+    if zp is not None:
+        # integer differences are exact in int32, or int64 for int32 inputs
+        v = f"({'(int64_t)' if x.dtype.bits >= 32 else ''}{v} - {zp})"
+    c = y.dtype.compute
+    v = v if x.dtype.compute == c else f"({c}){v}"
+    return _kernel(dims, [store(y, "out0", xi, f"{v} * {_as(c, scale, s)}")], pre)
+
+
+@op("DynamicQuantizeLinear", since=11)
+def lower_dynamic_quantize(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    dims, i = flat(x.size)
+    pre = [f"o2c_dynamic_qparams_u8(in0, {x.size}u, out1, out2);",
+           "const float s = out1[0];", "const int32_t zp = out2[0];"]
+    return _kernel(dims, [_quantize(y.dtype, f"in0[{i}] / s", "zp", i, "1", False)], pre)

@@ -1,0 +1,146 @@
+"""Reduce* and ArgMax/ArgMin: one (kept loops) x (reduced loops) nest, ops differ in C snippets.
+
+Each op supplies an accumulator declaration, a loop body over the loaded element `a`, and
+the result expression. Accumulators: floats in their compute type; integer sums and
+products wrap in the unsigned type of the compute width (like the numpy reference; C's
+signed overflow is UB); integer Mean/L2/LogSum/LogSumExp go through double.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..codegen.cexpr import load
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ..ir import DType
+from ._elementwise import offset_expr
+from ._util import const, inp, norm_axis, out, strides
+from .registry import Kernel, op
+
+_SUMS = {  # op -> (start value, body statement, result); {f}: math suffix, {u}: cast
+    "ReduceSum": (0, "acc += {u}a;", "acc"),
+    "ReduceMean": (0, "acc += {u}a;", "acc / {n}"),
+    "ReduceProd": (1, "acc *= {u}a;", "acc"),
+    "ReduceSumSquare": (0, "acc += {u}a * {u}a;", "acc"),
+    "ReduceL1": (0, "acc += {abs};", "acc"),
+    "ReduceL2": (0, "acc += {u}a * {u}a;", "sqrt{f}(acc)"),
+    "ReduceLogSum": (0, "acc += {u}a;", "log{f}(acc)"),
+}
+_EXTREMES = {"ReduceMax", "ReduceMin", "ArgMax", "ArgMin"}
+_VIA_DOUBLE = {"ReduceMean", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp"}
+
+
+def _reduced_axes(node, g, rank: int) -> list[int] | None:
+    """Sorted reduced axes; None means 'no axes given'."""
+    axes = node.attrs.get("axes")
+    if axes is None and inp(node, g, 1) is not None:
+        axes = const(node, g, 1, "the reduced axes").reshape(-1).tolist()
+    if axes is None or len(axes) == 0:
+        return None
+    return sorted({norm_axis(int(a), rank, node) for a in axes})
+
+
+def _split(shape, axes: set[int]):
+    """Loop extents and input strides of the kept and the reduced axes.
+
+    Size-1 axes vanish and neighbouring axes of one kind merge into one loop."""
+    st = strides(shape)
+    loops = {False: ([], []), True: ([], [])}
+    prev = None
+    for k, d in enumerate(shape):
+        if d == 1:
+            continue
+        dims, strs = loops[k in axes]
+        if prev == (k in axes):
+            dims[-1] *= d
+            strs[-1] = st[k]
+        else:
+            dims.append(d)
+            strs.append(st[k])
+        prev = k in axes
+    return loops[False], loops[True]
+
+
+def _join(*exprs: str) -> str:
+    return " + ".join(e for e in exprs if e != "0") or "0"
+
+
+def _extreme(node, x: DType, acc: str, first: str, ridx: str):
+    """ReduceMax/Min and ArgMax/Min: keep the best element (NaN wins, like numpy)."""
+    t = node.op_type
+    cmp = "<" if t.endswith("Min") else ">"
+    if t.startswith("Reduce"):
+        if x.is_float:
+            start = -np.inf if cmp == ">" else np.inf
+        elif x == DType.BOOL:
+            start = 0 if cmp == ">" else 1
+        else:
+            start = np.iinfo(x.np).min if cmp == ">" else np.iinfo(x.np).max
+        nan = " || a != a" if x.is_float else ""
+        return [f"{acc} acc = {scalar(start, acc)};"], [[f"if (a {cmp} acc{nan}) acc = a;"]], "acc"
+    # select_last_index: ties (and NaNs) replace the best so far, otherwise the first stays
+    last = node.attrs.get("select_last_index", 0)
+    take = f"a {cmp}= best" if last else f"a {cmp} best"
+    if x.is_float:
+        take += " || a != a" if last else " || (a != a && best == best)"
+    body = [f"if ({take}) {{", "    best = a;", f"    idx = (int64_t){ridx};", "}"]
+    return [f"{acc} best = {first};", "int64_t idx = 0;"], [body], "idx"
+
+
+def _sum_like(node, x: DType, acc: str, count: int):
+    """The other reductions: a running sum or product, then a final function."""
+    t, f = node.op_type, "" if acc == "double" else "f"
+    u = "" if acc == x.compute else f"({acc})"
+    if t == "ReduceLogSumExp":
+        # subtract the max so exp cannot overflow; an infinite max is the answer itself
+        return ([f"{acc} m = {scalar(-np.inf, acc)};", f"{acc} acc = {scalar(0, acc)};"],
+                [[f"if (a > m) m = {u}a;"], [f"acc += exp{f}({u}a - m);"]],
+                f"isinf(m) ? m : m + log{f}(acc)")
+    start, body, result = _SUMS[t]
+    if x.is_float or acc == "double":
+        absval = f"fabs{f}({u}a)"
+    else:   # |INT_MIN| only exists unsigned
+        absval = f"a < 0 ? 0u - {u}a : {u}a" if x.is_signed else f"{u}a"
+    return ([f"{acc} acc = {scalar(start, acc)};"], [[body.format(u=u, abs=absval)]],
+            result.format(f=f, n=scalar(count, acc)))
+
+
+def _acc_type(node, x: DType) -> str:
+    t = node.op_type
+    if x.is_float or t in _EXTREMES:
+        return x.compute
+    if not x.is_int:
+        raise CompileError(f"{t} of {x.onnx_name} is not supported", node,
+                           reason=f"{t}: dtype {x.onnx_name}")
+    if t in _VIA_DOUBLE:
+        return "double"
+    return "uint64_t" if x.bits == 64 else "uint32_t"
+
+
+@op("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+    "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin")
+def lower_reduce(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    rank = len(x.shape)
+    if node.op_type.startswith("Arg"):
+        axes = [norm_axis(node.attrs.get("axis", 0), rank, node)]
+    else:
+        axes = _reduced_axes(node, g, rank)
+        if axes is None:
+            axes = [] if node.attrs.get("noop_with_empty_axes", 0) else list(range(rank))
+    (kdims, kstr), (rdims, rstr) = _split(x.shape, set(axes))
+    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    acc, base = _acc_type(node, x.dtype), offset_expr(kstr, "i")
+    if node.op_type in _EXTREMES:
+        if count == 0 and y.size and node.op_type.startswith("Arg"):
+            raise CompileError(f"{node.op_type} over an empty axis has no answer", node,
+                               reason=f"{node.op_type} of an empty axis")
+        decls, passes, result = _extreme(node, x.dtype, acc, load(x, "in0", base),
+                                         offset_expr(strides(rdims), "r"))
+    else:
+        decls, passes, result = _sum_like(node, x.dtype, acc, count)
+    params = dict(outer=kdims, red=rdims, passes=passes if count else [],
+                  decls=decls, offset=_join(base, offset_expr(rstr, "r")),
+                  out_offset=offset_expr(strides(kdims), "i"), result=result,
+                  empty=y.size == 0)
+    return Kernel("ops/reduce.c.j2", params, inputs=[0])

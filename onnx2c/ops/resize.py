@@ -1,0 +1,141 @@
+"""Resize (opset 10+) and the deprecated Upsample: nearest, (anti-aliased) linear and cubic.
+
+Output sizes and scales decide the shape, so they are compile-time constants. The taps
+and weights of each resized axis are tabulated in C once per call (o2c_resize.h) rather
+than baked into static tables, because tf_crop_and_resize's box (roi) is run-time data and
+because tables would cost flash in proportion to the output size. Each output element is
+then a separable weighted sum over its taps, axis by axis in the reference's order.
+"""
+from __future__ import annotations
+
+import math
+
+from ..codegen.literals import scalar as lit
+from ..errors import CompileError
+from ._elementwise import offset_expr
+from ._util import const, inp, norm_axis, out, strides
+from .registry import Kernel, op
+
+_COORD = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+          "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize")
+_NEAREST = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+
+
+def _scales(node, g, rank: int, in_shape, axes) -> list[float]:
+    """Per-axis scale factors as the reference computes them (sizes give out / in)."""
+    if node.op_type == "Upsample" and node.version < 9:
+        return [float(s) for s in node.attrs["scales"]]
+    new = node.version >= 11 and node.op_type == "Resize"
+    sizes = const(node, g, 3, "the output shape") if new else None
+    if sizes is None or sizes.size == 0:
+        given = const(node, g, 2 if new else 1, "the output shape")
+        scale = [1.0] * rank
+        for i, d in enumerate(axes):
+            scale[d] = float(given[i])
+        return scale
+    wanted = {d: int(sizes[i]) / in_shape[d] if in_shape[d] else 1.0 for i, d in enumerate(axes)}
+    policy = node.attrs.get("keep_aspect_ratio_policy", "stretch")
+    if policy != "stretch":
+        s = (min if policy == "not_larger" else max)(wanted.values())
+        wanted = {d: s for d in axes}
+    return [wanted.get(d, 1.0) for d in range(rank)]
+
+
+def _kernel_kind(node, mode: str, scale: float) -> str:
+    if mode in ("linear", "cubic"):
+        return mode.upper()
+    if node.op_type == "Upsample" or node.version < 11:
+        # before nearest_mode existed, onnxruntime floors when upsampling, ceils when shrinking
+        return "FLOOR" if scale >= 1.0 else "CEIL"
+    nearest = node.attrs.get("nearest_mode", "round_prefer_floor")
+    if nearest not in _NEAREST:
+        raise CompileError(f"unknown nearest_mode '{nearest}'", node, reason="Resize nearest_mode")
+    return nearest.upper()
+
+
+def _taps(mode: str, scale: float, antialias: bool) -> int:
+    if mode == "nearest":
+        return 1
+    support = 1.0 if mode == "linear" else 2.0
+    s = min(scale, 1.0) if antialias else 1.0
+    return 2 - 2 * (math.floor(-support / s) + 1)
+
+
+def _limits(dtype, wtype: str):
+    """Clamp bounds for integer outputs (the reference rounds half to even, then saturates),
+    pulled inside the range where the float-to-integer conversion is defined."""
+    bits = dtype.bits
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if dtype.is_signed else (0, (1 << bits) - 1)
+    hi_f = float(hi)
+    if int(hi_f) > hi:
+        hi_f = math.nextafter(hi_f, 0.0)
+    return lit(float(lo), wtype), lit(hi_f, wtype)
+
+
+def _resized_axes(node, x, y, scale, axes, coord, mode, antialias) -> list[dict]:
+    """One entry per axis that is not an identity (its o2c_resize_axis and table offset),
+    in the order the reference interpolates them: `axes`, whose first is summed innermost."""
+    crop = coord == "tf_crop_and_resize"
+    a, resized, off = node.attrs, [], 0
+    for d in axes:
+        if not crop and scale[d] == 1.0 and y.shape[d] == x.shape[d]:
+            continue
+        taps = _taps(mode, scale[d], antialias)
+        fields = [x.shape[d], y.shape[d], repr(float(scale[d])), f"O2C_RESIZE_{coord.upper()}",
+                  f"O2C_RESIZE_{_kernel_kind(node, mode, scale[d])}", taps,
+                  repr(float(a.get("cubic_coeff_a", -0.75))), int(antialias),
+                  int(a.get("exclude_outside", 0))]
+        roi = (axes.index(d), len(axes) + axes.index(d)) if crop else None
+        resized.append(dict(axis=d, taps=taps, off=off, roi=roi,
+                            init="{" + ", ".join(map(str, fields)) + "}"))
+        off += y.shape[d] * taps
+    return resized
+
+
+def _in_offset(shape, resized, nearest: bool) -> str:
+    """C offset of the input element read: loop index i<d> on kept axes, the tabulated
+    index of tap t<d> (of the only tap for nearest) on resized ones."""
+    index = {d: f"i{d}" for d in range(len(shape)) if shape[d] != 1}
+    for e in resized:
+        d = e["axis"]
+        index[d] = f"(size_t)ix[j{d}]" if nearest else f"(size_t)ix[j{d} + t{d}]"
+    st = strides(shape)
+    return " + ".join(v if st[d] == 1 else f"{v} * {st[d]}u"
+                      for d, v in sorted(index.items())) or "0"
+
+
+@op("Upsample", since=7)
+@op("Resize", since=10)
+def lower_resize(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    r, a = len(x.shape), node.attrs
+    mode = a.get("mode", "nearest")
+    if mode not in ("nearest", "linear", "cubic"):
+        raise CompileError(f"unknown Resize mode '{mode}'", node, reason="Resize mode")
+    new = node.op_type == "Resize" and node.version >= 11
+    coord = a.get("coordinate_transformation_mode", "half_pixel") if new else "asymmetric"
+    if coord not in _COORD:
+        raise CompileError(f"unknown coordinate_transformation_mode '{coord}'", node,
+                           reason="Resize coordinate_transformation_mode")
+    crop = coord == "tf_crop_and_resize"
+    if crop and inp(node, g, 1) is None:
+        raise CompileError("tf_crop_and_resize needs the roi input", node, reason="Resize roi")
+    axes = [norm_axis(d, r, node) for d in a.get("axes") or range(r)]
+    antialias = bool(a.get("antialias", 0)) and mode != "nearest"
+    resized = _resized_axes(node, x, y, _scales(node, g, r, x.shape, axes), axes, coord, mode,
+                            antialias)
+    if y.size == 0:
+        return Kernel("ops/resize.c.j2", dict(empty=True), inputs=[0])
+    nearest = mode == "nearest" or not resized     # one tap per axis: no weights
+    # integers round the sum half to even like the reference, which sums in double: in
+    # float, values near a tie would round the other way
+    wtype = "double" if x.dtype.compute == "double" or x.dtype.is_int else "float"
+    n_taps = sum(e["taps"] * y.shape[e["axis"]] for e in resized)
+    w_bytes = 0 if nearest else n_taps * (8 if wtype == "double" else 4)
+    params = dict(empty=False, dims=list(y.shape), axes=resized, nearest=nearest, wtype=wtype,
+                  w_bytes=w_bytes, in_offset=_in_offset(x.shape, resized, nearest),
+                  out_offset=offset_expr(strides(y.shape)),
+                  limits=_limits(y.dtype, wtype) if y.dtype.is_int and not nearest else None,
+                  extrapolation=float(a.get("extrapolation_value", 0.0)) if crop else None)
+    return Kernel("ops/resize.c.j2", params, scratch=w_bytes + 4 * n_taps,
+                  inputs=[0, 1] if crop else [0])

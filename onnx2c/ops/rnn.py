@@ -1,0 +1,99 @@
+"""LSTM, GRU and RNN: one recurrent loop (templates/ops/rnn.c.j2) with per-op gate math.
+
+Weights, biases, peepholes, initial states and sequence_lens are all read at run time;
+sequence_lens is validated before use. Gate pre-activations come from the o2c_rnn.h
+matrix-vector core.
+"""
+from __future__ import annotations
+
+from ..codegen.literals import scalar as lit
+from ..errors import CompileError
+from ._util import inp, out
+from .registry import Kernel, op
+
+_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
+_DEFAULT_ACTS = {"RNN": ["Tanh"], "GRU": ["Sigmoid", "Tanh"], "LSTM": ["Sigmoid", "Tanh", "Tanh"]}
+# C expression of {x} per activation ({a}, {b}: alpha, beta; {f}: the float suffix)
+_ACTS = {
+    "relu": "({x} > 0 ? {x} : 0)",
+    "tanh": "tanh{f}({x})",
+    "sigmoid": "1 / (1 + exp{f}(-{x}))",
+    "affine": "{a} * {x} + {b}",
+    "leakyrelu": "({x} >= 0 ? {x} : {a} * {x})",
+    "thresholdedrelu": "({x} > {a} ? {x} : 0)",
+    "scaledtanh": "{a} * tanh{f}({b} * {x})",
+    "hardsigmoid": "fmax{f}(0, fmin{f}(1, {a} * {x} + {b}))",
+    "elu": "({x} >= 0 ? {x} : {a} * (exp{f}({x}) - 1))",
+    "softsign": "{x} / (1 + fabs{f}({x}))",
+    "softplus": "log{f}(1 + exp{f}({x}))",
+}
+# defaults of the alpha (and beta) an activation takes, those of the matching ONNX op;
+# activation_alpha/beta are consumed in order by the activations that take them
+_PARAMS = {"affine": (1.0, 0.0), "leakyrelu": (0.01,), "thresholdedrelu": (1.0,),
+           "scaledtanh": (1.0, 1.0), "hardsigmoid": (0.2, 0.5), "elu": (1.0,)}
+
+
+def _activations(node, dirs: int, ct: str) -> list[str]:
+    """Per activation slot (f, g, h), a C format string of {x}; a slot whose function
+    differs between the directions chooses at run time on the direction d."""
+    a, per = node.attrs, len(_DEFAULT_ACTS[node.op_type])
+    names = a.get("activations") or _DEFAULT_ACTS[node.op_type] * dirs
+    if dirs == 1 and len(names) == 2 * per:
+        names = names[:per]     # RNN's schema default names both directions' functions
+    if len(names) != per * dirs:
+        raise CompileError(f"expected {per * dirs} activations, got {len(names)}", node,
+                           reason=f"{node.op_type} activations")
+    alphas, betas = list(a.get("activation_alpha") or []), list(a.get("activation_beta") or [])
+    exprs = []
+    for name in names:
+        key = name.lower()
+        if key not in _ACTS:
+            raise CompileError(f"unknown activation '{name}'", node,
+                               reason=f"{node.op_type} activation {name}")
+        dflt = _PARAMS.get(key, ())
+        alpha = (alphas.pop(0) if alphas else dflt[0]) if len(dflt) > 0 else 0.0
+        beta = (betas.pop(0) if betas else dflt[1]) if len(dflt) > 1 else 0.0
+        exprs.append(_ACTS[key].format(x="{x}", a=lit(alpha, ct), b=lit(beta, ct),
+                                       f="f" if ct == "float" else ""))
+    slots = []
+    for k in range(per):
+        fwd, bwd = exprs[k], exprs[(dirs - 1) * per + k]
+        slots.append(fwd if fwd == bwd else f"(d == 0 ? {fwd} : {bwd})")
+    return slots
+
+
+@op("RNN", "GRU", "LSTM", since=7)
+def lower_rnn(node, g):
+    x, kind, a = inp(node, g, 0), node.op_type, node.attrs
+    if x.dtype.compute not in ("float", "double") or x.dtype.ctype == "uint16_t":
+        raise CompileError(f"{kind} is supported for float and double, not {x.dtype.onnx_name}",
+                           node, reason=f"{kind} {x.dtype.onnx_name}")
+    direction = a.get("direction", "forward")
+    dirs, gates = (2 if direction == "bidirectional" else 1), _GATES[kind]
+    layout = a.get("layout", 0)
+    seq, batch = (x.shape[1], x.shape[0]) if layout else (x.shape[0], x.shape[1])
+    hidden, size = a.get("hidden_size") or inp(node, g, 2).shape[-1], x.shape[2]
+    ct = x.dtype.compute
+    # element strides: X by (t, b), Y by (t, d, b), states and Y_h/Y_c by (d, b)
+    xs = (size, seq * size) if layout else (batch * size, size)
+    ys = (dirs * hidden, hidden, seq * dirs * hidden) if layout else \
+        (dirs * batch * hidden, batch * hidden, hidden)
+    hs = (hidden, dirs * hidden) if layout else (batch * hidden, hidden)
+    has = lambda i: inp(node, g, i) is not None
+    wants = lambda i: i < len(node.outputs) and bool(node.outputs[i])
+    clip = a.get("clip")
+    params = dict(
+        kind=kind, T=seq, B=batch, I=size, H=hidden, D=dirs, G=gates, xs=xs, ys=ys, hs=hs,
+        # the time index of step s; {last} is the row's last step
+        t={"forward": "s", "reverse": "{last} - s", "bidirectional": "d == 1 ? {last} - s : s"}[
+            direction],
+        bias=has(3), seq_lens=has(4), init_h=has(5), init_c=kind == "LSTM" and has(6),
+        peep=kind == "LSTM" and has(7), y=wants(0), y_h=wants(1), y_c=kind == "LSTM" and wants(2),
+        # GRU adds R's bias of the candidate gate with R's product, not with the others
+        r_bias_rows=(2 if kind == "GRU" else gates) * hidden,
+        lbr=bool(a.get("linear_before_reset", 0)), input_forget=bool(a.get("input_forget", 0)),
+        clip=None if clip is None else lit(clip, ct), act=_activations(node, dirs, ct),
+        matvec="o2c_rnn_matvec_f32" if ct == "float" else "o2c_rnn_matvec_f64")
+    state = batch * hidden * (2 if kind == "LSTM" else 1)
+    scratch = (gates * hidden + state + (hidden if kind == "GRU" else 0)) * (4 if ct == "float" else 8)
+    return Kernel("ops/rnn.c.j2", params, scratch=scratch)

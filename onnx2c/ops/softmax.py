@@ -1,0 +1,28 @@
+"""Softmax, LogSoftmax and Hardmax along one axis (before opset 13: over the flattened
+trailing axes, the input coerced to 2-D at `axis`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import CompileError
+from ._util import inp, lane_loops, norm_axis, out
+from .registry import Kernel, op
+
+
+@op("Softmax", "LogSoftmax", "Hardmax")
+def lower_softmax(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    if not x.dtype.is_float:
+        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
+                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")
+    shape = x.shape
+    axis = norm_axis(node.attrs["axis"], len(shape), node)
+    if node.version < 13:
+        shape = (int(np.prod(shape[:axis], dtype=np.int64)),
+                 int(np.prod(shape[axis:], dtype=np.int64)))
+        axis = 1
+    params = lane_loops(shape, axis)
+    # float and double outputs hold exp() exactly, so Softmax need not recompute it;
+    # every lane reads element k before it writes it, so the output may overwrite x
+    params.update(kind=node.op_type, direct=y.dtype.ctype == y.dtype.compute)
+    return Kernel("ops/softmax.c.j2", params, inplace=[0])

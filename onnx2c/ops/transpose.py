@@ -1,0 +1,16 @@
+"""Transpose: one strided copy that walks the output in order."""
+from __future__ import annotations
+
+from ._strided import Moves
+from ._util import inp, out, strides
+from .registry import op
+
+
+@op("Transpose")
+def lower_transpose(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    perm = node.attrs.get("perm") or list(range(len(x.shape)))[::-1]
+    xs = strides(x.shape)
+    m = Moves(y.dtype)
+    m.move("out0", "in0", y.shape, strides(y.shape), [xs[p] for p in perm])
+    return m.kernel()
