@@ -11,17 +11,20 @@ def offset_expr(strs: list[int], var: str = "i") -> str:
     return " + ".join(terms) or "0"
 
 
-def elementwise(node: Node, g: Graph, body: list[str] | str, inputs: list[int] | None = None
-                ) -> Kernel:
+def elementwise(node: Node, g: Graph, body: list[str] | str, inputs: list[int] | None = None,
+                shapes: dict[int, tuple] | None = None) -> Kernel:
     """Kernel for `body` (C statements assigning r from a0, a1, ...) over broadcast inputs.
 
     `inputs` selects the node inputs that take part (default: all present ones); the
     loaded values are named by their position in the node, so a2 is always input 2.
+    `shapes` overrides how an input broadcasts (for old opsets' axis-1 broadcasting).
     """
     idxs = inputs if inputs is not None else [i for i in range(len(node.inputs))
                                               if inp(node, g, i) is not None]
     y = out(node, g)
-    dims, strs = broadcast_loops(y.shape, [g.values[node.inputs[i]].shape for i in idxs])
+    shapes = shapes or {}
+    dims, strs = broadcast_loops(y.shape, [shapes.get(i, g.values[node.inputs[i]].shape)
+                                           for i in idxs])
     offsets = [None] * len(node.inputs)
     for i, s in zip(idxs, strs):
         offsets[i] = offset_expr(s)

@@ -97,7 +97,8 @@ def lower_trilu(node, g):
         return Moves(x.dtype).kernel()
     return Kernel("ops/trilu.c.j2", dict(rows=x.size // cols, height=height, cols=cols,
                                          upper=node.attrs.get("upper", 1),
-                                         bits=packed_bits(x.dtype)))
+                                         bits=packed_bits(x.dtype)),
+                  inplace=[0])     # each element only reads its own position
 
 
 @op("OneHot", since=9)

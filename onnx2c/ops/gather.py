@@ -28,7 +28,7 @@ def _kernel(x, dims, flat, base, index, run, scatter=False, reduce=None):
         dims=[dims[k] for k in keep], flat=expr(flat), base=expr(base), run=run,
         scatter=scatter, reduce=reduce,
         index=[dict(at=expr(at), bound=bound, stride=stride) for at, bound, stride in index],
-        bits=packed_bits(x.dtype)))
+        bits=packed_bits(x.dtype)), inplace=[0] if scatter else [])
 
 
 def _axis_form(node, data, idx):

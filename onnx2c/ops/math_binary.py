@@ -113,7 +113,12 @@ def lower_where(node, g):
 
 @op("PRelu")
 def lower_prelu(node, g):
-    return elementwise(node, g, "r = a0 < 0 ? a0 * a1 : a0;")
+    x, slope = inp(node, g, 0), inp(node, g, 1)
+    shapes = {}
+    if node.version < 7 and len(slope.shape) == 1 and len(x.shape) > 2 and slope.size > 1:
+        # before opset 7 a 1-D slope holds one value per channel (axis 1)
+        shapes[1] = (slope.size,) + (1,) * (len(x.shape) - 2)
+    return elementwise(node, g, "r = a0 < 0 ? a0 * a1 : a0;", shapes=shapes)
 
 
 @op("Clip")

@@ -65,7 +65,8 @@ def _limits(dtype, wtype: str):
     """Clamp bounds for integer outputs (the reference rounds half to even, then saturates),
     pulled inside the range where the float-to-integer conversion is defined."""
     bits = dtype.bits
-    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if dtype.is_signed else (0, (1 << bits) - 1)
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if dtype.is_signed else \
+        (0, (1 << bits) - 1)
     hi_f = float(hi)
     if int(hi_f) > hi:
         hi_f = math.nextafter(hi_f, 0.0)

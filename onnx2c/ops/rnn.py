@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..codegen.literals import scalar as lit
 from ..errors import CompileError
-from ._util import inp, out
+from ._util import inp
 from .registry import Kernel, op
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -62,38 +62,47 @@ def _activations(node, dirs: int, ct: str) -> list[str]:
     return slots
 
 
+def _strides(layout: int, seq: int, batch: int, dirs: int, hidden: int, size: int) -> dict:
+    """Element strides of X by (t, b), Y by (t, d, b), initial and final states by (d, b)."""
+    if layout:
+        return dict(xs=(size, seq * size), ys=(dirs * hidden, hidden, seq * dirs * hidden),
+                    hs=(hidden, dirs * hidden))
+    return dict(xs=(batch * size, size), ys=(dirs * batch * hidden, batch * hidden, hidden),
+                hs=(batch * hidden, hidden))
+
+
+# the time index of step s of a row whose last step is {last}
+_TIME = {"forward": "s", "reverse": "{last} - s", "bidirectional": "d == 1 ? {last} - s : s"}
+
+
 @op("RNN", "GRU", "LSTM", since=7)
 def lower_rnn(node, g):
     x, kind, a = inp(node, g, 0), node.op_type, node.attrs
     if x.dtype.compute not in ("float", "double") or x.dtype.ctype == "uint16_t":
         raise CompileError(f"{kind} is supported for float and double, not {x.dtype.onnx_name}",
                            node, reason=f"{kind} {x.dtype.onnx_name}")
-    direction = a.get("direction", "forward")
+    direction, layout, ct = a.get("direction", "forward"), a.get("layout", 0), x.dtype.compute
+    if direction not in _TIME:
+        raise CompileError(f"unknown direction '{direction}'", node, reason=f"{kind} direction")
     dirs, gates = (2 if direction == "bidirectional" else 1), _GATES[kind]
-    layout = a.get("layout", 0)
     seq, batch = (x.shape[1], x.shape[0]) if layout else (x.shape[0], x.shape[1])
     hidden, size = a.get("hidden_size") or inp(node, g, 2).shape[-1], x.shape[2]
-    ct = x.dtype.compute
-    # element strides: X by (t, b), Y by (t, d, b), states and Y_h/Y_c by (d, b)
-    xs = (size, seq * size) if layout else (batch * size, size)
-    ys = (dirs * hidden, hidden, seq * dirs * hidden) if layout else \
-        (dirs * batch * hidden, batch * hidden, hidden)
-    hs = (hidden, dirs * hidden) if layout else (batch * hidden, hidden)
+    if 0 in (seq, batch, hidden):
+        raise CompileError(f"{kind} with an empty sequence, batch or state", node,
+                           reason=f"empty {kind}")
     has = lambda i: inp(node, g, i) is not None
     wants = lambda i: i < len(node.outputs) and bool(node.outputs[i])
-    clip = a.get("clip")
+    lstm, clip = kind == "LSTM", a.get("clip")
     params = dict(
-        kind=kind, T=seq, B=batch, I=size, H=hidden, D=dirs, G=gates, xs=xs, ys=ys, hs=hs,
-        # the time index of step s; {last} is the row's last step
-        t={"forward": "s", "reverse": "{last} - s", "bidirectional": "d == 1 ? {last} - s : s"}[
-            direction],
-        bias=has(3), seq_lens=has(4), init_h=has(5), init_c=kind == "LSTM" and has(6),
-        peep=kind == "LSTM" and has(7), y=wants(0), y_h=wants(1), y_c=kind == "LSTM" and wants(2),
+        kind=kind, T=seq, B=batch, I=size, H=hidden, D=dirs, G=gates, t=_TIME[direction],
+        bias=has(3), seq_lens=has(4), init_h=has(5), init_c=lstm and has(6), peep=lstm and has(7),
+        y=wants(0), y_h=wants(1), y_c=lstm and wants(2),
         # GRU adds R's bias of the candidate gate with R's product, not with the others
         r_bias_rows=(2 if kind == "GRU" else gates) * hidden,
         lbr=bool(a.get("linear_before_reset", 0)), input_forget=bool(a.get("input_forget", 0)),
         clip=None if clip is None else lit(clip, ct), act=_activations(node, dirs, ct),
-        matvec="o2c_rnn_matvec_f32" if ct == "float" else "o2c_rnn_matvec_f64")
-    state = batch * hidden * (2 if kind == "LSTM" else 1)
-    scratch = (gates * hidden + state + (hidden if kind == "GRU" else 0)) * (4 if ct == "float" else 8)
-    return Kernel("ops/rnn.c.j2", params, scratch=scratch)
+        matvec="o2c_rnn_matvec_f32" if ct == "float" else "o2c_rnn_matvec_f64",
+        **_strides(layout, seq, batch, dirs, hidden, size))
+    # gate pre-activations, the state h (and c) of every batch row, GRU's candidate product
+    floats = gates * hidden + batch * hidden * (2 if lstm else 1) + (hidden if kind == "GRU" else 0)
+    return Kernel("ops/rnn.c.j2", params, scratch=floats * (4 if ct == "float" else 8))

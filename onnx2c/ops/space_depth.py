@@ -19,6 +19,9 @@ def lower_depth_space(node, g):
     mode = node.attrs.get("mode", "DCR")
     if (node.op_type, mode) not in _VIEWS:
         raise CompileError(f"unknown mode '{mode}'", node, reason=f"{node.op_type} mode")
+    if len(x.shape) != 4:
+        raise CompileError(f"{node.op_type} needs a 4-D input, got rank {len(x.shape)}", node,
+                           reason=f"{node.op_type} rank")
     names, perm = _VIEWS[node.op_type, mode]
     n, c, h, w = x.shape
     b = node.attrs["blocksize"]

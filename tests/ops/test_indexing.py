@@ -173,3 +173,21 @@ def test_generated_c_is_strict_c99(cc, tmp_path):
     for k, (name, model, _, _) in enumerate(CASES + OUT_OF_RANGE):
         onnx2c.compile(model, tmp_path / "src", name=f"m{k}")
     strict_compile(cc, tmp_path / "src", tmp_path)
+
+
+@pytest.mark.parametrize("op, extra, attrs", [
+    ("ScatterND", [("i", TP.INT64, [1, 1]), ("u", TP.FLOAT, [1, 4])], dict(reduction="add")),
+    ("Trilu", [], {}),
+])
+def test_updates_in_place(op, extra, attrs, tmp_path):
+    """Neg -> op -> Neg: op's data input dies at op, so its output reuses that buffer."""
+    nodes = [helper.make_node("Neg", ["x"], ["t"]),
+             helper.make_node(op, ["t"] + [e[0] for e in extra], ["s"], **attrs),
+             helper.make_node("Neg", ["s"], ["y"])]
+    vi = [helper.make_tensor_value_info(*i) for i in [("x", TP.FLOAT, [3, 4])] + extra]
+    y = helper.make_tensor_value_info("y", TP.FLOAT, [3, 4])
+    m = helper.make_model(helper.make_graph(nodes, "g", vi, [y]),
+                          opset_imports=[helper.make_opsetid("", 21)])
+    feeds = {"x": X[0, :3, :4].copy(), "i": np.array([[1]]), "u": X[1, :1, :4].copy()}
+    r = _check(m, {k: feeds[k] for k in ["x"] + [e[0] for e in extra]}, tmp_path)
+    assert r.plan.root("s") == "t"
