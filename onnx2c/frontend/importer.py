@@ -41,6 +41,12 @@ def _value(vi, what: str) -> Value:
     return Value(vi.name, dtype, tuple(dims))
 
 
+def _is_static(vi) -> bool:
+    t = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
+    return bool(t and t.HasField("shape") and
+                all(d.HasField("dim_value") and d.dim_value >= 0 for d in t.shape.dim))
+
+
 def schema_defaults(op_type: str, version: int, domain: str) -> dict:
     try:
         schema = onnx.defs.get_schema(op_type, version, domain)
@@ -95,8 +101,14 @@ def import_graph(m: ModelProto) -> Graph:
     for vi in g.input:
         if vi.name not in values:
             values[vi.name] = _value(vi, "graph input")
-    # inferred types win over what the file declares for its outputs
+    # inferred types win over what the file declares for its outputs, except where
+    # inference could not settle a shape that the declaration pins (a graph output whose
+    # shape depends on a run-time input, e.g. Reduce* with axes given at run time)
     known = {vi.name: vi for vi in list(g.output) + list(g.value_info)}
+    for vi in g.output:
+        if not _is_static(known[vi.name]) and _is_static(vi) and \
+                known[vi.name].type.tensor_type.elem_type == vi.type.tensor_type.elem_type:
+            known[vi.name] = vi
     nodes = []
     used_names: set[str] = set()
     for idx, n in enumerate(g.node):
