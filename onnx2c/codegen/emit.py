@@ -102,15 +102,17 @@ def generate(g: Graph, plan: Plan, name: str) -> tuple[dict[str, str], list, lis
     def ptr(vname: str) -> str:
         if vname.startswith("scratch:"):
             return f"(void *)(ws + {plan.buffers[vname].offset})"
-        root = plan.root(vname)
+        root, at = plan.locate(vname)
         v, rv = g.values[vname], g.values[root]
         if rv.is_const:
             if root not in consts:
                 consts[root] = (namer(root, prefix=f"{name}_c_"), rv)
             return consts[root][0]
         if root in home:
-            return home[root]
-        return f"({v.dtype.ctype} *)(void *)(ws + {plan.buffers[root].offset})"
+            if not at:
+                return home[root]
+            return f"({v.dtype.ctype} *)(void *)((unsigned char *){home[root]} + {at})"
+        return f"({v.dtype.ctype} *)(void *)(ws + {plan.buffers[root].offset + at})"
 
     fns = []
     for step, (node, kernel) in enumerate(plan.steps):
@@ -121,7 +123,7 @@ def generate(g: Graph, plan: Plan, name: str) -> tuple[dict[str, str], list, lis
     # graph outputs no kernel writes (constants, graph inputs) are copied at the end
     written = {o for node, _ in plan.steps for o in node.outputs}
     copies = [(cn, ptr(vn), g.values[vn].nbytes) for vn, cn in io_out
-              if vn not in written and g.values[vn].nbytes]
+              if vn not in written and g.values[vn].nbytes and ptr(vn) != cn]
 
     const_list = [(cn, v, literals.array_body(v.data, v.dtype),
                    max(1, len(literals.storage_array(v.data, v.dtype))))

@@ -2,14 +2,18 @@
 
 Every intermediate tensor and every kernel's scratch buffer gets an offset in the one
 workspace. Graph inputs are read from the caller's buffers and graph outputs are written
-straight into them. Zero-copy ops (Reshape & co.) alias their input's storage, and a kernel
-that allows it writes its output over an input that dies at that node.
+straight into them. Three ways avoid copies and buffers:
+- zero-copy ops (Reshape & co.) alias their input's storage;
+- a kernel that allows it writes its output over an input that dies at that node;
+- a Concat whose inputs are contiguous slices of its output has them written there
+  by their producers, and disappears.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from ..ir import Graph
+from .order import candidate_orders
 
 ALIGN = 16
 
@@ -31,16 +35,26 @@ class Buffer:
 class Plan:
     steps: list                              # [(node, kernel)] still emitted, in order
     alias: dict[str, str] = field(default_factory=dict)   # value -> value whose bytes it uses
+    at: dict[str, int] = field(default_factory=dict)      # byte offset inside that value
     buffers: dict[str, Buffer] = field(default_factory=dict)
     workspace_bytes: int = 0
     lower_bound: int = 0       # the most bytes live at one step under this order
     no_reuse_bytes: int = 0    # every intermediate tensor and scratch buffer side by side
     heuristic: str = ""
+    order: str = ""
 
     def root(self, name: str) -> str:
         while name in self.alias:
             name = self.alias[name]
         return name
+
+    def locate(self, name: str) -> tuple[str, int]:
+        """(the value that owns the storage, byte offset of name inside it)."""
+        offset = 0
+        while name in self.alias:
+            offset += self.at.get(name, 0)
+            name = self.alias[name]
+        return name, offset
 
 
 def _place(order: list[Buffer]) -> int:
@@ -88,57 +102,98 @@ def _lower_bound(buffers: list[Buffer], steps: int) -> int:
     return max(live, default=0)
 
 
+class _Planner:
+    def __init__(self, g: Graph, steps: list):
+        self.g, self.plan = g, Plan([])
+        self.outputs, self.inputs = set(g.outputs), set(g.inputs)
+        for node, kernel in steps:
+            if kernel.alias and node.outputs[0] not in self.outputs:
+                self.plan.alias[node.outputs[0]] = node.inputs[0]
+            else:
+                self.plan.steps.append((node, kernel))
+
+    def in_workspace(self, name: str) -> bool:
+        return name not in self.outputs and name not in self.inputs and \
+            not self.g.values[name].is_const
+
+    def place_concats(self) -> None:
+        """Let producers write straight into a Concat's output when every input can."""
+        plan, readers = self.plan, {}
+        produced = {plan.root(o) for n, _ in plan.steps for o in n.outputs if o}
+        for n, _ in plan.steps:
+            for i in n.inputs:
+                if i:
+                    readers[plan.root(i)] = readers.get(plan.root(i), 0) + 1
+        keep = []
+        for node, kernel in plan.steps:
+            roots = [plan.root(i) for i in node.inputs]
+            ok = kernel.places is not None and node.outputs[0] not in self.inputs and \
+                len(set(roots)) == len(roots) and all(
+                    r in produced and self.in_workspace(r) and readers[r] == 1
+                    and not plan.at.get(r) for r in roots)
+            if not ok:
+                keep.append((node, kernel))
+                continue
+            for r, offset in zip(roots, kernel.places):
+                plan.alias[r], plan.at[r] = node.outputs[0], offset
+        plan.steps = keep
+
+    def liveness(self) -> tuple[dict, dict]:
+        plan, first, last = self.plan, {}, {}
+        for step, (node, _) in enumerate(plan.steps):
+            for o in node.outputs:
+                if o:
+                    first.setdefault(plan.root(o), step)
+            for i in node.inputs:
+                if i:
+                    last[plan.root(i)] = step
+        for o in self.g.outputs:
+            last[plan.root(o)] = len(plan.steps)
+        return first, last
+
+    def in_place(self, last: dict) -> None:
+        """The output takes over an input's buffer when that input dies at the node."""
+        plan, g = self.plan, self.g
+        for step, (node, kernel) in enumerate(plan.steps):
+            out = node.outputs[0] if node.outputs else ""
+            if not kernel.inplace or not out or not self.in_workspace(out) or out in plan.alias:
+                continue
+            for i in kernel.inplace:
+                src = plan.root(node.inputs[i])
+                if self.in_workspace(src) and last.get(src) == step and \
+                        g.values[src].nbytes == g.values[out].nbytes:
+                    plan.alias[out] = src
+                    last[src] = last.get(out, step)
+                    break
+
+    def run(self) -> Plan:
+        plan, g = self.plan, self.g
+        self.place_concats()
+        first, last = self.liveness()
+        scratch = sum(_align(k.scratch) for _, k in plan.steps)
+        plan.no_reuse_bytes = scratch + sum(_align(g.values[n].nbytes) for n in first
+                                            if self.in_workspace(n) and n not in plan.alias)
+        self.in_place(last)
+        for step, (node, kernel) in enumerate(plan.steps):
+            if kernel.scratch:
+                name = f"scratch:{node.name}"
+                plan.buffers[name] = Buffer(name, kernel.scratch, step, step)
+        for name, step in first.items():
+            if self.in_workspace(name) and name not in plan.alias:
+                plan.buffers[name] = Buffer(name, g.values[name].nbytes, step,
+                                            max(last.get(name, step), step))
+        buffers = list(plan.buffers.values())
+        plan.workspace_bytes, plan.heuristic = _pack(buffers)
+        plan.lower_bound = _lower_bound(buffers, len(plan.steps))
+        return plan
+
+
 def plan_memory(g: Graph, steps: list) -> Plan:
-    plan = Plan([])
-    outputs, inputs = set(g.outputs), set(g.inputs)
-    for node, kernel in steps:
-        if kernel.alias and node.outputs[0] not in outputs:
-            plan.alias[node.outputs[0]] = node.inputs[0]
-        else:
-            plan.steps.append((node, kernel))
-
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
-    end = len(plan.steps)
-    for step, (node, _) in enumerate(plan.steps):
-        for o in node.outputs:
-            if o:
-                first.setdefault(plan.root(o), step)
-        for i in node.inputs:
-            if i:
-                last[plan.root(i)] = step
-    for o in g.outputs:
-        last[plan.root(o)] = end
-
-    def in_workspace(name: str) -> bool:
-        return name not in outputs and name not in inputs and not g.values[name].is_const
-
-    scratch = sum(_align(k.scratch) for _, k in plan.steps)
-    plan.no_reuse_bytes = scratch + sum(_align(g.values[n].nbytes) for n in first
-                                        if in_workspace(n))
-
-    # in place: the output takes over an input's buffer when that input dies here
-    for step, (node, kernel) in enumerate(plan.steps):
-        out = node.outputs[0] if node.outputs else ""
-        if not kernel.inplace or not out or not in_workspace(out):
-            continue
-        for i in kernel.inplace:
-            src = plan.root(node.inputs[i])
-            if in_workspace(src) and last.get(src) == step and \
-                    g.values[src].nbytes == g.values[out].nbytes:
-                plan.alias[out] = src
-                last[src] = last.get(out, step)
-                break
-
-    for step, (node, kernel) in enumerate(plan.steps):
-        if kernel.scratch:
-            name = f"scratch:{node.name}"
-            plan.buffers[name] = Buffer(name, kernel.scratch, step, step)
-    for name, step in first.items():
-        if in_workspace(name) and name not in plan.alias:
-            plan.buffers[name] = Buffer(name, g.values[name].nbytes, step,
-                                        max(last.get(name, step), step))
-    buffers = list(plan.buffers.values())
-    plan.workspace_bytes, plan.heuristic = _pack(buffers)
-    plan.lower_bound = _lower_bound(buffers, end)
-    return plan
+    """The smallest plan over the candidate execution orders."""
+    best = None
+    for label, order in candidate_orders(g, steps):
+        plan = _Planner(g, order).run()
+        plan.order = label
+        if best is None or plan.workspace_bytes < best.workspace_bytes:
+            best = plan
+    return best

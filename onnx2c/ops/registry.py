@@ -21,6 +21,7 @@ class Kernel:
     alias: bool = False                # output 0 holds input 0's bytes unchanged (Reshape...)
     inputs: list[int] | None = None    # which node inputs become C parameters (default: all present)
     inplace: list[int] = field(default_factory=list)  # inputs output 0 may overwrite if they die
+    places: list[int] | None = None    # output 0 is just input k at byte offset places[k]
 
 
 Lowering = Callable[[Node, Graph], Kernel]

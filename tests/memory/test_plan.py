@@ -65,3 +65,34 @@ def test_branches_reuse_memory(tmp_path):
     r = check_against_ort(m, tmp_path)
     _assert_sound(r.plan)
     assert r.workspace_bytes < r.plan.no_reuse_bytes
+
+
+def _concat_model(axis, out_name="c", tail=True):
+    nodes = [helper.make_node("Sigmoid", ["x"], ["a"]), helper.make_node("Tanh", ["x"], ["b"]),
+             helper.make_node("Exp", ["x"], ["e"]),
+             helper.make_node("Concat", ["a", "b", "e"], [out_name], axis=axis)]
+    shape = [1, 3, 4, 5]
+    out_shape = list(shape)
+    out_shape[axis] *= 3
+    if tail:
+        nodes.append(helper.make_node("Relu", [out_name], ["y"]))
+    g = helper.make_graph(nodes, "cat",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                          [helper.make_tensor_value_info("y" if tail else out_name,
+                                                         TensorProto.FLOAT, out_shape)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("tail", [True, False], ids=["intermediate", "graph-output"])
+def test_concat_inputs_are_written_in_place(tail, tmp_path):
+    r = check_against_ort(_concat_model(axis=1, tail=tail), tmp_path)
+    assert "Concat" not in [n.op_type for n, _ in r.plan.steps]
+    # the three 240-byte parts live inside the concat buffer (or the caller's output)
+    assert r.workspace_bytes == (720 if tail else 0)
+    _assert_sound(r.plan)
+
+
+def test_concat_on_an_inner_axis_still_copies(tmp_path):
+    r = check_against_ort(_concat_model(axis=2), tmp_path)
+    assert "Concat" in [n.op_type for n, _ in r.plan.steps]
+    _assert_sound(r.plan)
