@@ -58,6 +58,10 @@ def _cmd_inspect(a) -> int:
     from .memory.report import print_plan
     r = build(a.model, a.name, dict(a.shape), dict(a.freeze))
     print_plan(r)
+    if a.plan_svg:
+        from .memory.svg import plan_svg
+        Path(a.plan_svg).write_text(plan_svg(r.plan, Path(str(a.model)).stem))
+        print(f"wrote {a.plan_svg}")
     return 0
 
 
@@ -78,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     v.set_defaults(fn=_cmd_verify)
     i = sub.add_parser("inspect", help="print the memory plan")
     _add_model_args(i)
+    i.add_argument("--plan-svg", metavar="FILE", help="draw the plan (x: step, y: offset)")
     i.set_defaults(fn=_cmd_inspect)
     a = ap.parse_args(argv)
     try:

@@ -96,3 +96,18 @@ def test_concat_on_an_inner_axis_still_copies(tmp_path):
     r = check_against_ort(_concat_model(axis=2), tmp_path)
     assert "Concat" in [n.op_type for n, _ in r.plan.steps]
     _assert_sound(r.plan)
+
+
+def test_inspect_prints_the_plan_and_draws_it(tmp_path):
+    import subprocess
+    import sys
+    svg = tmp_path / "plan.svg"
+    p = subprocess.run([sys.executable, "-m", "onnx2c.cli", "inspect",
+                        str(REPO / "tests" / "models" / "resnet8_dynamo.onnx"), "--plan-svg",
+                        str(svg)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    r = onnx2c.build(REPO / "tests" / "models" / "resnet8_dynamo.onnx", "m")
+    assert f"workspace bytes: {r.workspace_bytes}" in p.stdout
+    assert f"lower bound:     {r.plan.lower_bound}" in p.stdout
+    text = svg.read_text()
+    assert text.startswith("<svg") and text.count("<rect") == len(r.plan.buffers) + 1
