@@ -58,7 +58,8 @@ def _conv(node, g, ix: int, iw: int, acc: Accum, transpose: bool = False) -> Ker
     s, d, pb = _geometry(node, x, y, k, transpose)
     p = dict(N=x.shape[0], CI=x.shape[1], CO=y.shape[1], G=group, cig=x.shape[1] // group,
              cog=y.shape[1] // group, I=x.shape[2:], O=y.shape[2:], k=k, s=s, d=d, pb=pb,
-             isz=prod(x.shape[2:]), osz=prod(y.shape[2:]), ksz=prod(k), x=ix, w=iw, acc=acc)
+             isz=prod(x.shape[2:]), osz=prod(y.shape[2:]), ksz=prod(k), x=ix, w=iw, acc=acc,
+             y_bits=y.dtype.bits)
     depthwise = group > 1 and p["cig"] == 1
     if y.dtype == DType.FLOAT and node.op_type == "Conv" and not depthwise:
         return _as_gemm(p, bias=inp(node, g, 2) is not None)
@@ -83,6 +84,14 @@ def _direct(p: dict, transpose: bool) -> Kernel:
         d = p["d"]
         coords = [f"(size_t)(b{a} + t{a}{f' * {d[a]}' if d[a] > 1 else ''})" for a in r]
     p["x_idx"] = _idx("xc", zip(coords, xs))
+    # a depthwise conv whose output plane matches its input plane can run in place: each
+    # output channel reads only its own input channel, so it is computed into a one-plane
+    # scratch and copied over that channel once it is done (TinyEngine's trick)
+    p["plane"] = not transpose and p["G"] == p["CI"] == p["CO"] and p["I"] == p["O"] \
+        and p["y_bits"] >= 8
+    if p["plane"]:
+        p["plane_idx"] = _idx("0", zip([f"o{a}" for a in r], strides(p["O"])))
+        return Kernel("ops/conv.c.j2", p, scratch=p["osz"] * p["y_bits"] // 8, inplace=[p["x"]])
     return Kernel("ops/conv.c.j2", p)
 
 
@@ -91,6 +100,15 @@ def _as_gemm(p: dict, bias: bool) -> Kernel:
     r, kk = range(len(p["k"])), p["cig"] * p["ksz"]
     pointwise = p["ksz"] == 1 and p["s"] == [1] * len(r) and p["I"] == p["O"] and not any(p["pb"])
     tile = 0 if pointwise else min(p["osz"], max(1, _TILE_BYTES // (kk * 4)))
+    # a pointwise conv with as many outputs as inputs can run in place, a tile of
+    # positions at a time: the tile's outputs go to scratch and then over the tile's
+    # inputs, which no other position reads
+    p["band"] = pointwise and p["G"] == 1 and p["CI"] == p["CO"] and \
+        min(p["osz"], max(1, _TILE_BYTES // (p["CO"] * 4)))
+    if p["band"]:
+        p.update(T=0, KK=kk, bias=bias)
+        return Kernel("ops/conv_gemm.c.j2", p, scratch=p["band"] * p["CO"] * 4,
+                      inplace=[p["x"]])
     ys = strides(p["O"])
     coord = ["pj" if ys[a] == 1 else f"pj / {ys[a]}u" for a in r]   # of flat position pj
     p.update(T=tile, KK=kk, bias=bias,
