@@ -30,6 +30,9 @@ def test_model_plans_are_sound(path):
     except onnx2c.CompileError as e:
         pytest.fail(str(e))
     _assert_sound(r.plan)
+    # issue 4's bar: within 5% of the lower bound, and real reuse
+    assert r.plan.workspace_bytes <= 1.05 * r.plan.lower_bound
+    assert r.plan.workspace_bytes < r.plan.no_reuse_bytes
 
 
 def _chain(n_ops=6, size=1024):
