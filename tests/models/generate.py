@@ -23,11 +23,11 @@ from torch import nn
 TS_OPSET = 13
 
 
-def conv_bn_relu(cin, cout, kernel, stride=1, padding=0, groups=1):
+def conv_bn_relu(cin, cout, kernel, stride=1, padding=0, groups=1, act=nn.ReLU):
     return [
         nn.Conv2d(cin, cout, kernel, stride, padding, groups=groups, bias=False),
         nn.BatchNorm2d(cout),
-        nn.ReLU(),
+        act(),
     ]
 
 
@@ -123,7 +123,209 @@ def lstm():
     return LSTMClassifier(), (1, 20, 16)
 
 
-MODELS = [dscnn, mobilenetv1, resnet8, autoencoder, lenet5, lstm]
+class InvertedResidual(nn.Module):
+    """MobileNetV2 block: 1x1 expand, 3x3 depthwise, linear 1x1 projection."""
+
+    def __init__(self, cin, cout, stride, expand):
+        super().__init__()
+        hidden = cin * expand
+        layers = conv_bn_relu(cin, hidden, 1, act=nn.ReLU6) if expand != 1 else []
+        layers += conv_bn_relu(hidden, hidden, 3, stride, 1, groups=hidden, act=nn.ReLU6)
+        layers += [nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout)]
+        self.body = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.body(x) if self.residual else self.body(x)
+
+
+def make_divisible(channels, divisor=8):
+    rounded = max(divisor, int(channels + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * channels else rounded
+
+
+def mobilenetv2():
+    alpha = 0.35
+    # (expansion, channels, repeats, first stride) as in the paper, except that
+    # the last two stages expand 2x instead of 6x and the head has 256 channels
+    # instead of 1280: with the paper's values the weights alone take 1.16 MB.
+    settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+                (6, 96, 3, 1), (2, 160, 3, 2), (2, 320, 1, 1)]
+    cin = make_divisible(32 * alpha)
+    layers = conv_bn_relu(3, cin, 3, 2, 1, act=nn.ReLU6)
+    for expand, channels, repeats, stride in settings:
+        cout = make_divisible(channels * alpha)
+        for i in range(repeats):
+            layers.append(InvertedResidual(cin, cout, stride if i == 0 else 1, expand))
+            cin = cout
+    head = 256
+    layers += conv_bn_relu(cin, head, 1, act=nn.ReLU6)
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(head, 2)]
+    return nn.Sequential(*layers), (1, 3, 96, 96)
+
+
+class SqueezeExcite(nn.Module):
+    def __init__(self, channels, squeezed):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.reduce = nn.Conv2d(channels, squeezed, 1)
+        self.expand = nn.Conv2d(squeezed, channels, 1)
+
+    def forward(self, x):
+        s = torch.sigmoid(self.expand(nn.functional.silu(self.reduce(self.pool(x)))))
+        return x * s
+
+
+class MBConv(nn.Module):
+    """EfficientNet block: [1x1 expand], depthwise, squeeze-and-excite, linear 1x1 projection."""
+
+    def __init__(self, cin, cout, kernel, stride, expand, se_ratio=0.25):
+        super().__init__()
+        hidden = cin * expand
+        layers = conv_bn_relu(cin, hidden, 1, act=nn.SiLU) if expand != 1 else []
+        layers += conv_bn_relu(hidden, hidden, kernel, stride, kernel // 2, groups=hidden, act=nn.SiLU)
+        layers += [SqueezeExcite(hidden, max(1, int(cin * se_ratio))),
+                   nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout)]
+        self.body = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.body(x) if self.residual else self.body(x)
+
+
+def effnet_block():
+    model = nn.Sequential(
+        *conv_bn_relu(3, 16, 3, 2, 1, act=nn.SiLU),
+        MBConv(16, 16, 3, 1, 1),
+        MBConv(16, 24, 5, 2, 6),
+        *conv_bn_relu(24, 96, 1, act=nn.SiLU),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(96, 10),
+    )
+    return model, (1, 3, 64, 64)
+
+
+def double_conv(cin, cout):
+    return nn.Sequential(*conv_bn_relu(cin, cout, 3, 1, 1), *conv_bn_relu(cout, cout, 3, 1, 1))
+
+
+class UNet(nn.Module):
+    def __init__(self, cin=3, classes=2, widths=(8, 16, 32), bottleneck=64):
+        super().__init__()
+        w1, w2, w3 = widths
+        self.enc1, self.enc2, self.enc3 = double_conv(cin, w1), double_conv(w1, w2), double_conv(w2, w3)
+        self.pool = nn.MaxPool2d(2)
+        self.mid = double_conv(w3, bottleneck)
+        # One learned upsampling, the other two levels use Resize (both modes).
+        self.up3 = nn.ConvTranspose2d(bottleneck, w3, 2, stride=2)
+        self.dec3 = double_conv(2 * w3, w3)
+        self.up2 = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.dec2 = double_conv(w3 + w2, w2)
+        self.up1 = nn.Upsample(scale_factor=2, mode="nearest")
+        self.dec1 = double_conv(w2 + w1, w1)
+        self.head = nn.Conv2d(w1, classes, 1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(self.pool(e1))
+        e3 = self.enc3(self.pool(e2))
+        m = self.mid(self.pool(e3))
+        d3 = self.dec3(torch.cat([self.up3(m), e3], dim=1))
+        d2 = self.dec2(torch.cat([self.up2(d3), e2], dim=1))
+        d1 = self.dec1(torch.cat([self.up1(d2), e1], dim=1))
+        return self.head(d1)
+
+
+def unet():
+    return UNet(), (1, 3, 64, 64)
+
+
+class SelfAttention(nn.Module):
+    """Multi-head attention written out, so both exporters emit plain MatMul/Softmax
+    (nn.MultiheadAttention would take the fused fast path in eval mode)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads, self.head_dim = heads, dim // heads
+        self.q, self.k, self.v = nn.Linear(dim, dim), nn.Linear(dim, dim), nn.Linear(dim, dim)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        # Explicit sizes: Tensor.unflatten/flatten make the TorchScript exporter
+        # compute the target shapes at run time (Shape, Slice, Concat).
+        b, t, d = x.shape
+
+        def split(y):  # (B, T, D) -> (B, H, T, D/H)
+            return y.reshape(b, t, self.heads, self.head_dim).transpose(1, 2)
+
+        q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+        scores = torch.matmul(q, k.transpose(-2, -1)) * self.head_dim ** -0.5
+        y = torch.matmul(torch.softmax(scores, dim=-1), v)
+        return self.out(y.transpose(1, 2).reshape(b, t, d))
+
+
+class EncoderLayer(nn.Module):
+    """Pre-norm transformer encoder layer (norm_first=True)."""
+
+    def __init__(self, dim, heads, ffn):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.attn = SelfAttention(dim, heads)
+        self.ffn = nn.Sequential(nn.Linear(dim, ffn), nn.GELU(), nn.Linear(ffn, dim))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.ffn(self.norm2(x))
+
+
+class TransformerClassifier(nn.Module):
+    def __init__(self, dim=64, heads=4, ffn=128, layers=2, classes=5):
+        super().__init__()
+        self.layers = nn.Sequential(*[EncoderLayer(dim, heads, ffn) for _ in range(layers)])
+        self.norm = nn.LayerNorm(dim)
+        self.fc = nn.Linear(dim, classes)
+
+    def forward(self, x):  # x: (B, T, dim), batch_first
+        return self.fc(self.norm(self.layers(x)).mean(dim=1))
+
+
+def transformer():
+    return TransformerClassifier(), (1, 16, 64)
+
+
+class GRUClassifier(nn.Module):
+    def __init__(self, features=16, hidden=32, layers=2, classes=5):
+        super().__init__()
+        self.gru = nn.GRU(features, hidden, num_layers=layers, batch_first=True)
+        self.fc = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        out, _ = self.gru(x)
+        return self.fc(out[:, -1, :])
+
+
+def gru():
+    return GRUClassifier(), (1, 20, 16)
+
+
+def conv1d_bn_relu_pool(cin, cout, kernel, stride=1):
+    return [nn.Conv1d(cin, cout, kernel, stride, bias=False), nn.BatchNorm1d(cout), nn.ReLU(),
+            nn.MaxPool1d(4)]
+
+
+def conv1d_audio():
+    # M5-style raw-waveform classifier (Dai et al. 2017): 4000 samples -> 981
+    # -> 245 -> 243 -> 60 -> 58 -> 14 -> 12 -> 3 -> global average.
+    layers = conv1d_bn_relu_pool(1, 16, 80, 4)
+    for cin, cout in ((16, 32), (32, 32), (32, 64)):
+        layers += conv1d_bn_relu_pool(cin, cout, 3)
+    layers += [nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(64, 10)]
+    return nn.Sequential(*layers), (1, 1, 4000)
+
+
+MODELS = [dscnn, mobilenetv1, resnet8, autoencoder, lenet5, lstm,
+          mobilenetv2, effnet_block, unet, transformer, gru, conv1d_audio]
 
 
 @torch.no_grad()

@@ -15,9 +15,12 @@ import pytest
 from tests.conftest import c_compilers, check_against_ort, strict_compile
 
 HERE = Path(__file__).resolve().parent
-NAMES = [f"{m}_{e}" for m in ("dscnn", "mobilenetv1", "resnet8", "autoencoder", "lenet5", "lstm")
+NAMES = [f"{m}_{e}" for m in ("dscnn", "mobilenetv1", "resnet8", "autoencoder", "lenet5", "lstm",
+                              "mobilenetv2", "effnet_block", "unet", "transformer", "gru",
+                              "conv1d_audio")
          for e in ("ts", "dynamo")]
-COMMITTED = sorted(p.stem for p in HERE.glob("*.onnx"))
+LARGE = {"autoencoder_ts", "autoencoder_dynamo"}      # just over 1 MB: generated, not committed
+COMMITTED = sorted(p.stem for p in HERE.glob("*.onnx") if p.stem not in LARGE)
 
 
 @pytest.fixture(scope="module")
