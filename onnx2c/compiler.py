@@ -9,15 +9,23 @@ from pathlib import Path
 from typing import Mapping
 
 import numpy as np
+from onnx import helper
 
 from . import ops  # noqa: F401  (registers every operator)
+from .codegen.constants import DEFAULT_THRESHOLD
 from .codegen.emit import data_dir, generate
-from .errors import CompileError
+from .errors import CompileError, NeedsConstant
 from .frontend import load_graph
 from .ir import Graph, Value
 from .memory import Plan, plan_memory
+from .ops._util import _graph_inputs_upstream
 from .ops.registry import lookup
 from .passes.dce import remove_dead_code
+from .passes.splat import materialise_splats
+from .codegen.subgraph import Subgraph
+from .frontend.importer import import_graph
+from .passes.fold import fold_and_infer
+from .passes.scope import free_names, subgraph_model
 
 
 @dataclass
@@ -27,6 +35,7 @@ class TensorInfo:
     dtype: object
     shape: tuple[int, ...]
     nbytes: int
+    bounded: bool = False   # shape is a capacity; the run reports the actual dims
 
 
 @dataclass
@@ -39,16 +48,38 @@ class CompileResult:
     graph: Graph = field(repr=False)
     plan: Plan = field(repr=False)
     out_dir: Path | None = None
+    weights: bytes | None = field(default=None, repr=False)   # NAME.weights.bin, if asked for
+
+    @property
+    def weights_name(self) -> str:
+        return f"{self.name}.weights.bin"
 
     @property
     def paths(self) -> list[Path]:
-        return [self.out_dir / f for f in self.files] if self.out_dir else []
+        names = list(self.files) + ([self.weights_name] if self.weights is not None else [])
+        return [self.out_dir / f for f in names] if self.out_dir else []
+
+
+def _check_bounded_inputs(node, g: Graph) -> None:
+    """A bounded value's actual dims reach the caller but no other kernel yet: consumers
+    would need them at run time."""
+    for name in node.inputs:
+        if name and g.values[name].bounded:
+            shape = "x".join(map(str, g.values[name].shape))
+            what = (f"the size of '{name}' (data-dependent, at most {shape}), which "
+                    f"{node.op_type} needs exactly,")
+            ups = _graph_inputs_upstream(g, name)
+            if ups:
+                raise NeedsConstant(ups, node, what)
+            raise CompileError(f"{what} is only known at run time; onnx2c supports such "
+                               "values only as graph outputs", node, reason="bounded input")
 
 
 def _lower(g: Graph) -> list:
     steps = []
     for node in g.nodes:
         try:
+            _check_bounded_inputs(node, g)
             kernel = lookup(node)(node, g)
         except CompileError as e:
             if e.node is None:
@@ -62,41 +93,85 @@ def _runtime_files() -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(data_dir("runtime_c").glob("*.h"))}
 
 
+def compile_subgraph(node, key: str, formal: list[Value], scope: Graph,
+                     sources: list[str | None], outputs: list[bool] | None = None) -> Subgraph:
+    """Graph attribute `key` of node (an If branch, a Loop or Scan body) lowered and planned
+    like a model of its own; codegen/subgraph.py emits it as a static function.
+
+    formal[k] types the subgraph's formal input k and sources[k] names the value of the
+    enclosing scope it comes from (a Loop's iteration number: the trip count, which
+    unrolls the loop once frozen), so a shape the subgraph cannot settle is explained in
+    terms of the model's inputs; outputs[k] False drops output k."""
+    body = node.attrs[key]
+    typ = lambda v: helper.make_tensor_type_proto(int(v.dtype), list(v.shape))
+    outer = {n: scope.values[n].data if scope.values[n].is_const else typ(scope.values[n])
+             for n in free_names(body)}
+    opsets = [helper.make_opsetid(d, v) for d, v in scope.opsets.items()]
+    try:
+        g = import_graph(fold_and_infer(subgraph_model(body, [typ(v) for v in formal], outer,
+                                                       opsets, outputs)))
+    except NeedsConstant as e:
+        outer = dict(zip([i.name for i in body.input], sources))
+        ups = sorted({u for n in e.inputs if outer.get(n, n)
+                      for u in _graph_inputs_upstream(scope, outer.get(n, n))})
+        if ups:
+            raise NeedsConstant(ups, node, f"a shape in its {key}") from None
+        raise CompileError(f"{key}: {e}", node,
+                           reason=f"{node.op_type}: value-dependent shape in {key}") from None
+    remove_dead_code(g)
+    plan = plan_memory(g, materialise_splats(g, _lower(g)))
+    shared = [n for n in free_names(body) if scope.values[n].is_const and n in g.values]
+    return Subgraph(g, plan, g.inputs + shared)
+
+
 def build(model, name: str = "model", shapes: Mapping | None = None,
-          freeze: Mapping | None = None) -> CompileResult:
-    """Compile to C in memory (nothing is written)."""
+          freeze: Mapping | None = None, capacity: Mapping | None = None,
+          weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD
+          ) -> CompileResult:
+    """Compile to C in memory (nothing is written); see compile() for the options."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise CompileError(f"--name '{name}' is not a C identifier")
-    g = load_graph(model, shapes, freeze)
+    g = load_graph(model, shapes, freeze, capacity)
     remove_dead_code(g)
     for vn in g.inputs + g.outputs:
         if g.values[vn].dtype.info.kind == "string":
             raise CompileError(f"'{vn}' is a string tensor; strings are not supported yet",
                                reason="string tensors are not supported")
-    plan = plan_memory(g, _lower(g))
-    files, ins, outs = generate(g, plan, name)
+    plan = plan_memory(g, materialise_splats(g, _lower(g)))
+    files, ins, outs, blob = generate(g, plan, name,
+                                      weights_threshold if weights_file else None)
     files.update(_runtime_files())
-    info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes) for vn, cn, v in items]
-    return CompileResult(name, files, plan.workspace_bytes, info(ins), info(outs), g, plan)
+    info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes, v.bounded)
+                          for vn, cn, v in items]
+    return CompileResult(name, files, plan.workspace_bytes, info(ins), info(outs), g, plan,
+                         weights=blob)
 
 
 def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
-            freeze: Mapping | None = None) -> CompileResult:
+            freeze: Mapping | None = None, capacity: Mapping | None = None,
+            weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD
+            ) -> CompileResult:
     """Compile `model` (a path or ModelProto) to C sources in out_dir.
 
     shapes pins symbolic input dimensions ({'x': (1, 3, 96, 96)}); freeze turns graph
-    inputs into constants ({'shape': np.array([...])}). Files are written only once the
-    whole model has compiled.
+    inputs into constants ({'shape': np.array([...])}); capacity bounds the run-time size
+    of data-dependent outputs ({'nonzero_out': 100}: at most 100 along the dims that
+    depend on values). weights_file moves every constant of at least weights_threshold
+    bytes to out_dir/NAME.weights.bin, which the caller passes to NAME_run (README: the C
+    ABI). Files are written only once the whole model has compiled.
     """
     freeze = {k: np.asarray(v) for k, v in (freeze or {}).items()}
-    result = build(model, name, shapes, freeze)
+    result = build(model, name, shapes, freeze, capacity, weights_file, weights_threshold)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for fname, text in result.files.items():
+    files = dict(result.files)
+    if result.weights is not None:
+        files[result.weights_name] = result.weights
+    for fname, data in files.items():
         # write-then-rename so an interrupted run never leaves a truncated file behind
         fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{fname}.")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
         os.replace(tmp, out / fname)
     result.out_dir = out
     return result

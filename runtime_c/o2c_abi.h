@@ -19,7 +19,12 @@ typedef struct {
     int32_t rank;
     const int64_t *dims;
     uint64_t nbytes;
-    int32_t flags;              /* reserved for bounded-capacity outputs; 0 today */
+    int32_t flags;              /* O2C_DESC_* bits */
 } o2c_tensor_desc;
+
+/* flags: the output's size depends on the input values. dims and nbytes describe its
+ * capacity; NAME_run takes an int64_t[rank] right after its buffer and writes the actual
+ * dims there, the buffer then holding that many elements packed row-major at the front. */
+#define O2C_DESC_BOUNDED 0x1
 
 #endif

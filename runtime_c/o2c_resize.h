@@ -10,6 +10,7 @@
 #define O2C_RESIZE_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* coordinate_transformation_mode */
@@ -38,6 +39,29 @@ typedef struct {
     double cubic_a;
     int antialias, exclude_outside;
 } o2c_resize_axis;
+
+/* Whether a scale read at run time gives the compiled output length, computed as the
+ * reference computes it: scale * in truncated (round 0), or rounded half up (round 0.5)
+ * for keep_aspect_ratio_policy. */
+static inline int o2c_resize_len_ok(double scale, int64_t in, int64_t out, double round)
+{
+    const double len = scale * (double)in + round;
+    return scale > 0.0 && len < 9.0e18 && (int64_t)len == out;
+}
+
+/* keep_aspect_ratio_policy not_larger (larger = 0) or not_smaller: the one scale of all n
+ * resized axes, from the sizes asked for and the input lengths. */
+static inline double o2c_resize_policy_scale(const int64_t *sizes, const int64_t *in,
+                                             size_t n, int larger)
+{
+    double s = (double)sizes[0] / (double)in[0];
+    size_t i;
+    for (i = 1; i < n; i++) {
+        const double t = (double)sizes[i] / (double)in[i];
+        if (larger ? t > s : t < s) s = t;
+    }
+    return s;
+}
 
 /* The input coordinate output position o maps to. */
 static inline double o2c_resize_source(const o2c_resize_axis *a, int32_t o,

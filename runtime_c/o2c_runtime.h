@@ -61,4 +61,12 @@ static inline double o2c_mod_float(double a, double b)
 
 #include "o2c_rnn.h"
 
+#include "o2c_vision.h"
+
+#include "o2c_shapes.h"
+
+#include "o2c_nms.h"
+
+#include "o2c_signal.h"
+
 #endif

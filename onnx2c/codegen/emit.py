@@ -14,6 +14,8 @@ from ..ir import Graph, Value
 from ..memory import Plan
 from . import cexpr, literals
 from .cnames import Namer
+from .constants import Constants
+from .subgraph import subgraph_functions
 
 
 def data_dir(name: str) -> Path:
@@ -48,6 +50,11 @@ class Arg:
     def ctype(self) -> str:
         return self.value.dtype.ctype
 
+    @property
+    def dims(self) -> str | None:
+        """The int64_t[rank] a kernel writes a bounded output's actual dims to."""
+        return f"{self.name}_dims" if self.value.bounded else None
+
 
 @dataclass
 class NodeFn:
@@ -56,9 +63,10 @@ class NodeFn:
     params: list[str]          # C parameter declarations
     body: str
     call_args: list[str]       # C expressions passed by the run function
+    prelude: str = ""          # C emitted before the function (its subgraphs' functions)
 
 
-def _node_fn(g: Graph, node, kernel, fn_name: str, ptr) -> NodeFn:
+def _node_fn(g: Graph, node, kernel, fn_name: str, ptr, namer=None) -> NodeFn:
     idxs = kernel.inputs if kernel.inputs is not None else \
         [i for i, n in enumerate(node.inputs) if n]
     ins = [None] * len(node.inputs)
@@ -77,37 +85,53 @@ def _node_fn(g: Graph, node, kernel, fn_name: str, ptr) -> NodeFn:
         outs.append(Arg(f"out{i}", v))
         params.append(f"{v.dtype.ctype} *out{i}")
         args.append(ptr(o))
+        if v.bounded:
+            params.append(f"int64_t *out{i}_dims")
+            args.append(ptr(f"dims:{o}"))
     if kernel.scratch:
         params.append("void *scratch")
         args.append(ptr(f"scratch:{node.name}"))
+    prelude, sub = subgraph_functions(kernel, fn_name, namer) if kernel.subgraphs else ("", {})
     try:
         body = environment().get_template(kernel.template).render(
-            node=node, ins=ins, outs=outs, p=kernel.params)
+            node=node, ins=ins, outs=outs, p=kernel.params, sub=sub)
     except jinja2.TemplateError as e:
         raise CompileError(f"internal error rendering {kernel.template}: {e}", node) from None
     shapes = lambda names: ", ".join("x".join(map(str, g.values[n].shape)) or "scalar"
                                      for n in names if n)
     comment = f"{node.op_type} '{node.name}': {shapes(node.inputs)} -> {shapes(node.outputs)}"
-    return NodeFn(fn_name, comment.replace("*/", "* /"), params or ["void"], body, args)
+    return NodeFn(fn_name, comment.replace("*/", "* /"), params or ["void"], body, args, prelude)
 
 
-def generate(g: Graph, plan: Plan, name: str) -> tuple[dict[str, str], list, list]:
-    namer = Namer(reserved=[name])
+def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = None
+             ) -> tuple[dict[str, str], list, list, bytes | None]:
+    """NAME.h and NAME.c, the inputs and outputs, and the weights blob (with a
+    weights_threshold: constants of at least that many bytes are read from it)."""
+    namer = Namer(reserved=[name, "weights", "wts"])
     io_in = [(v, namer(v)) for v in g.inputs]
     io_out = [(v, namer(v)) for v in g.outputs]
     home = dict(io_out)
     home.update(io_in)               # a value that is both is read from the input
-    consts: dict[str, tuple[str, Value]] = {}
+    # a bounded output's actual dims go to the caller's array after its buffer; those of
+    # a bounded value nobody reads go to an array local to the run function
+    dims = {vn: namer(f"{cn}_dims") for vn, cn in io_out if g.values[vn].bounded}
+    local_dims: dict[str, tuple[str, int]] = {}
+    consts = Constants(name, namer, weights_threshold)
 
     def ptr(vname: str) -> str:
+        if vname.startswith("dims:"):
+            vn = vname[5:]
+            if vn in dims:
+                return dims[vn]
+            if vn not in local_dims:
+                local_dims[vn] = (namer(f"{vn}_dims"), len(g.values[vn].shape))
+            return local_dims[vn][0]
         if vname.startswith("scratch:"):
             return f"(void *)(ws + {plan.buffers[vname].offset})"
         root, at = plan.locate(vname)
         v, rv = g.values[vname], g.values[root]
         if rv.is_const:
-            if root not in consts:
-                consts[root] = (namer(root, prefix=f"{name}_c_"), rv)
-            return consts[root][0]
+            return consts.ref(root, rv)
         if root in home:
             if not at:
                 return home[root]
@@ -116,25 +140,26 @@ def generate(g: Graph, plan: Plan, name: str) -> tuple[dict[str, str], list, lis
 
     fns = []
     for step, (node, kernel) in enumerate(plan.steps):
-        if all(g.values[o].size == 0 for o in node.outputs if o):
+        outs = [g.values[o] for o in node.outputs if o]
+        if all(v.size == 0 and not v.bounded for v in outs):
             continue        # nothing to compute into an empty tensor
-        fns.append(_node_fn(g, node, kernel, namer(node.name, prefix=f"n{step}_"), ptr))
+        fns.append(_node_fn(g, node, kernel, namer(node.name, prefix=f"n{step}_"), ptr, namer))
 
     # graph outputs no kernel writes (constants, graph inputs) are copied at the end
     written = {o for node, _ in plan.steps for o in node.outputs}
     copies = [(cn, ptr(vn), g.values[vn].nbytes) for vn, cn in io_out
               if vn not in written and g.values[vn].nbytes and ptr(vn) != cn]
 
-    const_list = [(cn, v, literals.array_body(v.data, v.dtype),
-                   max(1, len(literals.storage_array(v.data, v.dtype))))
-                  for cn, v in consts.values()]
+    blob = consts.blob()
     desc = lambda items: [(vn, cn, g.values[vn]) for vn, cn in items]
-    ctx = dict(name=name, graph=g, fns=fns, consts=const_list, copies=copies,
-               inputs=desc(io_in), outputs=desc(io_out), workspace=plan.workspace_bytes)
+    ctx = dict(name=name, graph=g, fns=fns, consts=consts.arrays(), copies=copies,
+               weights=consts.header(blob),
+               inputs=desc(io_in), outputs=desc(io_out), workspace=plan.workspace_bytes,
+               dims=dims, local_dims=list(local_dims.values()))
     env = environment()
     files = {f"{name}.h": env.get_template("model.h.j2").render(ctx),
              f"{name}.c": env.get_template("model.c.j2").render(ctx)}
-    return files, ctx["inputs"], ctx["outputs"]
+    return files, ctx["inputs"], ctx["outputs"], blob
 
 
 def shape_literal(shape) -> str:

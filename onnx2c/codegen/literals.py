@@ -60,11 +60,49 @@ def scalar(x, ctype: str) -> str:
     return str(x)
 
 
-def array_body(arr: np.ndarray, dtype: DType, per_line: int = 12) -> str:
+def _items(data: np.ndarray, ctype: str) -> list[str]:
+    """scalar(x, ctype) of every element, formatted in bulk: the common cases through one
+    format string, the few values that need care (integral or non-finite floats, integers
+    beyond 32 bits) through scalar()."""
+    vals = data.tolist()
+    with np.errstate(all="ignore"):
+        if ctype in ("float", "double"):
+            digits = 9 if ctype == "float" else 17
+            items = list(map(f"{{:.{digits}g}}{'f' if ctype == 'float' else ''}".format, vals))
+            odd = ~np.isfinite(data) | ((data == np.trunc(data)) & (np.abs(data) < 10.0 ** digits))
+        else:
+            items = list(map("{}u".format if ctype == "uint32_t" else str, vals))
+            odd = (data <= -(1 << 31)) | (data >= (1 << 31)) \
+                if ctype in ("int64_t", "uint64_t", "int32_t") else None
+    if odd is not None:
+        for k in np.flatnonzero(odd).tolist():
+            items[k] = scalar(vals[k], ctype)
+    return items
+
+
+def _significant(arr: np.ndarray, dtype: DType) -> np.ndarray:
+    """storage_array(arr) up to its last element with any bit set: C zero-fills the rest
+    of an array declared with its full length."""
     data = storage_array(arr, dtype)
+    nonzero = np.flatnonzero(data.view(np.dtype(f"u{data.itemsize}")))
+    return data[:nonzero[-1] + 1] if nonzero.size else data[:0]
+
+
+def estimated_chars(arr: np.ndarray, dtype: DType) -> int:
+    """About how many characters array_body(arr, dtype) prints, from a sample."""
+    data = _significant(arr, dtype)
+    sample = data[::max(1, data.size // 4096)]
+    if not sample.size:
+        return 0
+    return int(len(", ".join(_items(sample, dtype.ctype))) / sample.size * data.size)
+
+
+def array_body(arr: np.ndarray, dtype: DType, per_line: int = 12) -> str:
+    """Initializer list of a C array declared with storage_array(arr)'s length; trailing
+    zeros are left to C (an all-zero array prints as `0`)."""
+    data = _significant(arr, dtype)
     if data.size == 0:
         return "0"
-    ctype = dtype.ctype
-    items = [scalar(x, ctype) for x in data.tolist()]
+    items = _items(data, dtype.ctype)
     lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
     return ",\n    ".join(lines)

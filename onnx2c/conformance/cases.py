@@ -21,6 +21,7 @@ class Case:
     data_sets: list            # [(inputs list, expected outputs list)]
     rtol: float = 1e-3
     atol: float = 1e-7
+    timeout: float = 60.0      # seconds a worker may stay silent compiling or running it
 
 
 def _node_cases() -> list[Case]:
@@ -58,8 +59,32 @@ def _data_cases(suite: str) -> list[Case]:
     return cases
 
 
+def _light_cases() -> list[Case]:
+    """The model zoo in miniature: light_NAME.onnx beside the output onnx computed for the
+    input the ONNX backend runner generates, arange(n) / n (see onnx.backend.test.runner)."""
+    from onnx.backend.test.case.model import collect_testcases
+    root = Path(os.path.dirname(onnx.__file__)) / "backend" / "test" / "data" / "light"
+    cases = []
+    for t in collect_testcases():
+        if t.kind != "real" or not (root / f"light_{t.model_name}.onnx").exists():
+            continue
+        model = onnx.load(str(root / f"light_{t.model_name}.onnx"))
+        inits = {i.name for i in model.graph.initializer}
+        ins = []
+        for x in model.graph.input:
+            if x.name not in inits:
+                shape = tuple(d.dim_value or 1 for d in x.type.tensor_type.shape.dim)
+                n = int(np.prod(shape))
+                ins.append((np.arange(n).reshape(shape) / n).astype(np.float32))
+        outs = [_read_pb(p) for p in sorted(root.glob(f"light_{t.model_name}_output_*.pb"))]
+        # VGG-19 takes minutes through naive convolution loops
+        cases.append(Case(f"light/{t.name}", model, [(ins, outs)], t.rtol, t.atol, 1800.0))
+    return cases
+
+
 def collect(suites=DEFAULT_SUITES) -> list[Case]:
     out = []
     for s in suites:
-        out.extend(_node_cases() if s == "node" else _data_cases(s))
+        out.extend(_node_cases() if s == "node" else _light_cases() if s == "light"
+                   else _data_cases(s))
     return out

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 import onnx
 from onnx import ModelProto, helper, numpy_helper
 
 from ..errors import CompileError, NeedsConstant
 from ..ir import DType, Graph, Node, Value
+from ..ops.registry import Bound, capacity_rule
+from ..passes.scope import reads
 
 
 def _dtype(name: str, elem_type: int) -> DType:
@@ -39,6 +42,10 @@ def _value(vi, what: str) -> Value:
                                f"{hint}", reason="symbolic or unknown dimension")
         dims.append(d.dim_value)
     return Value(vi.name, dtype, tuple(dims))
+
+
+_SAME_SHAPE = {"Cast", "CastLike", "Identity", "Neg", "Abs", "Exp", "Log", "Sqrt", "Relu",
+               "Sigmoid", "Tanh"}
 
 
 def _is_static(vi) -> bool:
@@ -89,7 +96,44 @@ def _shape_deciding_inputs(g, node) -> list[str]:
     return sorted(ints or found)
 
 
-def import_graph(m: ModelProto) -> Graph:
+def _capacities(node: Node, values: dict, overrides: Mapping[str, int], used: set) -> list:
+    """Per output of node: its shape from the op's capacity rule (Bound dims where it
+    depends on run-time values, lowered to a --capacity the user gave), or None."""
+    rule = capacity_rule(node)
+    named = [o for o in node.outputs if o in overrides]
+    if rule is None:
+        if named:
+            raise CompileError(f"--capacity names '{named[0]}', but onnx2c cannot bound the "
+                               f"output of {node.op_type}; pass --freeze for the inputs its "
+                               "size depends on", node, reason="no capacity rule")
+        return [None] * len(node.outputs)
+    caps = list(rule(node, values)) + [None] * len(node.outputs)
+    # the outputs of one node share their data-dependent count (Unique's Y and counts,
+    # TopK's values and indices), so a capacity given for one bounds them all
+    n = min((overrides[o] for o in named), default=None)
+    if n is not None and any(isinstance(d, Bound) for c in caps if c for d in c):
+        used.update(named)
+        caps = [c if c is None else tuple(Bound(min(n, d)) if isinstance(d, Bound) else d
+                                          for d in c) for c in caps]
+    return caps[:len(node.outputs)]
+
+
+def _shape_of(node: Node, o: str, values: dict) -> str:
+    """What output o's unknown shape depends on, for the error."""
+    sized = [i for i in node.inputs if i in values and values[i].bounded]
+    return f"the shape of '{o}'" if not sized else \
+        (f"the shape of '{o}' (it follows the size of '{sized[0]}', which only the run knows; "
+         "onnx2c supports such values only as graph outputs)")
+
+
+def _check_overrides(overrides: Mapping[str, int], used: set, values: dict) -> None:
+    for name in set(overrides) - used:
+        what = "which is not a value of the model" if name not in values else \
+            "whose size does not depend on run-time values"
+        raise CompileError(f"--capacity names '{name}', {what}")
+
+
+def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Graph:
     g = m.graph
     opsets = {("" if o.domain == "ai.onnx" else o.domain): o.version for o in m.opset_import}
     values: dict[str, Value] = {}
@@ -109,8 +153,20 @@ def import_graph(m: ModelProto) -> Graph:
         if not _is_static(known[vi.name]) and _is_static(vi) and \
                 known[vi.name].type.tensor_type.elem_type == vi.type.tensor_type.elem_type:
             known[vi.name] = vi
+    # and such a shape carries back through shape-preserving unary ops to the value they
+    # read (a Reduce* of a function body, whose Log/Sqrt/Cast chain ends in the output)
+    for n in reversed(g.node):
+        if n.op_type not in _SAME_SHAPE or n.domain not in ("", "ai.onnx") or not n.input:
+            continue
+        src, dst = known.get(n.input[0]), known.get(n.output[0])
+        if src and dst and not _is_static(src) and _is_static(dst):
+            known[src.name] = helper.make_tensor_value_info(
+                src.name, src.type.tensor_type.elem_type,
+                [d.dim_value for d in dst.type.tensor_type.shape.dim])
     nodes = []
     used_names: set[str] = set()
+    used: set[str] = set()          # --capacity names applied
+    read = {i for n in g.node for i in reads(n)} | {o.name for o in g.output}
     for idx, n in enumerate(g.node):
         domain = "" if n.domain == "ai.onnx" else n.domain
         version = opsets.get(domain, 1)
@@ -119,14 +175,26 @@ def import_graph(m: ModelProto) -> Graph:
         used_names.add(name)
         attrs = schema_defaults(n.op_type, version, domain)
         attrs.update({a.name: _decode(helper.get_attribute_value(a)) for a in n.attribute})
-        node = Node(name, n.op_type, domain, version, list(n.input), list(n.output), attrs)
-        for o in n.output:
+        # values a subgraph reads from this scope become trailing inputs, so liveness,
+        # ordering and dead-code removal see them (ops/control.py)
+        node = Node(name, n.op_type, domain, version, reads(n, keep_empty=True),
+                    list(n.output), attrs)
+        caps = _capacities(node, values, capacity or {}, used)
+        for k, o in enumerate(n.output):
             if not o or o in values:
+                continue
+            if o not in read and (o not in known or not _is_static(known[o])):
+                node.outputs[k] = ""    # nobody reads it, so its shape does not matter
+                continue
+            if caps[k] is not None and o in known:
+                values[o] = Value(o, _dtype(o, known[o].type.tensor_type.elem_type),
+                                  tuple(map(int, caps[k])),
+                                  bounded=any(isinstance(d, Bound) for d in caps[k]))
                 continue
             if o not in known:
                 ups = _shape_deciding_inputs(g, n)
                 if ups:
-                    raise NeedsConstant(ups, node, f"the shape of '{o}'")
+                    raise NeedsConstant(ups, node, _shape_of(node, o, values))
                 raise CompileError(f"the shape of output '{o}' is unknown after shape inference",
                                    node, reason=f"{n.op_type}: output shape not inferred")
             try:
@@ -134,12 +202,13 @@ def import_graph(m: ModelProto) -> Graph:
             except CompileError as e:
                 ups = _shape_deciding_inputs(g, n)
                 if ups:
-                    raise NeedsConstant(ups, node, f"the shape of '{o}'") from None
+                    raise NeedsConstant(ups, node, _shape_of(node, o, values)) from None
                 raise CompileError(str(e), node, reason=e.reason) from None
         nodes.append(node)
     outputs = [o.name for o in g.output]
     for o in g.output:
         if o.name not in values:
             values[o.name] = _value(o, "graph output")
+    _check_overrides(capacity or {}, used, values)
     name = re.sub(r"\W", "_", g.name or "model")
     return Graph(name, inputs, outputs, values, nodes, opsets)

@@ -13,6 +13,7 @@ from ..errors import CompileError
 from ..ir import Graph
 from ..passes.fold import fold_and_infer
 from .importer import import_graph
+from .sequence_io import pin_inputs
 
 
 def _read(model) -> ModelProto:
@@ -64,13 +65,15 @@ def _freeze(m: ModelProto, freeze: Mapping[str, np.ndarray]) -> None:
 
 
 def load_graph(model, shapes: Mapping[str, tuple[int, ...]] | None = None,
-               freeze: Mapping[str, np.ndarray] | None = None) -> Graph:
+               freeze: Mapping[str, np.ndarray] | None = None,
+               capacity: Mapping[str, int] | None = None) -> Graph:
+    """capacity bounds data-dependent output sizes by value name (see import_graph)."""
     m = ModelProto()
     m.CopyFrom(_read(model))
     _check(m)
     if m.functions:
         m = onnx.inliner.inline_local_functions(m)
     _freeze(m, freeze or {})
-    _pin_shapes(m, shapes or {})
+    _pin_shapes(m, pin_inputs(m, shapes or {}))
     m = fold_and_infer(m)
-    return import_graph(m)
+    return import_graph(m, capacity)

@@ -32,9 +32,11 @@ def to_storage(arr, info: TensorInfo) -> np.ndarray:
     return np.ascontiguousarray(storage_array(arr, info.dtype))
 
 
-def from_storage(raw: np.ndarray, info: TensorInfo) -> np.ndarray:
+def from_storage(raw: np.ndarray, info: TensorInfo, shape=None) -> np.ndarray:
+    """The first prod(shape) elements of raw as an array (shape: info.shape by default)."""
     dt: DType = info.dtype
-    n = int(np.prod(info.shape, dtype=np.int64))
+    shape = tuple(info.shape if shape is None else shape)
+    n = int(np.prod(shape, dtype=np.int64))
     if dt.is_packed:
         per, mask = 8 // dt.bits, (1 << dt.bits) - 1
         codes = ((raw[:, None] >> (np.arange(per) * dt.bits)) & mask).reshape(-1)[:n]
@@ -42,17 +44,22 @@ def from_storage(raw: np.ndarray, info: TensorInfo) -> np.ndarray:
         if dt.is_signed and dt != DType.FLOAT4E2M1:
             vals = codes.astype(np.int8)
             vals = np.where(vals >= (1 << (dt.bits - 1)), vals - (1 << dt.bits), vals)
-            return vals.astype(dt.np).reshape(info.shape)
-        return codes.view(dt.np).reshape(info.shape) if dt == DType.FLOAT4E2M1 else \
-            codes.astype(dt.np).reshape(info.shape)
+            return vals.astype(dt.np).reshape(shape)
+        return codes.view(dt.np).reshape(shape) if dt == DType.FLOAT4E2M1 else \
+            codes.astype(dt.np).reshape(shape)
     if dt == DType.BOOL:
-        return (raw != 0).reshape(info.shape)
-    return raw.view(dt.np).reshape(info.shape)
+        return (raw[:n] != 0).reshape(shape)
+    return raw[:n].view(dt.np).reshape(shape)
 
 
 def _cdecl(r: CompileResult) -> str:
     params = [f"const {i.dtype.ctype} *{i.cname}" for i in r.inputs]
-    params += [f"{o.dtype.ctype} *{o.cname}" for o in r.outputs]
+    for o in r.outputs:
+        params.append(f"{o.dtype.ctype} *{o.cname}")
+        if o.bounded:
+            params.append("int64_t *")      # its actual dims
+    if r.weights is not None:
+        params.append("const void *weights")
     return f"int {r.name}_run({', '.join(params + ['void *workspace'])});"
 
 
@@ -71,27 +78,59 @@ def compile_shared(sources: list[Path], include_dir: Path, out: Path,
     return out
 
 
+def _actual_dims(info: TensorInfo, dims) -> tuple[int, ...] | None:
+    """A bounded output's dims as the run reported them, checked against the capacity."""
+    if dims is None:
+        return None
+    if any(not 0 <= d <= c for d, c in zip(dims, info.shape)) or \
+            np.prod(dims) > np.prod(info.shape):
+        raise ValueError(f"the run reported dims {list(dims)} for '{info.name}', which do not "
+                         f"fit its capacity {list(info.shape)}")
+    return tuple(int(d) for d in dims)
+
+
+def _aligned(data: bytes | int, align: int = 16) -> np.ndarray:
+    """A copy of data (or that many zero bytes) at an align-aligned address."""
+    n = data if isinstance(data, int) else len(data)
+    buf = np.zeros(n + align, np.uint8)
+    out = buf[-buf.ctypes.data % align:][:n]
+    if not isinstance(data, int):
+        out[:] = np.frombuffer(data, np.uint8)
+    return out
+
+
 class HostModel:
     """A compiled model loaded into this process."""
 
     def __init__(self, result: CompileResult, ffi: cffi.FFI, lib):
         self.result, self.ffi, self.lib = result, ffi, lib
         self.fn = getattr(lib, f"{result.name}_run")
+        # the blob passed to NAME_run when the model has a weights file
+        self.weights = None if result.weights is None else _aligned(result.weights)
 
     def run(self, inputs) -> tuple[int, list[np.ndarray]]:
-        """inputs: a list in graph order or a dict by name; returns (status, outputs)."""
+        """inputs: a list in graph order or a dict by name; returns (status, outputs).
+
+        A bounded output comes back with the dims the run reported (on success; with its
+        capacity shape otherwise)."""
         r = self.result
         if isinstance(inputs, dict):
             inputs = [inputs[i.name] for i in r.inputs]
         bufs = [to_storage(a, i) for a, i in zip(inputs, r.inputs)]
         outs = [np.zeros(max(1, o.nbytes // _storage_dtype(o).itemsize), _storage_dtype(o))
                 for o in r.outputs]
-        ws = np.zeros(r.workspace_bytes + 16, np.uint8)
-        ws_ptr = self.ffi.cast("void *", (ws.ctypes.data + 15) // 16 * 16)
-        ptrs = [self.ffi.cast("void *", b.ctypes.data) for b in bufs + outs]
+        ws = _aligned(r.workspace_bytes)
+        ws_ptr = self.ffi.cast("void *", ws.ctypes.data)
+        dims = [np.full(len(o.shape), -1, np.int64) if o.bounded else None for o in r.outputs]
+        ptrs = [self.ffi.cast("void *", b.ctypes.data) for b in bufs]
+        for b, d in zip(outs, dims):
+            ptrs += [self.ffi.cast("void *", a.ctypes.data) for a in (b, d) if a is not None]
+        if self.weights is not None:
+            ptrs.append(self.ffi.cast("const void *", self.weights.ctypes.data))
         status = self.fn(*ptrs, ws_ptr)
-        return status, [from_storage(b[:max(0, o.nbytes // b.itemsize)], o)
-                        for b, o in zip(outs, r.outputs)]
+        return status, [from_storage(b[:max(0, o.nbytes // b.itemsize)], o,
+                                     _actual_dims(o, d) if status == 0 else None)
+                        for b, o, d in zip(outs, r.outputs, dims)]
 
 
 def load_shared(results: list[CompileResult], so: Path) -> list[HostModel]:
@@ -102,8 +141,12 @@ def load_shared(results: list[CompileResult], so: Path) -> list[HostModel]:
 
 
 def build_host(result: CompileResult, build_dir: Path) -> HostModel:
-    """Build one compiled model (already written to result.out_dir) for this host."""
+    """Build one compiled model (already written to result.out_dir) for this host; with a
+    weights file, the run reads the NAME.weights.bin written there."""
     build_dir.mkdir(parents=True, exist_ok=True)
     so = compile_shared([result.out_dir / f for f in result.files if f.endswith(".c")],
                         result.out_dir, build_dir / f"lib{result.name}.so")
-    return load_shared([result], so)[0]
+    host = load_shared([result], so)[0]
+    if result.weights is not None:
+        host.weights = _aligned((result.out_dir / result.weights_name).read_bytes())
+    return host

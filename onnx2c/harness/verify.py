@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..codegen.constants import DEFAULT_THRESHOLD
 from ..compiler import compile
 from ..ir import DType
 from .build import BuildError, build_host
@@ -43,12 +44,14 @@ def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tupl
 
 
 def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
-           rtol=1e-3, atol=1e-5, keep=None) -> int:
+           rtol=1e-3, atol=1e-5, keep=None, capacity=None, weights_file=False,
+           weights_threshold=DEFAULT_THRESHOLD) -> int:
     import onnx
     import onnxruntime as ort
 
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="onnx2c-verify-"))
-    r = compile(model, work / "src", name=name, shapes=shapes, freeze=freeze)
+    r = compile(model, work / "src", name=name, shapes=shapes, freeze=freeze, capacity=capacity,
+                weights_file=weights_file, weights_threshold=weights_threshold)
     try:
         host = build_host(r, work / "build")
     except BuildError as e:
@@ -60,7 +63,9 @@ def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
              for i in r.inputs}
     status, got = host.run(feeds)
     if status != 0:
-        print(f"{name}_run returned {status}")
+        what = {-1: "O2C_ERR_INDEX", -2: "O2C_ERR_VALUE",
+                -3: "O2C_ERR_CAPACITY: raise the output's --capacity"}.get(status, "")
+        print(f"{name}_run returned {status}" + (f" ({what})" if what else ""))
         return 1
     m = onnx.load(model) if not isinstance(model, onnx.ModelProto) else model
     proto = m.SerializeToString() if m.ByteSize() < 2**31 - 1 else model
@@ -73,7 +78,7 @@ def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
     for info, g_, w in zip(r.outputs, got, want):
         ok, ea, er = compare(g_, w, rtol, atol)
         failed += not ok
-        shape = "x".join(map(str, info.shape)) or "scalar"
+        shape = "x".join(map(str, g_.shape)) or "scalar"    # a bounded output's actual dims
         print(f"{info.name[:24]:24} {shape:>16} {ea:12.3g} {er:12.3g}  {'PASS' if ok else 'FAIL'}")
     print(f"workspace {r.workspace_bytes} bytes; sources in {work / 'src'}" if keep else
           f"workspace {r.workspace_bytes} bytes")

@@ -1,4 +1,5 @@
-"""Values, nodes and graphs. Shapes are always fully static tuples of ints."""
+"""Values, nodes and graphs. Shapes are always fully static tuples of ints: a value whose
+size depends on run-time data (NonZero, Unique, ...) is `bounded`, its shape the capacity."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ class Value:
     dtype: DType
     shape: tuple[int, ...]
     data: np.ndarray | None = None      # set for constants (initializers, folded values)
+    # the actual dims are only known at run time and never exceed `shape`; the kernel that
+    # writes the value packs its elements row-major at the front and reports the dims
+    bounded: bool = False
 
     @property
     def size(self) -> int:

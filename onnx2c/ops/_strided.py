@@ -73,6 +73,7 @@ class Moves:
     def __init__(self, dtype: DType):
         self.dtype = dtype
         self.steps: list[dict] = []
+        self.checks: list[str] = []    # C conditions on run-time inputs, else O2C_ERR_VALUE
 
     def _step(self, dtype, dims, stride_lists, bases, **kw):
         dtype = dtype or self.dtype
@@ -102,4 +103,6 @@ class Moves:
     def kernel(self, inputs: list[int] | None = None) -> Kernel:
         used = {s[k] for s in self.steps for k in ("dst", "src") if s[k]}
         used |= {n for s in self.steps if not s["src"] for n in re.findall(r"\w+", s["value"])}
-        return Kernel("ops/strided_copy.c.j2", dict(steps=self.steps, used=used), inputs=inputs)
+        used |= {n for c in self.checks for n in re.findall(r"\w+", c)}
+        return Kernel("ops/strided_copy.c.j2", dict(steps=self.steps, used=used,
+                                                    checks=self.checks), inputs=inputs)

@@ -122,3 +122,14 @@ def consts(node: Node, g: Graph, idxs, what: str = "a shape") -> list[np.ndarray
     if missing:
         raise NeedsConstant(sorted(missing), node, what)
     return [const(node, g, i, what) for i in idxs]
+
+
+def runtime(node: Node, g: Graph, i: int) -> bool:
+    """Input i is present and only known at run time (so a kernel reads and checks it)."""
+    v = inp(node, g, i)
+    return v is not None and v.data is None
+
+
+def c_dims(shape) -> str:
+    """A static shape as a C99 compound literal, for the checks of runtime_c/o2c_shapes.h."""
+    return "(const int64_t[]){" + (", ".join(str(int(d)) for d in shape) or "0") + "}"

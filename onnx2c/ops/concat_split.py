@@ -1,11 +1,12 @@
 """Concat and Split: one strided copy per piece, placed along the axis by offset.
 
 Split reads the piece sizes from its outputs' inferred shapes, so neither the `split`
-input nor `num_outputs` (uneven last piece) needs to be read here."""
+input nor `num_outputs` (uneven last piece) needs to be read here; a run-time `split` is
+only checked against them."""
 from __future__ import annotations
 
 from ._strided import Moves
-from ._util import inp, norm_axis, out, strides
+from ._util import c_dims, inp, norm_axis, out, runtime, strides
 from .registry import op
 
 
@@ -38,4 +39,7 @@ def lower_split(node, g):
         y = out(node, g, k)
         m.move(f"out{k}", "in0", y.shape, strides(y.shape), xs, src_base=at * xs[axis])
         at += y.shape[axis]
-    return m.kernel(inputs=[0])
+    if runtime(node, g, 1):
+        parts = [out(node, g, k).shape[axis] for k in range(len(node.outputs))]
+        m.checks.append(f"o2c_dims_equal(in1, {c_dims(parts)}, {len(parts)}u)")
+    return m.kernel(inputs=[0, 1] if m.checks else [0])

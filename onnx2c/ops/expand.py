@@ -1,12 +1,17 @@
 """Tensor generators and broadcasts: Expand, Tile, ConstantOfShape, EyeLike, Dropout
-(inference), Range, Trilu and OneHot."""
+(inference), Range, Trilu and OneHot.
+
+Output shapes are static; a shape-deciding input (Expand's shape, Tile's repeats, OneHot's
+depth, Range's bounds, ...) that only exists at run time is read and checked against
+them, so a disagreeing value returns O2C_ERR_VALUE."""
 from __future__ import annotations
 
 import numpy as np
 
+from ..codegen.cexpr import load
 from ..errors import CompileError
 from ._strided import Moves, literal, packed_bits
-from ._util import const, consts, inp, norm_axis, out, strides
+from ._util import c_dims, inp, norm_axis, out, runtime, strides
 from .registry import Kernel, op
 
 
@@ -17,7 +22,10 @@ def lower_expand(node, g):
     src = [0 if d == 1 else s for d, s in zip(shape, strides(shape))]
     m = Moves(y.dtype)
     m.move("out0", "in0", y.shape, strides(y.shape), src)
-    return m.kernel(inputs=[0])
+    if runtime(node, g, 1):
+        m.checks.append(f"o2c_expand_ok(in1, {inp(node, g, 1).size}u, {c_dims(x.shape)}, "
+                        f"{len(x.shape)}u, {c_dims(y.shape)}, {len(y.shape)}u)")
+    return m.kernel(inputs=[0, 1] if m.checks else [0])
 
 
 @op("Tile", since=6)
@@ -31,7 +39,10 @@ def lower_tile(node, g):
         src += [0, xs]
     m = Moves(y.dtype)
     m.move("out0", "in0", dims, dst, src)
-    return m.kernel(inputs=[0])
+    if runtime(node, g, 1):
+        m.checks.append(f"o2c_tile_ok(in1, {c_dims(x.shape)}, {c_dims(y.shape)}, "
+                        f"{len(y.shape)}u)")
+    return m.kernel(inputs=[0, 1] if m.checks else [0])
 
 
 @op("ConstantOfShape", since=9)
@@ -41,7 +52,9 @@ def lower_constant_of_shape(node, g):
     m = Moves(y.dtype)
     m.fill("out0", literal(0 if v is None else np.asarray(v).reshape(-1)[0], y.dtype),
            y.shape, strides(y.shape))
-    return m.kernel(inputs=[])
+    if runtime(node, g, 0):
+        m.checks.append(f"o2c_dims_equal(in0, {c_dims(y.shape)}, {len(y.shape)}u)")
+    return m.kernel(inputs=[0] if m.checks else [])
 
 
 @op("EyeLike", since=9)
@@ -57,36 +70,49 @@ def lower_eyelike(node, g):
     return m.kernel(inputs=[])
 
 
-@op("Dropout")
-def lower_dropout(node, g):
-    # Compiled models run inference, which copies the input (an opset < 7 model's is_test
-    # is not consulted); from opset 12 on, a training_mode input can ask for random
-    # dropping instead, so it must be known at compile time.
-    if node.version >= 12 and inp(node, g, 2) is not None and \
-            bool(const(node, g, 2, "whether Dropout is random (its training_mode)")):
-        ratio = 0.5 if inp(node, g, 1) is None else \
-            float(const(node, g, 1, "whether Dropout is random (its ratio)"))
-        if ratio > 0:
+def _dropout_check(node, g) -> tuple[str | None, list[int]]:
+    """A C condition that no random dropping is asked for, and the inputs it reads; None
+    when that is known at compile time."""
+    t, r = inp(node, g, 2), inp(node, g, 1)
+    if node.version < 12 or t is None or (t.data is not None and not t.data.reshape(-1)[0]):
+        return None, []
+    if r is None or r.data is not None:
+        if (0.5 if r is None else float(r.data.reshape(-1)[0])) == 0:
+            return None, []
+        if t.data is not None:
             raise CompileError("Dropout with training_mode=true and ratio > 0 zeroes elements at "
                                "random; onnx2c compiles inference only (set training_mode to "
                                "false or remove the node)", node,
                                reason="Dropout: random training mode")
+        return "(in2[0] == 0)", [2]
+    zero = f"{load(r, 'in1', '0')} == 0"
+    return (f"({zero})", [1]) if t.data is not None else (f"(in2[0] == 0 || {zero})", [1, 2])
+
+
+@op("Dropout")
+def lower_dropout(node, g):
+    # Compiled models run inference, which copies the input (an opset < 7 model's is_test
+    # is not consulted); from opset 12 on, training_mode and ratio can ask for random
+    # dropping instead, which is refused: at compile time when both are constants, else
+    # at run time.
+    check, extra = _dropout_check(node, g)
     y = out(node, g)
     if len(node.outputs) < 2 or not node.outputs[1]:
+        if check:
+            return Kernel("ops/copy.c.j2", dict(check=check), inputs=[0] + extra, inplace=[0])
         return Kernel("ops/copy.c.j2", alias=True, inputs=[0])
     mask = out(node, g, 1)
     m = Moves(y.dtype)
     m.move("out0", "in0", y.shape, strides(y.shape), strides(y.shape))
     m.fill("out1", literal(1, mask.dtype), mask.shape, strides(mask.shape), dtype=mask.dtype)
-    return m.kernel(inputs=[0])
+    m.checks += [check] if check else []
+    return m.kernel(inputs=[0] + extra)
 
 
 @op("Range", since=11)
 def lower_range(node, g):
-    # the length depends on all three values, so they are compile-time constants here
-    # (and the node is normally folded away); the kernel still reads start and delta
-    consts(node, g, range(3), "the output length")
-    return Kernel("ops/range.c.j2", inputs=[0, 2])
+    # constant bounds are normally folded away; run-time ones must give the static length
+    return Kernel("ops/range.c.j2")
 
 
 @op("Trilu", since=14)
@@ -104,10 +130,12 @@ def lower_trilu(node, g):
 @op("OneHot", since=9)
 def lower_onehot(node, g):
     idx, y = inp(node, g, 0), out(node, g)
-    depth = int(np.asarray(const(node, g, 1, "the output shape")).reshape(-1)[0])
     axis = norm_axis(node.attrs.get("axis", -1), len(y.shape), node)
+    depth = y.shape[axis]     # the depth input must agree, which a run-time one is checked for
     inner = int(np.prod(idx.shape[axis:], dtype=np.int64))
     if y.size == 0:
         return Moves(y.dtype).kernel(inputs=[0, 2])
     return Kernel("ops/onehot.c.j2", dict(depth=depth, inner=inner, outer=idx.size // inner,
-                                          bits=packed_bits(y.dtype)), inputs=[0, 2])
+                                          bits=packed_bits(y.dtype),
+                                          check=runtime(node, g, 1)),
+                  inputs=[0, 1, 2] if runtime(node, g, 1) else [0, 2])

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..codegen.literals import scalar
 from ..errors import CompileError
-from ._util import const, inp, out, strides
+from ._util import c_dims, inp, out, runtime, strides
 from .registry import Kernel, op
 
 
@@ -124,7 +124,9 @@ def lower_global_pool(node, g):
 @op("MaxUnpool", since=9)
 def lower_max_unpool(node, g):
     x, y = inp(node, g, 0), out(node, g)
-    const(node, g, 2, "the output shape")     # y.shape already holds its value
+    # y.shape already holds output_shape's value; a run-time one is checked against it
+    check = f"o2c_dims_equal(in2, {c_dims(y.shape)}, {len(y.shape)}u)" \
+        if runtime(node, g, 2) else None
     kernel = list(node.attrs["kernel_shape"])
     r = len(kernel)
     st = list(node.attrs.get("strides") or [1] * r)
@@ -144,8 +146,8 @@ def lower_max_unpool(node, g):
                 mod = f" % {d}u" if terms else ""   # the outermost needs no wrap
                 terms.append(f"(size_t)at{div}{mod}" + (f" * {ys}u" if ys > 1 else ""))
         dest = _join(terms)
-    return Kernel("ops/maxunpool.c.j2", dict(limit=int(np.prod(pooled)), dest=dest),
-                  inputs=[0, 1])
+    return Kernel("ops/maxunpool.c.j2", dict(limit=int(np.prod(pooled)), dest=dest, check=check),
+                  inputs=[0, 1, 2] if check else [0, 1])
 
 
 @op("MaxRoiPool")

@@ -7,6 +7,8 @@ signed overflow is UB); integer Mean/L2/LogSum/LogSumExp go through double.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..codegen.cexpr import load
@@ -14,7 +16,7 @@ from ..codegen.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
-from ._util import const, inp, norm_axis, out, strides
+from ._util import const, inp, norm_axis, out, runtime, strides
 from .registry import Kernel, op
 
 _SUMS = {  # op -> (start value, body statement, result); {f}: math suffix, {u}: cast
@@ -28,12 +30,13 @@ _SUMS = {  # op -> (start value, body statement, result); {f}: math suffix, {u}:
 }
 _EXTREMES = {"ReduceMax", "ReduceMin", "ArgMax", "ArgMin"}
 _VIA_DOUBLE = {"ReduceMean", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp"}
+_MAX_CASES = 8      # loop nests a run-time axes input may choose among
 
 
 def _reduced_axes(node, g, rank: int) -> list[int] | None:
     """Sorted reduced axes; None means 'no axes given'."""
     axes = node.attrs.get("axes")
-    if axes is None and inp(node, g, 1) is not None:
+    if axes is None and inp(node, g, 1) is not None and inp(node, g, 1).size:
         axes = const(node, g, 1, "the reduced axes").reshape(-1).tolist()
     if axes is None or len(axes) == 0:
         return None
@@ -117,17 +120,35 @@ def _acc_type(node, x: DType) -> str:
     return "uint64_t" if x.bits == 64 else "uint32_t"
 
 
-@op("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-    "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin")
-def lower_reduce(node, g):
-    x, y = inp(node, g, 0), out(node, g)
-    rank = len(x.shape)
-    if node.op_type.startswith("Arg"):
-        axes = [norm_axis(node.attrs.get("axis", 0), rank, node)]
-    else:
-        axes = _reduced_axes(node, g, rank)
-        if axes is None:
-            axes = [] if node.attrs.get("noop_with_empty_axes", 0) else list(range(rank))
+def _runtime_cases(node, x, y) -> list[tuple[str, list[int]]]:
+    """For axes known only at run time: the reductions the static shapes allow, each with
+    the C condition on the axes' bit mask that selects it.
+
+    Reducing a size-1 axis changes no value, only (without keepdims) the rank: with
+    keepdims the shapes fix the one reduction and size-1 axes are free to join it;
+    without, each way of deleting axes from x's shape that leaves y's is a candidate,
+    those differing only in size-1 axes sharing one loop nest."""
+    xs, ys, r = list(x.shape), list(y.shape), len(x.shape)
+    keep, groups = node.attrs.get("keepdims", 1), {}
+    if keep and len(ys) == r and all(b in (1, a) for a, b in zip(xs, ys)):
+        axes = [k for k in range(r) if xs[k] != 1 and ys[k] != xs[k]]
+        free = sum(1 << k for k in range(r) if xs[k] == 1)
+        mask = sum(1 << k for k in axes)
+        return [(f"(mask & {~free & ((1 << r) - 1):#x}u) == {mask:#x}u" if free else
+                 f"mask == {mask:#x}u", axes)]
+    for gone in itertools.combinations(range(r), r - len(ys)) if not keep else ():
+        if [d for k, d in enumerate(xs) if k not in gone] == ys:
+            groups.setdefault(tuple(k for k in gone if xs[k] != 1), []).append(
+                sum(1 << k for k in gone))
+    if not groups:
+        raise CompileError(f"output shape {ys} is no reduction of {xs}", node,
+                           reason="reduce: inconsistent shapes")
+    return [(" || ".join(f"mask == {m:#x}u" for m in masks),
+             [k for k in range(r) if masks[0] >> k & 1]) for masks in groups.values()]
+
+
+def _case(node, x, y, axes: list[int]) -> dict:
+    """Template parameters of the reduction over `axes`."""
     (kdims, kstr), (rdims, rstr) = _split(x.shape, set(axes))
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     acc, base = _acc_type(node, x.dtype), offset_expr(kstr, "i")
@@ -139,8 +160,29 @@ def lower_reduce(node, g):
                                          offset_expr(strides(rdims), "r"))
     else:
         decls, passes, result = _sum_like(node, x.dtype, acc, count)
-    params = dict(outer=kdims, red=rdims, passes=passes if count else [],
-                  decls=decls, offset=_join(base, offset_expr(rstr, "r")),
-                  out_offset=offset_expr(strides(kdims), "i"), result=result,
-                  empty=y.size == 0)
-    return Kernel("ops/reduce.c.j2", params, inputs=[0])
+    return dict(outer=kdims, red=rdims, passes=passes if count else [], decls=decls,
+                offset=_join(base, offset_expr(rstr, "r")),
+                out_offset=offset_expr(strides(kdims), "i"), result=result)
+
+
+@op("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+    "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin")
+def lower_reduce(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    rank, mask = len(x.shape), None
+    if node.op_type.startswith("Arg"):
+        cases = [(None, [norm_axis(node.attrs.get("axis", 0), rank, node)])]
+    elif node.attrs.get("axes") is None and runtime(node, g, 1) and inp(node, g, 1).size:
+        # (a rank beyond 16 would have too many ways to drop axes to enumerate)
+        cases = _runtime_cases(node, x, y) if len(y.shape) <= rank <= 16 else []
+        if not 0 < len(cases) <= _MAX_CASES:
+            const(node, g, 1, "the reduced axes")      # more than a kernel can choose among
+        mask = f"o2c_axes_mask(in1, {inp(node, g, 1).size}u, {rank}, &mask)"
+    else:
+        axes = _reduced_axes(node, g, rank)
+        if axes is None:
+            axes = [] if node.attrs.get("noop_with_empty_axes", 0) else list(range(rank))
+        cases = [(None, axes)]
+    params = dict(cases=[dict(_case(node, x, y, axes), cond=cond) for cond, axes in cases],
+                  mask=mask, empty=y.size == 0)
+    return Kernel("ops/reduce.c.j2", params, inputs=[0, 1] if mask else [0])

@@ -22,6 +22,9 @@ class Kernel:
     inputs: list[int] | None = None    # which node inputs become C parameters (default: all present)
     inplace: list[int] = field(default_factory=list)  # inputs output 0 may overwrite if they die
     places: list[int] | None = None    # output 0 is just input k at byte offset places[k]
+    # compiled subgraphs (If branches, Loop/Scan bodies) by key: codegen emits each as a
+    # static function before the kernel's, and the template calls it as sub[key]
+    subgraphs: dict = field(default_factory=dict)
 
 
 Lowering = Callable[[Node, Graph], Kernel]
@@ -56,3 +59,30 @@ def lookup(node: Node) -> Lowering:
 def registered() -> dict[tuple[str, str], list[int]]:
     """(domain, op_type) -> the opset versions implementations start at; for docs."""
     return {k: [s for s, _ in v] for k, v in sorted(_REGISTRY.items())}
+
+
+class Bound(int):
+    """A dimension that depends on run-time values, at most this many elements."""
+
+
+CapacityRule = Callable[[Node, dict], list]
+_CAPACITY: dict[tuple[str, str], CapacityRule] = {}
+
+
+def capacity(*op_types: str, domain: str = ""):
+    """Register the static upper bound of a data-dependent op's output shapes.
+
+    The rule gets the node and the importer's values (ir.Value by name: dtype, shape, and
+    data for constants) and returns one shape per node output: ints where the dimension is
+    exact, Bound(n) where only n is known to bound it, None for an output whose shape
+    inference must settle. The importer marks outputs with a Bound dimension `bounded`;
+    only the op's own lowering then deals with the run-time dims."""
+    def deco(fn: CapacityRule) -> CapacityRule:
+        for t in op_types:
+            _CAPACITY[(domain, t)] = fn
+        return fn
+    return deco
+
+
+def capacity_rule(node: Node) -> CapacityRule | None:
+    return _CAPACITY.get((node.domain, node.op_type))

@@ -1,10 +1,30 @@
-"""Ops that only reinterpret the shape: zero-copy aliases of their input."""
+"""Ops that only reinterpret the shape: zero-copy aliases of their input.
+
+Shape inference (or the graph's declared shapes) gives the output shape, so a shape or
+axes input is not needed to move data. When that input only exists at run time, the
+node becomes a small kernel that checks it against the compiled shapes and copies the
+data (in place, so no copy at all, when the input dies here)."""
 from __future__ import annotations
 
+from ._util import c_dims, inp, out, runtime
 from .registry import Kernel, op
+
+
+def _check(node, g) -> str:
+    """C condition: the run-time shape/axes input agrees with the static shapes."""
+    x, y, s = inp(node, g, 0), out(node, g), inp(node, g, 1)
+    if node.op_type == "Reshape":
+        return (f"o2c_reshape_ok(in1, {c_dims(x.shape)}, {len(x.shape)}u, {c_dims(y.shape)}, "
+                f"{len(y.shape)}u, {int(node.attrs.get('allowzero', 0))})")
+    big, small = (x, y) if node.op_type == "Squeeze" else (y, x)
+    return (f"o2c_unsqueezed_ok(in1, {s.size}u, {c_dims(big.shape)}, {len(big.shape)}u, "
+            f"{c_dims(small.shape)}, {len(small.shape)}u)")
 
 
 @op("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity")
 def lower_view(node, g):
-    # shapes come from shape inference; the shape/axes inputs are not read at run time
+    if node.op_type in ("Reshape", "Squeeze", "Unsqueeze") and runtime(node, g, 1) and \
+            inp(node, g, 1).size:
+        return Kernel("ops/copy.c.j2", dict(check=_check(node, g)), inputs=[0, 1],
+                      inplace=[0])
     return Kernel("ops/copy.c.j2", alias=True, inputs=[0])

@@ -1,6 +1,7 @@
 """Resize (opset 10+) and the deprecated Upsample: nearest, (anti-aliased) linear and cubic.
 
-Output sizes and scales decide the shape, so they are compile-time constants. The taps
+Output sizes and scales decide the shape, which is static; when they are read at run
+time, they must give that shape (else O2C_ERR_VALUE) and the axes use their values. The taps
 and weights of each resized axis are tabulated in C once per call (o2c_resize.h) rather
 than baked into static tables, because tf_crop_and_resize's box (roi) is run-time data and
 because tables would cost flash in proportion to the output size. Each output element is
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import math
 
+from ..codegen.cexpr import load
 from ..codegen.literals import scalar as lit
 from ..errors import CompileError
 from ._elementwise import offset_expr
-from ._util import const, inp, norm_axis, out, strides
+from ._util import c_dims, const, inp, norm_axis, out, runtime, strides
 from .registry import Kernel, op
 
 _COORD = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
@@ -21,24 +23,39 @@ _COORD = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_cor
 _NEAREST = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 
-def _scales(node, g, rank: int, in_shape, axes) -> list[float]:
-    """Per-axis scale factors as the reference computes them (sizes give out / in)."""
+def _scales(node, g, rank: int, x, y, axes) -> tuple[list, list[str], int | None]:
+    """Per-axis scale factors as the reference computes them (sizes give out / in): floats,
+    or C expressions where they are read at run time; the C conditions under which
+    run-time scales or sizes give the static output shape; the input they come from."""
     if node.op_type == "Upsample" and node.version < 9:
-        return [float(s) for s in node.attrs["scales"]]
+        return [float(s) for s in node.attrs["scales"]], [], None
     new = node.version >= 11 and node.op_type == "Resize"
-    sizes = const(node, g, 3, "the output shape") if new else None
-    if sizes is None or sizes.size == 0:
-        given = const(node, g, 2 if new else 1, "the output shape")
-        scale = [1.0] * rank
-        for i, d in enumerate(axes):
-            scale[d] = float(given[i])
-        return scale
-    wanted = {d: int(sizes[i]) / in_shape[d] if in_shape[d] else 1.0 for i, d in enumerate(axes)}
+    scale = [1.0] * rank
+    if not new or inp(node, g, 3) is None or inp(node, g, 3).size == 0:
+        k = 2 if new else 1
+        if not runtime(node, g, k):
+            for i, d in enumerate(axes):
+                scale[d] = float(const(node, g, k)[i])
+            return scale, [], k
+        for i, d in enumerate(axes):     # the reference truncates scale * in
+            scale[d] = f"(double){load(inp(node, g, k), f'in{k}', str(i))}"
+        return scale, [f"o2c_resize_len_ok({scale[d]}, {x[d]}, {y[d]}, 0.0)" for d in axes], k
     policy = node.attrs.get("keep_aspect_ratio_policy", "stretch")
+    if runtime(node, g, 3) and policy != "stretch":
+        s = (f"o2c_resize_policy_scale(in3, {c_dims([x[d] for d in axes])}, {len(axes)}u, "
+             f"{int(policy == 'not_smaller')})")
+        for d in axes:
+            scale[d] = s
+        return scale, [f"o2c_resize_len_ok({s}, {x[d]}, {y[d]}, 0.5)" for d in axes], 3
+    if runtime(node, g, 3):        # stretch: the sizes are the static output shape
+        sizes, checks = [y[d] for d in axes], [f"in3[{i}] == {y[d]}" for i, d in enumerate(axes)]
+    else:
+        sizes, checks = const(node, g, 3), []
+    wanted = {d: int(sizes[i]) / x[d] if x[d] else 1.0 for i, d in enumerate(axes)}
     if policy != "stretch":
         s = (min if policy == "not_larger" else max)(wanted.values())
         wanted = {d: s for d in axes}
-    return [wanted.get(d, 1.0) for d in range(rank)]
+    return [wanted.get(d, 1.0) for d in range(rank)], checks, 3
 
 
 def _kernel_kind(node, mode: str, scale: float) -> str:
@@ -75,19 +92,27 @@ def _limits(dtype, wtype: str):
 
 def _resized_axes(node, x, y, scale, axes, coord, mode, antialias) -> list[dict]:
     """One entry per axis that is not an identity (its o2c_resize_axis and table offset),
-    in the order the reference interpolates them: `axes`, whose first is summed innermost."""
+    in the order the reference interpolates them: `axes`, whose first is summed innermost.
+
+    A run-time scale (a C expression) may differ from 1 while keeping the length, so only
+    single-element axes are skipped; its taps are those of the smallest scale giving the
+    static length (a narrower antialiasing filter gives the extra taps zero weight)."""
     crop = coord == "tf_crop_and_resize"
     a, resized, off = node.attrs, [], 0
     for d in axes:
-        if not crop and scale[d] == 1.0 and y.shape[d] == x.shape[d]:
+        n_in, n_out, known = x.shape[d], y.shape[d], not isinstance(scale[d], str)
+        if not crop and n_out == n_in and (scale[d] == 1.0 or n_in == 1):
             continue
-        taps = _taps(mode, scale[d], antialias)
-        fields = [x.shape[d], y.shape[d], repr(float(scale[d])), f"O2C_RESIZE_{coord.upper()}",
-                  f"O2C_RESIZE_{_kernel_kind(node, mode, scale[d])}", taps,
+        low = scale[d] if known else max(n_out - 0.5, 0.5) / max(n_in, 1)
+        taps = _taps(mode, low, antialias)
+        # opset < 11 nearest depends on scale >= 1, which is n_out >= n_in for any scale
+        kind = _kernel_kind(node, mode, scale[d] if known else n_out / max(n_in, 1))
+        fields = [n_in, n_out, repr(float(scale[d])) if known else scale[d],
+                  f"O2C_RESIZE_{coord.upper()}", f"O2C_RESIZE_{kind}", taps,
                   repr(float(a.get("cubic_coeff_a", -0.75))), int(antialias),
                   int(a.get("exclude_outside", 0))]
         roi = (axes.index(d), len(axes) + axes.index(d)) if crop else None
-        resized.append(dict(axis=d, taps=taps, off=off, roi=roi,
+        resized.append(dict(axis=d, taps=taps, off=off, roi=roi, static=known,
                             init="{" + ", ".join(map(str, fields)) + "}"))
         off += y.shape[d] * taps
     return resized
@@ -123,10 +148,11 @@ def lower_resize(node, g):
         raise CompileError("tf_crop_and_resize needs the roi input", node, reason="Resize roi")
     axes = [norm_axis(d, r, node) for d in a.get("axes") or range(r)]
     antialias = bool(a.get("antialias", 0)) and mode != "nearest"
-    resized = _resized_axes(node, x, y, _scales(node, g, r, x.shape, axes), axes, coord, mode,
-                            antialias)
+    scale, checks, src = _scales(node, g, r, x.shape, y.shape, axes)
+    resized = _resized_axes(node, x, y, scale, axes, coord, mode, antialias)
+    inputs = ([0, 1] if crop else [0]) + ([src] if checks else [])
     if y.size == 0:
-        return Kernel("ops/resize.c.j2", dict(empty=True), inputs=[0])
+        return Kernel("ops/resize.c.j2", dict(empty=True), inputs=inputs)
     nearest = mode == "nearest" or not resized     # one tap per axis: no weights
     # integers round the sum half to even like the reference, which sums in double: in
     # float, values near a tie would round the other way
@@ -134,9 +160,8 @@ def lower_resize(node, g):
     n_taps = sum(e["taps"] * y.shape[e["axis"]] for e in resized)
     w_bytes = 0 if nearest else n_taps * (8 if wtype == "double" else 4)
     params = dict(empty=False, dims=list(y.shape), axes=resized, nearest=nearest, wtype=wtype,
-                  w_bytes=w_bytes, in_offset=_in_offset(x.shape, resized, nearest),
+                  checks=checks, w_bytes=w_bytes, in_offset=_in_offset(x.shape, resized, nearest),
                   out_offset=offset_expr(strides(y.shape)),
                   limits=_limits(y.dtype, wtype) if y.dtype.is_int and not nearest else None,
                   extrapolation=float(a.get("extrapolation_value", 0.0)) if crop else None)
-    return Kernel("ops/resize.c.j2", params, scratch=w_bytes + 4 * n_taps,
-                  inputs=[0, 1] if crop else [0])
+    return Kernel("ops/resize.c.j2", params, scratch=w_bytes + 4 * n_taps, inputs=inputs)

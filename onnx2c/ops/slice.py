@@ -3,13 +3,47 @@
 Pad copies the (cropped) input into the output interior, then fills the border one axis
 at a time: the slab of axis k spans the whole output on the axes before k (already
 padded) and the interior on the axes after it. Edge, reflect and wrap copy each slab from
-output positions that are already final, so pads wider than the input just repeat."""
+output positions that are already final, so pads wider than the input just repeat.
+
+When the bounds (Slice's starts/ends/axes/steps, Pad's pads/axes) only exist at run time,
+o2c_shapes.h turns them into per-axis tables of input offsets, checking that they give
+the static output shape, and each output element gathers from the sum of its offsets."""
 from __future__ import annotations
 
 from ..errors import CompileError
+from ..ir import DType
+from ._elementwise import offset_expr
 from ._strided import Moves, literal, packed_bits
-from ._util import consts, inp, norm_axis, out, strides
-from .registry import op
+from ._util import c_dims, consts, inp, norm_axis, out, runtime, strides
+from .registry import Kernel, op
+
+
+def _tables(node, g, fn: str, args: list, fill: str | None, inputs: list[int]) -> Kernel:
+    """Slice/Pad through o2c_slice_tables or o2c_pad_tables; `args` are node input indices
+    (None: a NULL pointer) or C expressions, passed after the shapes."""
+    x, y = inp(node, g, 0), out(node, g)
+    conv, cargs = [], []
+    for a in args:
+        v = inp(node, g, a) if isinstance(a, int) else None
+        if isinstance(a, int) and v is not None and v.dtype != DType.INT64:
+            conv.append((a, v.size))     # int32 indices, widened for the helper
+        cargs.append(a if isinstance(a, str) else "NULL" if v is None else
+                     f"in{a}" if v.dtype == DType.INT64 else f"v{a}")
+    # loops over the axes longer than 1; axis k's table starts at the sum of y.shape[:k]
+    loops = [k for k, d in enumerate(y.shape) if d != 1]
+    offs = []
+    for k in range(len(y.shape)):
+        start = sum(y.shape[:k])
+        terms = ([f"{start}u"] if start or k not in loops else []) + \
+            ([f"i{loops.index(k)}"] if k in loops else [])
+        offs.append(f"tab[{' + '.join(terms)}]")
+    call = f"{fn}({len(x.shape)}u, {c_dims(x.shape)}, {c_dims(y.shape)}, {', '.join(cargs)}, tab)"
+    return Kernel("ops/axis_tables.c.j2", dict(
+        conv=conv, call=call, dims=[y.shape[k] for k in loops], fill=fill,
+        bits=packed_bits(y.dtype), offs=offs,
+        osum=" + ".join(f"o{k}" for k in range(len(offs))) or "0",
+        out_offset=offset_expr([strides(y.shape)[k] for k in loops])),
+        scratch=8 * sum(y.shape), inputs=inputs)
 
 
 @op("Slice")
@@ -19,6 +53,10 @@ def lower_slice(node, g):
     if node.version < 10:
         a = node.attrs
         starts, ends, axes, steps = a["starts"], a["ends"], a.get("axes"), None
+    elif any(runtime(node, g, i) for i in range(1, 5)):
+        present = [i for i in range(5) if inp(node, g, i) is not None]
+        return _tables(node, g, "o2c_slice_tables", [f"{inp(node, g, 1).size}u", 1, 2, 3, 4],
+                       None, present)
     else:
         starts, ends, axes, steps = consts(node, g, range(1, 5), "the output shape")
     n = len(starts)
@@ -35,6 +73,9 @@ def lower_slice(node, g):
     m.move("out0", "in0", y.shape, strides(y.shape), [s * t for s, t in zip(step, xs)],
            src_base=sum(f * s for f, s in zip(first, xs)))
     return m.kernel(inputs=[0])
+
+
+_MODES = ("constant", "edge", "reflect", "wrap")
 
 
 def _segments(mode: str, lo: int, n_in: int, n: int, begin: bool):
@@ -58,16 +99,22 @@ def _segments(mode: str, lo: int, n_in: int, n: int, begin: bool):
     return segs
 
 
+def _pad_value(node, g, y) -> tuple[str, list[int]]:
+    """The fill value as a C expression of y's storage type, the kernel inputs."""
+    if node.version < 11:
+        return literal(node.attrs.get("value", 0.0), y.dtype), [0]
+    bits = packed_bits(y.dtype)
+    return (literal(0, y.dtype), [0]) if inp(node, g, 2) is None else \
+        (f"o2c_get_u{bits}(in2, 0)" if bits else "in2[0]", [0, 2])
+
+
 def _pad_params(node, g, rank: int, y):
     """Per-axis (begin, end) pads, the fill value as a C expression, the kernel inputs."""
     if node.version < 11:
         pads, axes = node.attrs["pads"], None
-        value, inputs = literal(node.attrs.get("value", 0.0), y.dtype), [0]
     else:
         pads, axes = consts(node, g, [1, 3], "the output shape")
-        bits = packed_bits(y.dtype)
-        value, inputs = (literal(0, y.dtype), [0]) if inp(node, g, 2) is None else \
-            (f"o2c_get_u{bits}(in2, 0)" if bits else "in2[0]", [0, 2])
+    value, inputs = _pad_value(node, g, y)
     axes = range(rank) if axes is None else [norm_axis(int(a), rank, node) for a in axes]
     begin, end = [0] * rank, [0] * rank
     for j, a in enumerate(axes):
@@ -79,6 +126,13 @@ def _pad_params(node, g, rank: int, y):
 def lower_pad(node, g):
     x, y = inp(node, g, 0), out(node, g)
     r, mode = len(x.shape), node.attrs.get("mode", "constant")
+    if node.version >= 11 and (runtime(node, g, 1) or runtime(node, g, 3)):
+        if mode not in _MODES:
+            raise CompileError(f"unknown Pad mode '{mode}'", node, reason="Pad mode")
+        value, inputs = _pad_value(node, g, y) if mode == "constant" else (None, [0])
+        return _tables(node, g, "o2c_pad_tables",
+                       [f"{inp(node, g, 1).size // 2}u", 1, 3, f"O2C_PAD_{mode.upper()}"],
+                       value, sorted(set(inputs) | {i for i in (1, 3) if inp(node, g, i)}))
     begin, end, value, inputs = _pad_params(node, g, r, y)
     # negative pads crop: `inner` input elements per axis land at output position `lo`
     lo = [max(b, 0) for b in begin]

@@ -1,25 +1,53 @@
 """TopK: the k largest (or smallest) elements of every lane along an axis, sorted, ties
-broken by the lower index (like onnxruntime and the reference)."""
+broken by the lower index (like onnxruntime and the reference).
+
+A constant k fixes the output shapes. A run-time K makes both outputs bounded by the axis
+size: the kernel reads K, reports the dims and packs the lanes k apart."""
 from __future__ import annotations
 
 from ..errors import CompileError
-from ._util import inp, lane_loops, norm_axis, out
-from .registry import Kernel, op
+from ._util import axis_split, inp, lane_loops, norm_axis
+from .registry import Bound, Kernel, capacity, op
+
+
+@capacity("TopK")
+def topk_capacity(node, values):
+    k = values.get(node.inputs[1]) if len(node.inputs) > 1 and node.inputs[1] else None
+    if k is None or k.data is not None:
+        return [None, None]             # k is an attribute or constant: inference knows
+    x = values[node.inputs[0]]
+    shape = list(x.shape)
+    axis = norm_axis(node.attrs["axis"], len(shape), node)
+    shape[axis] = Bound(shape[axis])
+    return [tuple(shape)] * 2
 
 
 @op("TopK")
 def lower_topk(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+    x = inp(node, g, 0)
     if not (x.dtype.is_float or x.dtype.is_int) or x.dtype.is_packed:
         raise CompileError(f"TopK of {x.dtype.onnx_name} is not supported", node,
                            reason=f"TopK: dtype {x.dtype.onnx_name}")
     axis = norm_axis(node.attrs["axis"], len(x.shape), node)
-    # k decides the output shape, which is already fixed; a run-time K (the model declared
-    # the output shape) is only checked against it
-    k_in = inp(node, g, 1)
-    check_k = k_in is not None and k_in.data is None
+    ys = [g.values[o] if o else None for o in node.outputs]
+    y = next(v for v in ys if v is not None)
     params = lane_loops(x.shape, axis)
-    params.update(k=y.shape[axis], out_base=lane_loops(y.shape, axis)["base"],
-                  better=">" if node.attrs.get("largest", 1) else "<",
-                  check_k=check_k, empty=y.size == 0)
-    return Kernel("ops/topk.c.j2", params, inputs=[0, 1] if check_k else [0])
+    if y.bounded:
+        # lane (o, i) of the packed outer x k x inner result starts at o * k * inner + i
+        outer, _, inner = axis_split(x.shape, axis)
+        base = [f"i0 * kk{f' * {inner}u' if inner != 1 else ''}"] if outer != 1 else []
+        base += [f"i{len(params['dims']) - 1}"] if inner != 1 else []
+        params.update(k="kk", out_base=" + ".join(base) or "0", cap=y.shape[axis])
+    else:
+        params.update(k=f"{y.shape[axis]}u", out_base=lane_loops(y.shape, axis)["base"])
+    # the outputs hold the insertion sort's state: one nobody reads lives in scratch
+    spill, scratch = [], 0
+    for k, ctype, nbytes in ((0, x.dtype.ctype, x.dtype.nbytes(y.size)),
+                             (1, "int64_t", 8 * y.size)):
+        if ys[k] is None and y.size:
+            spill.append((k, ctype, scratch))
+            scratch += (nbytes + 15) // 16 * 16
+    params.update(better=">" if node.attrs.get("largest", 1) else "<", empty=y.size == 0,
+                  bounded=y.bounded, spill=spill, axis=axis)
+    return Kernel("ops/topk.c.j2", params, inputs=[0, 1] if y.bounded else [0],
+                  scratch=scratch)

@@ -13,6 +13,7 @@ from onnx import ModelProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from ..errors import CompileError
+from .resolve import finish, resolve
 
 # ops whose result is not a function of their inputs alone
 _NONDETERMINISTIC = {"RandomUniform", "RandomNormal", "RandomUniformLike", "RandomNormalLike",
@@ -110,9 +111,16 @@ def fold_and_infer(m: ModelProto) -> ModelProto:
     real_inputs = [i for i in m.graph.input if i.name not in inits]
     del m.graph.input[:]
     m.graph.input.extend(real_inputs)
+    # IR 4 is where initializers need not be inputs: before it, shape inference ignores
+    # the types of the ones just taken off the input list (and of every folded value)
+    m.ir_version = max(m.ir_version, 4)
     m = _infer(m)
+    waiting = []
     for _ in range(_MAX_ROUNDS):
-        if not _fold_once(m):
+        folded = _fold_once(m)
+        resolved, waiting = resolve(m)   # sequences, optionals, If, Loop unrolls
+        if not (folded or resolved):
             break
         m = _infer(m)
+    finish(m, waiting)
     return m

@@ -1,0 +1,136 @@
+"""Attention (opset 23-25), and the kernel FlexAttention (flex_attention.py) shares
+(templates/ops/attention.c.j2): it takes every query row of every head once: its scores
+against all keys, the additive bias (mask, causal frontier, sliding window, padding), a
+softmax with the fully-masked-row guard, then the probability-weighted sum of values.
+
+Q, K, V may be 4-D (batch, heads, seq, size) or 3-D with the heads packed in the last
+axis; both are walked through (batch, head, position) strides, so no transpose is copied.
+"""
+from __future__ import annotations
+
+import math
+
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ..ir import DType
+from ._util import inp, out
+from .registry import Kernel, op
+
+
+def lin(*terms) -> str:
+    """C sum of (variable, stride) terms in size_t arithmetic, e.g. 'b * 96u + i * 8u'."""
+    parts = [v if s == 1 else f"{v} * {s}u" for v, s in terms if s]
+    return " + ".join(parts) or "0"
+
+
+def view(v, heads: int | None, node) -> tuple[int, int, int, tuple[int, int, int]]:
+    """(heads, seq, size, (batch, head, position) strides) of a 4-D tensor, or of a 3-D one
+    whose last axis packs `heads` rows of `size` elements."""
+    if len(v.shape) == 4:
+        _, h, s, d = v.shape
+        return h, s, d, (h * s * d, s * d, d)
+    if len(v.shape) != 3 or not heads or v.shape[2] % heads:
+        raise CompileError(f"'{v.name}' of shape {v.shape} does not split into {heads} heads",
+                           node, reason=f"{node.op_type}: bad head layout")
+    _, s, hd = v.shape
+    return heads, s, hd // heads, (s * hd, hd // heads, hd)
+
+
+def rows(node, g, ik: int, ipast: int, iout: int, heads: int | None) -> dict:
+    """Where key (or value) row j of head hk in batch b lives: rows j < P in the past input
+    (`past`, rows `D` apart), the rest in the new input (`new`, rows `stride` apart); `ptr`
+    is row j as one C pointer expression; `out` the present output (4-D, their
+    concatenation) if it is wanted."""
+    x, past = inp(node, g, ik), inp(node, g, ipast)
+    h, s, d, st = view(x, heads, node)
+    p = past.shape[2] if past is not None else 0
+    new = f"in{ik} + {lin(('b', st[0]), ('hk', st[1]))}"
+    old = f"in{ipast} + {lin(('b', h * p * d), ('hk', p * d))}" if p else None
+    ptr = f"{new} + {lin((f'(j - {p}u)' if p else 'j', st[2]))}"
+    if p:
+        ptr = f"j < {p}u ? {old} + {lin(('j', d))} : {ptr}"
+    present = iout < len(node.outputs) and node.outputs[iout] != ""
+    return dict(P=p, H=h, S=s, D=d, stride=st[2], new=new, past=old, ptr=ptr,
+                out=iout if present else None)
+
+
+def geometry(node, g, q_heads: int | None, kv_heads: int | None) -> dict:
+    """Sizes and row layouts of Q (node input 0), K and V (1, 2, with past 4, 5) and Y."""
+    q, y = inp(node, g, 0), out(node, g)
+    hq, sq, d, qs = view(q, q_heads, node)
+    k = rows(node, g, 1, 4, 1, kv_heads)
+    v = rows(node, g, 2, 5, 2, kv_heads)
+    if k["H"] != v["H"] or hq % k["H"] or k["D"] != d or k["S"] != v["S"]:
+        raise CompileError(f"Q {q.shape}, K, V shapes do not form an attention", node,
+                           reason=f"{node.op_type}: inconsistent shapes")
+    _, _, dv, ys = view(y, hq, node)
+    return dict(B=q.shape[0], Hq=hq, group=hq // k["H"], Sq=sq, T=k["P"] + k["S"], D=d,
+                Dv=dv, k=k, v=v, q_row=lin(("b", qs[0]), ("h", qs[1]), ("i", qs[2])),
+                y_row=lin(("b", ys[0]), ("h", ys[1]), ("i", ys[2])),
+                core=all(inp(node, g, i).dtype == DType.FLOAT for i in range(3)))
+
+
+def kernel(geo: dict, scale: float | None, acc: str, **extra) -> Kernel:
+    """The attention kernel; extra params (mask, causal, window, nonpad, qk output,
+    score/prob modifiers) go to the template. Float32 products go to the GEMM core."""
+    scale = scale if scale else 1 / math.sqrt(geo["D"])
+    params = dict(geo, acc=acc, scale=scalar(scale, acc), softcap=None, mask=None, masked=[],
+                  offset=None, nonpad=False, qk=None, score_mod=None, prob_mod=None, tables=[])
+    params.update(extra)
+    params["core"] = geo["core"] and acc == "float"
+    # a row of scores, and (without the core) a row of output accumulators
+    n = geo["T"] + (0 if params["core"] else geo["Dv"])
+    return Kernel("ops/attention.c.j2", params, scratch=n * (8 if acc == "double" else 4))
+
+
+def _mask(node, g, hq: int, sq: int, t: int) -> dict | None:
+    """Strides of attn_mask broadcast to (batch, q head, query); its last axis may be shorter
+    than the keys, the rest counting as masked."""
+    m = inp(node, g, 3)
+    if m is None:
+        return None
+    if len(m.shape) > 4 or m.shape[-1] > t:
+        raise CompileError(f"attn_mask of shape {m.shape} does not fit ({hq}, {sq}, {t})",
+                           node, reason="Attention: attn_mask shape")
+    shape = (1,) * (4 - len(m.shape)) + tuple(m.shape)
+    st = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3]]
+    st = [s if n != 1 else 0 for s, n in zip(st, shape[:3])]
+    return dict(idx=lin(("b", st[0]), ("h", st[1]), ("i", st[2]), ("j", 1)),
+                short=shape[3] if shape[3] < t else None, bool=m.dtype == DType.BOOL)
+
+
+@op("Attention", since=23)
+def lower_attention(node, g):
+    a, q = node.attrs, inp(node, g, 0)
+    if (inp(node, g, 4) is None) != (inp(node, g, 5) is None):
+        raise CompileError("past_key and past_value must be given together", node,
+                           reason="Attention: past_key without past_value")
+    rank3 = len(q.shape) == 3
+    geo = geometry(node, g, a.get("q_num_heads") if rank3 else None,
+                   a.get("kv_num_heads") if rank3 else None)
+    hq, sq, t, past = geo["Hq"], geo["Sq"], geo["T"], geo["k"]["P"]
+    acc = "double" if DType.DOUBLE in (q.dtype, a.get("softmax_precision")) else "float"
+    qk = None
+    if len(node.outputs) > 3 and node.outputs[3]:
+        qk = dict(mode=a.get("qk_matmul_output_mode", 0),
+                  idx=lin(("b", hq * sq * t), ("h", sq * t), ("i", t), ("j", 1)))
+    softcap = float(a.get("softcap") or 0.0)
+    nonpad = inp(node, g, 6) is not None
+    left, right = a.get("left_window_size", -1), a.get("right_window_size", -1)
+    # a key is disallowed past the causal frontier, outside the window around the query's
+    # absolute position `pos` (offset by the cached keys), or in the padding after
+    # nonpad_kv_seqlen
+    masked = []
+    if a.get("is_causal"):
+        masked.append("(int64_t)j > pos")
+    if left >= 0:
+        masked.append(f"pos - (int64_t)j > {left}")
+    if right >= 0:
+        masked.append(f"(int64_t)j - pos > {right}")
+    if nonpad:
+        masked.append("(int64_t)j >= valid")
+    offset = f"valid - {sq}" if nonpad and not past else str(past)
+    return kernel(geo, a.get("scale"), acc,
+                  softcap=scalar(softcap, acc) if softcap > 0 else None,
+                  mask=_mask(node, g, hq, sq, t), masked=masked, nonpad=nonpad, qk=qk,
+                  offset=offset if len(masked) > nonpad else None)

@@ -1,0 +1,154 @@
+"""If and Loop at run time: each subgraph is compiled on its own (compiler.compile_subgraph)
+into a static C function that the node's kernel calls, writing straight into the node's
+outputs. Values a subgraph reads from the enclosing scope are the node's trailing inputs
+(the importer appends them) and reach the function as parameters.
+
+What the compile time decides never gets here: passes/branches.py inlines an If with a
+constant condition, passes/unroll.py unrolls a Loop carrying sequences or whose shapes
+depend on the iteration. A Loop's state keeps its shape; its scan outputs have as many
+rows as the static shape says (a constant trip count, or the model's declared output
+shape), and a run that makes a different number fails with O2C_ERR_CAPACITY (more) or
+O2C_ERR_VALUE (fewer).
+"""
+from __future__ import annotations
+
+from ..errors import CompileError, NeedsConstant
+from ..ir import DType, Value
+from ._util import _graph_inputs_upstream, inp
+from .registry import Kernel, op
+
+
+def compile_subgraph(*args, **kw):
+    from ..compiler import compile_subgraph as compile_   # the compiler imports every op
+    return compile_(*args, **kw)
+
+
+class Scratch:
+    """The node's scratch bytes, handed out in 16-byte aligned pieces."""
+
+    def __init__(self):
+        self.size = 0
+
+    def take(self, nbytes: int) -> int:
+        at = self.size
+        self.size += -(-max(nbytes, 1) // 16) * 16
+        return at
+
+    def ptr(self, ctype: str, nbytes: int) -> str:
+        return f"({ctype} *)(void *)(ws + {self.take(nbytes)})"
+
+
+def params(node, sub, formal: dict[str, str], outputs: list[str], ws: str) -> tuple[list, set]:
+    """The C arguments of a call to sub (its inputs, outputs and workspace), and the node
+    inputs they read: formal inputs from `formal`, enclosing values from the node's."""
+    args, used = [], set()
+    for name in sub.inputs:
+        if name in formal:
+            args.append(formal[name])
+        else:
+            k = node.inputs.index(name)
+            args.append(f"in{k}")
+            used.add(k)
+    return args + outputs + [ws], used
+
+
+def check_outputs(node, sub, values: list[Value], what: str, first: int = 0) -> None:
+    """The subgraph's outputs from `first` on have the types and shapes of values."""
+    for v, s in zip(values, sub.graph.outputs[first:]):
+        w = sub.graph.values[s]
+        if (v.dtype, v.shape) != (w.dtype, w.shape):
+            raise CompileError(f"{what} gives '{v.name}' as {w.dtype.onnx_name}{list(w.shape)}, "
+                               f"not {v.dtype.onnx_name}{list(v.shape)}", node,
+                               reason=f"{node.op_type}: subgraph output shape differs")
+
+
+def state(ctype: str, init: str, nbytes: int, out_ptr: str | None, scratch: Scratch) -> dict:
+    """A loop-carried value: the body reads cur, writes nxt, and the two swap between a
+    scratch buffer and the output (or a second scratch buffer when the output is unused)."""
+    a = scratch.ptr(ctype, nbytes)
+    b = out_ptr or scratch.ptr(ctype, nbytes)
+    return dict(ctype=ctype, init=init, a=a, b=b, out=out_ptr is not None, nbytes=nbytes)
+
+
+@op("If", since=1)
+def lower_if(node, g):
+    keep = [bool(o) for o in node.outputs]
+    outs = [o for o in node.outputs if o]
+    subs, used, calls = {}, {0}, {}
+    for key in ("then_branch", "else_branch"):
+        sub = compile_subgraph(node, key, [], g, [], keep)
+        try:
+            check_outputs(node, sub, [g.values[o] for o in outs], key.replace("_", " "))
+        except CompileError:
+            ups = _graph_inputs_upstream(g, node.inputs[0])
+            if ups:
+                raise NeedsConstant(ups, node, "which branch runs (their shapes differ)")
+            raise
+        subs[key] = sub
+    scratch = max(s.workspace_bytes for s in subs.values())
+    for key, sub in subs.items():
+        calls[key], u = params(node, sub, {}, [f"out{k}" for k, o in enumerate(node.outputs)
+                                              if o], "scratch" if scratch else "NULL")
+        used |= u
+    return Kernel("ops/if.c.j2", dict(calls=calls), scratch=scratch, inputs=sorted(used),
+                  subgraphs=subs)
+
+
+def _declared(vi, dtype: DType) -> Value:
+    t = vi.type.tensor_type
+    dims = [d.dim_value for d in t.shape.dim] if t.HasField("shape") else []
+    ok = t.HasField("shape") and all(d.HasField("dim_value") for d in t.shape.dim)
+    return Value(vi.name, dtype, tuple(dims) if ok else ())
+
+
+@op("Loop", since=1)
+def lower_loop(node, g):
+    body = node.attrs["body"]
+    n_state = len(body.input) - 2
+    n_scan = len(body.output) - 1 - n_state
+    trip, cond = inp(node, g, 0), inp(node, g, 1)
+    if trip is None and cond is None:
+        raise CompileError("a Loop with neither a trip count nor a condition never ends",
+                           node, reason="Loop: endless")
+    init = [inp(node, g, 2 + k) for k in range(n_state)]
+    scan_outs = node.outputs[n_state:n_state + n_scan]
+    formal = [_declared(body.input[0], DType.INT64), _declared(body.input[1], DType.BOOL)]
+    sub = compile_subgraph(node, "body", formal + init, g,
+                           node.inputs[:2 + n_state],
+                           [True] * (1 + n_state) + [bool(o) for o in scan_outs])
+    check_outputs(node, sub, init, "the body's state output", first=1)
+    scratch, states = Scratch(), []
+    outs_state = node.outputs[:n_state]
+    for k, v in enumerate(init):
+        states.append(state(v.dtype.ctype, f"in{2 + k}", v.nbytes,
+                            f"out{k}" if k < len(outs_state) and outs_state[k] else None,
+                            scratch))
+    rows, scan_args = None, []
+    for j, o in enumerate(scan_outs):
+        if not o:
+            continue
+        y, s = g.values[o], sub.graph.values[sub.graph.outputs[1 + n_state + len(scan_args)]]
+        if rows not in (None, y.shape[0]) or y.shape[1:] != s.shape or y.dtype != s.dtype:
+            raise CompileError(f"scan output '{o}' is {list(y.shape)}, each iteration gives "
+                               f"{list(s.shape)}", node, reason="Loop: scan output shape")
+        rows = y.shape[0]
+        scan_args.append(f"out{n_state + j} + (size_t)it * {s.size}u")
+    ws = f"ws + {scratch.take(sub.workspace_bytes)}" if sub.workspace_bytes else "NULL"
+    formal_c = {body.input[0].name: "&it", body.input[1].name: "&cond"}
+    formal_c.update({body.input[2 + k].name: f"cur{k}" for k in range(n_state)})
+    args, used = params(node, sub, formal_c, ["&cond_out"] + [f"nxt{k}" for k in
+                                                               range(n_state)] + scan_args, ws)
+    test = ([f"it < {trip_expr(trip)}"] if trip is not None else []) + \
+        (["cond"] if cond is not None else [])
+    p = dict(kind="loop", states=states, args=args, test=" && ".join(test), rows=rows,
+             scratch=scratch.size > 0, gathers=[], scatters=[], temps=[],
+             cond=("in1[0] != 0" if cond.data is None else str(int(bool(cond.data.reshape(-1)[0]))))
+             if cond is not None else "1")
+    used |= {k for k in (0, 1) if inp(node, g, k) is not None and inp(node, g, k).data is None}
+    used |= set(range(2, 2 + n_state))
+    return Kernel("ops/loop.c.j2", p, scratch=scratch.size, inputs=sorted(used),
+                  subgraphs={"body": sub})
+
+
+def trip_expr(trip: Value) -> str:
+    return "in0[0]" if trip.data is None else f"INT64_C({int(trip.data.reshape(-1)[0])})"

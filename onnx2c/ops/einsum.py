@@ -1,0 +1,101 @@
+"""Einsum: the equation is parsed at compile time into labelled axes; the kernel is one loop
+nest over the output labels around one over the summed labels, every operand's offset
+baked as per-label strides (a label repeated in one operand sums its strides: a diagonal).
+A float32 batched matrix product goes to the GEMM core through matmul.c.j2 instead.
+"""
+from __future__ import annotations
+
+import re
+
+from ..errors import CompileError
+from ..ir import DType
+from ._elementwise import offset_expr
+from ._util import inp, out, strides
+from .matmul import plain_accum
+from .registry import Kernel, op
+
+
+def _terms(node, g, eq: str) -> tuple[list[list[str]], list[str]]:
+    """Labels of every input's axes and of the output's; the axes an ellipsis stands for are
+    labelled '0', '1', ... right-aligned, so they broadcast like numpy's."""
+    lhs, arrow, rhs = eq.replace(" ", "").partition("->")
+    specs = lhs.split(",")
+    if len(specs) != sum(1 for i in node.inputs if i) or \
+            not re.fullmatch(r"([a-zA-Z]|\.\.\.)*", "".join(specs) + rhs):
+        raise CompileError(f"equation '{eq}' does not match {len(node.inputs)} inputs", node,
+                           reason="Einsum: bad equation")
+    ranks = [len(inp(node, g, i).shape) for i in range(len(specs))]
+    n_ell = max([r - len(s.replace("...", "")) for r, s in zip(ranks, specs)
+                 if "..." in s] or [0])
+    ell = [str(k) for k in range(n_ell)]
+
+    def expand(spec: str, rank: int) -> list[str]:
+        head, dots, tail = spec.partition("...")
+        n = rank - len(head) - len(tail) if dots else 0
+        return list(head) + ell[n_ell - n:] + list(tail)
+
+    ins = [expand(s, r) for s, r in zip(specs, ranks)]
+    if arrow:
+        outs = expand(rhs, len(out(node, g).shape))
+    else:   # implicit: the broadcast axes, then the labels used once, alphabetically
+        letters = [c for s in specs for c in s.replace("...", "")]
+        outs = ell + sorted(c for c in set(letters) if letters.count(c) == 1)
+    return ins, outs
+
+
+def _gemm(labels, outs, sizes, st, ost) -> dict | None:
+    """matmul.c.j2 parameters when the einsum is a float32 (batched) matrix product with
+    one m, n and k label each and row-major-compatible strides, else None."""
+    if len(labels) != 2 or len(outs) < 2:
+        return None
+    a, b = labels
+    *batch, m, n = outs
+    k = [x for x in a if x in b and x not in outs]
+    if len(k) != 1 or sorted(a) != sorted(batch + [m] + k) or \
+            sorted(b) != sorted(batch + k + [n]) or len(set(a + b)) != len(batch) + 3:
+        return None
+    k = k[0]
+    (sa, sb), (am, ak), (bk, bn) = st, (st[0][m], st[0][k]), (st[1][k], st[1][n])
+    if 1 not in (am, ak) or 1 not in (bk, bn) or ost[n] != 1:
+        return None
+    dims = [sizes[x] for x in batch]
+    ta, tb = int(am == 1 and sizes[m] > 1), int(bn != 1)
+    return dict(batch=dims, M=sizes[m], N=sizes[n], K=sizes[k], a=0, b=1, prefill=None,
+                acc=None, a_off=offset_expr([sa[x] for x in batch], "b"),
+                b_off=offset_expr([sb[x] for x in batch], "b"),
+                y_off=offset_expr([ost[x] for x in batch], "b"),
+                core=dict(ta=ta, tb=tb, lda=max(am, ak), ldb=max(bk, bn), alpha="1.0f",
+                          beta="0.0f"))
+
+
+@op("Einsum", since=12)
+def lower_einsum(node, g):
+    y = out(node, g)
+    labels, outs = _terms(node, g, node.attrs["equation"])
+    sizes: dict[str, int] = {}
+    for i, ls in enumerate(labels):
+        for lab, d in zip(ls, inp(node, g, i).shape):
+            if sizes.get(lab, 1) not in (1, d) and d != 1:
+                raise CompileError(f"label '{lab}' has sizes {sizes[lab]} and {d}", node,
+                                   reason="Einsum: size mismatch")
+            sizes[lab] = max(sizes.get(lab, 1), d)
+    red = sorted({lab for ls in labels for lab in ls} - set(outs))
+    st = []
+    for i, ls in enumerate(labels):
+        shape = inp(node, g, i).shape
+        s = dict.fromkeys(outs + red, 0)
+        for lab, d, e in zip(ls, shape, strides(shape)):
+            s[lab] += e if d > 1 else 0
+        st.append(s)
+    ost = dict(zip(outs, strides(y.shape)))
+    if y.dtype == DType.FLOAT and (gemm := _gemm(labels, outs, sizes, st, ost)):
+        return Kernel("ops/matmul.c.j2", gemm)
+    # the output loops are i0.., the summed ones k0..; unit axes need no loop
+    ol = [x for x in outs if sizes[x] > 1]
+    rl = [x for x in red if sizes[x] > 1]
+    var = {x: f"i{n}" for n, x in enumerate(ol)} | {x: f"k{n}" for n, x in enumerate(rl)}
+    offs = [" + ".join(f"{var[x]} * {s[x]}u" if s[x] != 1 else var[x]
+                       for x in ol + rl if s[x]) or "0" for s in st]
+    params = dict(outer=[sizes[x] for x in ol], inner=[sizes[x] for x in rl], offsets=offs,
+                  y_off=offset_expr([ost[x] for x in ol]), acc=plain_accum(y).acc)
+    return Kernel("ops/einsum.c.j2", params)

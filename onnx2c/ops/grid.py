@@ -1,0 +1,78 @@
+"""GridSample (any spatial rank) and AffineGrid (2-D and 3-D), the spatial-transformer pair.
+
+GridSample's grid is run-time data: every coordinate is turned into taps (positions and
+weights per axis) by o2c_grid_taps, which clamps, reflects or marks padding before any
+element is read. AffineGrid's `size` input decides the output shape, so it is a constant
+and the base grid's coordinates become compile-time formulas.
+"""
+from __future__ import annotations
+
+from math import prod
+
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ._util import const, inp, out, strides
+from .registry import Kernel, op
+
+# opset 16 spelled the modes after their 2-D forms
+_MODES = {"nearest": "NEAREST", "linear": "LINEAR", "bilinear": "LINEAR", "cubic": "CUBIC",
+          "bicubic": "CUBIC"}
+_PADS = ("zeros", "border", "reflection")
+
+
+def _float_only(node, x):
+    if not x.dtype.is_float:
+        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
+                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")
+
+
+@op("GridSample", since=16)
+def lower_grid_sample(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    _float_only(node, x)
+    mode, pad = node.attrs.get("mode", "linear"), node.attrs.get("padding_mode", "zeros")
+    if mode not in _MODES or pad not in _PADS:
+        raise CompileError(f"unknown mode '{mode}' or padding_mode '{pad}'", node,
+                           reason="GridSample: mode")
+    spatial = list(x.shape[2:])
+    kind = _MODES[mode]
+    return Kernel("ops/gridsample.c.j2", dict(
+        n=x.shape[0], c=x.shape[1], points=prod(y.shape[2:]), plane=prod(spatial),
+        axes=spatial, mode=f"O2C_GRID_{kind}", pad=f"O2C_GRID_{pad.upper()}",
+        align=int(node.attrs.get("align_corners", 0)),
+        taps={"NEAREST": 1, "LINEAR": 2, "CUBIC": 4}[kind],
+        at=" + ".join(f"(size_t)ix[{d}][t{d}]" + (f" * {s}u" if s != 1 else "")
+                      for d, s in enumerate(strides(spatial))),
+        weight=" * ".join(f"w[{d}][t{d}]" for d in range(len(spatial)))))
+
+
+def _base_coords(sizes, align: bool) -> list[tuple[str, str]]:
+    """Per spatial axis (outermost first), the C literals (start, step) of its normalized
+    coordinates in [-1, 1]: pixel centres, or the corners when align_corners."""
+    out = []
+    for n in sizes:
+        if n == 1:      # one sample sits in the middle, whatever the alignment
+            start, step = 0.0, 0.0
+        elif align:
+            start, step = -1.0, 2.0 / (n - 1)
+        else:
+            start, step = -1.0 + 1.0 / n, 2.0 / n
+        out.append((scalar(start, "double"), scalar(step, "double")))
+    return out
+
+
+@op("AffineGrid", since=20)
+def lower_affine_grid(node, g):
+    theta, y = inp(node, g, 0), out(node, g)
+    _float_only(node, theta)
+    const(node, g, 1, "the output shape")      # y.shape already holds its value
+    sizes = list(y.shape[1:-1])
+    if len(sizes) not in (2, 3):
+        raise CompileError(f"AffineGrid makes 2-D or 3-D grids, not {len(sizes)}-D", node,
+                           reason="AffineGrid: rank")
+    align = bool(node.attrs.get("align_corners", 0))
+    dims = list(y.shape[:-1])      # loop i0 over the batch, i1.. over the grid
+    at = " + ".join(f"i{a}" + (f" * {s}u" if s != 1 else "")
+                    for a, s in enumerate(strides(dims)))
+    return Kernel("ops/affine_grid.c.j2", dict(dims=dims, at=at,
+                                               base=_base_coords(sizes, align)), inputs=[0])

@@ -1,0 +1,95 @@
+"""Col2Im, CenterCropPad and DeformConv.
+
+Col2Im's image and block shapes and CenterCropPad's target shape decide the output shape,
+so they are constants: Col2Im becomes a loop nest with every bound and stride baked in,
+CenterCropPad a strided copy. DeformConv's offsets and mask are run-time data: each
+sampling point goes through o2c_grid_taps (bilinear, zero padding), as in the reference,
+which samples with GridSample.
+"""
+from __future__ import annotations
+
+from math import prod
+
+from ..errors import CompileError
+from ._strided import Moves, literal
+from ._util import const, consts, inp, norm_axis, out, strides
+from .registry import Kernel, op
+
+
+def _affine(var: str, strs) -> str:
+    return " + ".join(f"{var}{k}" + (f" * {s}u" if s != 1 else "")
+                      for k, s in enumerate(strs)) or "0"
+
+
+@op("Col2Im", since=18)
+def lower_col2im(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    image, block = (list(map(int, v)) for v in consts(node, g, [1, 2], "the output shape"))
+    r = len(image)
+    a = node.attrs
+    st = list(a.get("strides") or [1] * r)
+    dil = list(a.get("dilations") or [1] * r)
+    pads = list(a.get("pads") or [0] * (2 * r))
+    blocks = [(image[i] + pads[i] + pads[r + i] - dil[i] * (block[i] - 1) - 1) // st[i] + 1
+              for i in range(r)]
+    if prod(blocks) != x.shape[2] or x.shape[1] % prod(block):
+        raise CompileError(f"input {list(x.shape)} does not hold {block} blocks at {blocks} "
+                           f"positions", node, reason="Col2Im: shapes disagree")
+    # image coordinate of kernel tap k at block position b; a negative one wraps around
+    # in size_t and fails the same `< size` test as one beyond the image
+    pos = [f"b{i}" + (f" * {st[i]}u" if st[i] != 1 else "") + f" + k{i}" +
+           (f" * {dil[i]}u" if dil[i] != 1 else "") + (f" - {pads[i]}u" if pads[i] else "")
+           for i in range(r)]
+    return Kernel("ops/col2im.c.j2", dict(
+        planes=prod(y.shape[:2]), kernel=block, blocks=blocks, image=image, pos=pos,
+        taps=prod(block), cols=prod(blocks), px=prod(image),
+        kflat=_affine("k", strides(block)), bflat=_affine("b", strides(blocks)),
+        at=" + ".join(f"x{i}" + (f" * {s}u" if s != 1 else "")
+                      for i, s in enumerate(strides(image)))), inputs=[0])
+
+
+@op("CenterCropPad", since=18)
+def lower_center_crop_pad(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    const(node, g, 1, "the output shape")       # y.shape already holds its value
+    r = len(x.shape)
+    axes = [norm_axis(v, r, node) for v in node.attrs.get("axes") or range(r)]
+    counts, src, dst = list(x.shape), [0] * r, [0] * r
+    for i in axes:
+        d, s = x.shape[i], y.shape[i]
+        if s < d:
+            src[i], counts[i] = (d - s) // 2, s
+        elif s > d:
+            dst[i] = (s - d) // 2
+    xs, ys = strides(x.shape), strides(y.shape)
+    m = Moves(y.dtype)
+    if counts != list(y.shape):
+        m.fill("out0", literal(0, y.dtype), y.shape, ys)
+    m.move("out0", "in0", counts, ys, xs, dst_base=sum(a * b for a, b in zip(dst, ys)),
+           src_base=sum(a * b for a, b in zip(src, xs)))
+    return m.kernel(inputs=[0])
+
+
+@op("DeformConv", since=19)
+def lower_deform_conv(node, g):
+    x, w, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+    if len(x.shape) != 4 or not x.dtype.is_float:
+        raise CompileError("DeformConv is supported for 2-D float images", node,
+                           reason="DeformConv: 2-D float only")
+    a = node.attrs
+    n, ci, h, wd = x.shape
+    co, kh, kw = y.shape[1], w.shape[2], w.shape[3]
+    group, og = a.get("group", 1), a.get("offset_group", 1)
+    st = list(a.get("strides") or [1, 1])
+    dil = list(a.get("dilations") or [1, 1])
+    pads = list(a.get("pads") or [0] * 4)
+    t = x.dtype.compute
+    # where kernel tap k of output position o samples before the offset moves it
+    at = [f"(double)({o}{f' * {s}u' if s != 1 else ''} + {k}{f' * {d}u' if d != 1 else ''})"
+          + (f" - {p}.0" if p else "") for o, k, s, d, p in
+          zip(("i", "j"), ("ki", "kj"), st, dil, pads)]
+    return Kernel("ops/deformconv.c.j2", dict(
+        n=n, ci=ci, h=h, w=wd, co=co, kh=kh, kw=kw, oh=y.shape[2], ow=y.shape[3],
+        cig=ci // group, cog=co // group, og=og, ciog=ci // og, at=at,
+        bias=inp(node, g, 3) is not None, mask=inp(node, g, 4) is not None),
+        scratch=co * (8 if t == "double" else 4))

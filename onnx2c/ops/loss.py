@@ -1,0 +1,31 @@
+"""NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: one template (loss.c.j2) that
+walks every (sample, position) of an (N, C, d1, ...) input, reads its target class at run
+time (bounds-checked; ignore_index is skipped with weight 0) and reduces the weighted losses.
+SoftmaxCrossEntropyLoss first takes the log-softmax of the position's C scores."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ._util import inp, out
+from .registry import Kernel, op
+
+
+@op("NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss", since=12)
+def lower_loss(node, g):
+    x, t, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+    reduction = node.attrs.get("reduction", "mean")
+    if len(x.shape) < 2 or t.shape != x.shape[:1] + x.shape[2:] or \
+            reduction not in ("none", "sum", "mean") or not x.dtype.is_float:
+        raise CompileError(f"input {x.shape} and target {t.shape} with reduction "
+                           f"'{reduction}' are not a classification loss", node,
+                           reason=f"{node.op_type}: shapes")
+    ignore = node.attrs.get("ignore_index")
+    log_prob = len(node.outputs) > 1 and node.outputs[1] != ""
+    params = dict(N=x.shape[0], C=x.shape[1], D=int(np.prod(x.shape[2:], dtype=np.int64)),
+                  softmax=node.op_type == "SoftmaxCrossEntropyLoss", log_prob=log_prob,
+                  reduction=reduction, weight=inp(node, g, 2) is not None,
+                  ignore=None if ignore is None else scalar(int(ignore), "int64_t"),
+                  c=y.dtype.compute)
+    return Kernel("ops/loss.c.j2", params)

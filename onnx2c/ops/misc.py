@@ -1,0 +1,119 @@
+"""Det, BitCast, TensorScatter, ReverseSequence and the training optimizers (Adagrad,
+Momentum, Adam of ai.onnx.preview.training).
+
+TensorScatter's write positions and ReverseSequence's lengths are run-time data, checked
+before any copy: a write beyond the cache gives O2C_ERR_INDEX, a sequence longer than the
+time axis O2C_ERR_VALUE. The optimizers are deterministic elementwise update rules,
+computed in double from the run-time learning rate and step count.
+"""
+from __future__ import annotations
+
+from math import prod
+
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ._strided import packed_bits
+from ._util import inp, norm_axis
+from .registry import Kernel, op
+
+
+@op("Det", since=11)
+def lower_det(node, g):
+    x = inp(node, g, 0)
+    if not x.dtype.is_float:
+        raise CompileError(f"Det of {x.dtype.onnx_name} is not supported", node,
+                           reason=f"Det: dtype {x.dtype.onnx_name}")
+    n = x.shape[-1]
+    return Kernel("ops/det.c.j2", dict(batch=prod(x.shape[:-2]), n=n),
+                  scratch=max(1, n * n) * (8 if x.dtype.compute == "double" else 4))
+
+
+@op("BitCast", since=26)
+def lower_bitcast(node, g):
+    # the importer checked the widths agree; the bytes are the value
+    return Kernel("ops/copy.c.j2", inputs=[0])
+
+
+@op("TensorScatter", since=24)
+def lower_tensor_scatter(node, g):
+    cache, upd = inp(node, g, 0), inp(node, g, 1)
+    axis = norm_axis(node.attrs.get("axis", -2), len(cache.shape), node)
+    mode = node.attrs.get("mode", "linear")
+    if axis == 0 or mode not in ("linear", "circular"):
+        raise CompileError(f"TensorScatter needs a sequence axis after the batch axis and a "
+                           f"linear or circular mode (axis {axis}, mode '{mode}')", node,
+                           reason="TensorScatter: axis or mode")
+    if upd.shape[axis] > cache.shape[axis]:
+        raise CompileError("the update is longer than the cache", node,
+                           reason="TensorScatter: update too long")
+    return Kernel("ops/tensorscatter.c.j2", dict(
+        outer=prod(cache.shape[:axis]), per_batch=prod(cache.shape[1:axis]),
+        cap=cache.shape[axis], seq=upd.shape[axis], inner=prod(cache.shape[axis + 1:]),
+        circular=mode == "circular", indices=inp(node, g, 2) is not None,
+        bits=packed_bits(cache.dtype)), inplace=[0])
+
+
+@op("ReverseSequence", since=10)
+def lower_reverse_sequence(node, g):
+    x = inp(node, g, 0)
+    ba, ta = node.attrs.get("batch_axis", 1), node.attrs.get("time_axis", 0)
+    if {ba, ta} != {0, 1}:
+        raise CompileError("batch_axis and time_axis must be 0 and 1", node,
+                           reason="ReverseSequence: axes")
+    inner = prod(x.shape[2:])
+    step = [x.shape[1] * inner, inner]      # element distance along axis 0 and axis 1
+    return Kernel("ops/reversesequence.c.j2", dict(
+        batch=x.shape[ba], time=x.shape[ta], bstep=step[ba], tstep=step[ta], inner=inner,
+        bits=packed_bits(x.dtype)))
+
+
+def _optimizer(node, g, states: list[str], pre: list[str], body: list[str],
+               results: list[str]) -> Kernel:
+    """Inputs R, T, then one list per name in `states` (X, G, ...), n tensors each;
+    outputs one list per name in `results`. `body` computes the results per element."""
+    n = (len(node.inputs) - 2) // len(states)
+    lits = {k: scalar(v, "double") for k, v in node.attrs.items() if isinstance(v, float)}
+    groups = [dict(size=inp(node, g, 2 + j).size,
+                   loads=[(s, 2 + k * n + j) for k, s in enumerate(states)],
+                   stores=[(k * n + j, r.format(**lits)) for k, r in enumerate(results)
+                           if k * n + j < len(node.outputs) and node.outputs[k * n + j]])
+              for j in range(n)]
+    return Kernel("ops/optimizer.c.j2", dict(groups=groups, pre=[s.format(**lits) for s in pre],
+                                             body=[s.format(**lits) for s in body]))
+
+
+_TRAINING = "ai.onnx.preview.training"
+
+
+@op("Adagrad", domain=_TRAINING)
+def lower_adagrad(node, g):
+    return _optimizer(node, g, ["x", "g", "h"],
+                      ["const double r = lr / (1.0 + (double)in1[0] * {decay_factor});"],
+                      ["const double gr = {norm_coefficient} * x + g;",
+                       "const double hn = h + gr * gr;"],
+                      ["x - r * gr / (sqrt(hn) + {epsilon})", "hn"])
+
+
+@op("Momentum", domain=_TRAINING)
+def lower_momentum(node, g):
+    nesterov = node.attrs.get("mode", "standard") == "nesterov"
+    return _optimizer(node, g, ["x", "g", "v"],
+                      # the gradient's coefficient is 1 at the first step
+                      ["const double beta = in1[0] > 0 ? {beta} : 1.0;"],
+                      ["const double gr = {norm_coefficient} * x + g;",
+                       "const double vn = {alpha} * v + beta * gr;"],
+                      ["x - lr * (gr + {alpha} * vn)" if nesterov else "x - lr * vn", "vn"])
+
+
+@op("Adam", domain=_TRAINING)
+def lower_adam(node, g):
+    return _optimizer(node, g, ["x", "g", "v", "h"],
+                      # bias correction of both moments, from the second step on
+                      ["const double t = (double)in1[0];",
+                       "const double r = t > 0 ? lr * sqrt(1.0 - pow({beta}, t)) / "
+                       "(1.0 - pow({alpha}, t)) : lr;"],
+                      ["const double gr = {norm_coefficient} * x + g;",
+                       "const double vn = {alpha} * v + (1.0 - {alpha}) * gr;",
+                       "const double hn = {beta} * h + (1.0 - {beta}) * gr * gr;"],
+                      ["(1.0 - {norm_coefficient_post}) * (x - r * vn / (sqrt(hn) + {epsilon}))",
+                       "vn", "hn"])

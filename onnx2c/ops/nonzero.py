@@ -1,0 +1,70 @@
+"""NonZero and Compress: outputs as long as the input values say, bounded by a capacity.
+
+Both count what they select first (the count sets the output's run-time dims and the
+row length of the packed result), fail with O2C_ERR_CAPACITY if it exceeds the capacity
+compiled in, then write."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import CompileError
+from ._strided import packed_bits
+from ._util import axis_split, inp, norm_axis, out, strides
+from .registry import Bound, Kernel, capacity, op
+
+
+def _check_dtype(node, x):
+    if x.dtype.info.kind == "string":
+        raise CompileError(f"{node.op_type} of strings is not supported", node,
+                           reason=f"{node.op_type}: dtype string")
+
+
+@capacity("NonZero")
+def nonzero_capacity(node, values):
+    x = values[node.inputs[0]]
+    return [(max(1, len(x.shape)), Bound(x.size))]
+
+
+@op("NonZero", since=9)
+def lower_nonzero(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    _check_dtype(node, x)
+    # element k's coordinate along axis a, from its row-major flat index
+    shape = x.shape or (1,)         # a scalar counts as one element (onnxruntime)
+    coords = [(f"k / {s}u" if s != 1 else "k") + (f" % {d}u" if a else "")
+              for a, (s, d) in enumerate(zip(strides(shape), shape))]
+    return Kernel("ops/nonzero.c.j2", dict(coords=coords, cap=y.shape[1]))
+
+
+def _compress_layout(node, x, cond_len):
+    """(a, outer, n, inner, m): the output dim a the condition decides, the input as
+    outer x n x inner around it (flattened when there is no axis), and m, how many
+    condition entries can select (entries past the input select nothing)."""
+    if node.attrs.get("axis") is None:
+        a, (outer, n, inner) = 0, (1, x.size, 1)
+    else:
+        a = norm_axis(node.attrs["axis"], len(x.shape), node)
+        outer, n, inner = axis_split(x.shape, a)
+    return a, outer, n, inner, min(cond_len, n)
+
+
+@capacity("Compress")
+def compress_capacity(node, values):
+    x, cond = values[node.inputs[0]], values[node.inputs[1]]
+    a, _, _, _, m = _compress_layout(node, x, cond.size)
+    shape = [x.size] if node.attrs.get("axis") is None else list(x.shape)
+    shape[a] = Bound(m) if cond.data is None else \
+        int(np.count_nonzero(cond.data.reshape(-1)[:m]))
+    return [tuple(shape)]
+
+
+@op("Compress", since=9)
+def lower_compress(node, g):
+    x, cond, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+    _check_dtype(node, x)
+    if len(cond.shape) != 1:
+        raise CompileError(f"Compress needs a 1-D condition, got shape {cond.shape}", node,
+                           reason="Compress: condition rank")
+    a, outer, n, inner, m = _compress_layout(node, x, cond.size)
+    return Kernel("ops/compress.c.j2", dict(
+        outer=outer, n=n, inner=inner, m=m, cap=y.shape[a], axis=a, bits=packed_bits(x.dtype)))

@@ -1,0 +1,37 @@
+"""RoiAlign: average or max of bilinear samples over the bins of each region of interest.
+
+Boxes and batch indices are run-time data: a batch index out of range returns
+O2C_ERR_INDEX, and the number of samples per bin (sampling_ratio 0: as many as the bin
+is pixels wide) is a run-time loop bound, so no table is sized by it. Each sample's four
+neighbours are found once and then read in every channel; the channels' sums live in
+scratch, in the compute type.
+"""
+from __future__ import annotations
+
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ._util import inp, out
+from .registry import Kernel, op
+
+
+@op("RoiAlign", since=10)
+def lower_roi_align(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    if not x.dtype.is_float:
+        raise CompileError(f"RoiAlign of {x.dtype.onnx_name} is not supported", node,
+                           reason=f"RoiAlign: dtype {x.dtype.onnx_name}")
+    a = node.attrs
+    mode = a.get("mode", "avg")
+    # opset 10 had no attribute and behaved as output_half_pixel
+    coord = a.get("coordinate_transformation_mode", "output_half_pixel")
+    if mode not in ("avg", "max") or coord not in ("half_pixel", "output_half_pixel"):
+        raise CompileError(f"unknown mode '{mode}' or coordinate_transformation_mode "
+                           f"'{coord}'", node, reason="RoiAlign: mode")
+    t = x.dtype.compute
+    n, c, h, w = x.shape
+    return Kernel("ops/roialign.c.j2", dict(
+        rois=y.shape[0], n=n, c=c, h=h, w=w, ph=y.shape[2], pw=y.shape[3],
+        scale=scalar(a["spatial_scale"], t) if a.get("spatial_scale", 1.0) != 1.0 else None,
+        offset=scalar(0.5, t) if coord == "half_pixel" else None,
+        ratio=int(a.get("sampling_ratio", 0)), max=mode == "max"),
+        scratch=c * (8 if t == "double" else 4))

@@ -1,0 +1,114 @@
+"""Scan: the body subgraph (compiled like a Loop's, ops/control.py) run once per position
+along each scan input's axis, forwards or backwards. Slices along axis 0 are contiguous
+and passed in place; other axes are gathered into (scattered from) scratch. Opset 8's
+batch axis, axis 0 of every input and output, is an outer loop around the same scan.
+"""
+from __future__ import annotations
+
+from math import prod
+
+from ..errors import CompileError
+from ..ir import Value
+from ._strided import Moves
+from ._util import inp, norm_axis, out
+from .control import Scratch, check_outputs, compile_subgraph, params, state
+from .registry import Kernel, op
+
+
+def _slice_moves(v: Value, axis: int, ptr: str, pos: str, tmp: str, gather: bool) -> list:
+    """Steps copying the slice at position pos along axis between ptr and tmp."""
+    outer, n, inner = prod(v.shape[:axis]), v.shape[axis], prod(v.shape[axis + 1:])
+    m = Moves(v.dtype)
+    there = f"({ptr} + (size_t)({pos}) * {inner}u)"
+    if gather:
+        m.move(tmp, there, [outer, inner], [inner, 1], [n * inner, 1])
+    else:
+        m.move(there, tmp, [outer, inner], [n * inner, 1], [inner, 1])
+    return m.steps
+
+
+def _sequence_lens(node, g, batch: int, n: int) -> None:
+    lens = inp(node, g, 0)
+    if lens is None:
+        return
+    if lens.data is None or (lens.data.reshape(-1) != n).any():
+        raise CompileError("Scan with sequence_lens shorter than the scan axis is not "
+                           "supported", node, reason="Scan: sequence_lens")
+
+
+@op("Scan", since=8)
+def lower_scan(node, g):
+    body, a = node.attrs["body"], node.attrs
+    v8 = node.version < 9
+    first, n_in = int(v8), a["num_scan_inputs"]
+    n_state = len(body.input) - n_in
+    n_out = len(body.output) - n_state
+    ins = [inp(node, g, first + k) for k in range(n_state + n_in)]
+    outs = [out(node, g, k) if node.outputs[k] else None for k in range(n_state + n_out)]
+    if any(v is not None and v.dtype.is_packed for v in ins + outs):
+        raise CompileError("Scan of 4- or 2-bit tensors is not supported", node,
+                           reason="Scan: packed dtype")
+    batch = ins[n_state].shape[0] if v8 else 1
+    per = lambda v: Value(v.name, v.dtype, v.shape[1:] if v8 else v.shape)   # one batch's
+    axes_in = [0] * n_in if v8 else [norm_axis(x, len(v.shape), node) for x, v in
+                                     zip(a.get("scan_input_axes") or [0] * n_in, ins[n_state:])]
+    dirs_in = a.get("directions" if v8 else "scan_input_directions") or [0] * n_in
+    axes_out = [0] * n_out if v8 else a.get("scan_output_axes") or [0] * n_out
+    dirs_out = [0] * n_out if v8 else a.get("scan_output_directions") or [0] * n_out
+    xs = [per(v) for v in ins[n_state:]]
+    steps = xs[0].shape[axes_in[0]]
+    if any(x.shape[ax] != steps for x, ax in zip(xs, axes_in)):
+        raise CompileError("the scan inputs differ in length", node, reason="Scan: lengths")
+    if v8:
+        _sequence_lens(node, g, batch, steps)
+    slices = [Value(x.name, x.dtype, x.shape[:ax] + x.shape[ax + 1:])
+              for x, ax in zip(xs, axes_in)]
+    keep = [True] * n_state + [o is not None for o in outs[n_state:]]
+    sub = compile_subgraph(node, "body", [per(v) for v in ins[:n_state]] + slices, g,
+                           node.inputs[first:first + n_state + n_in], keep)
+    check_outputs(node, sub, [per(v) for v in ins[:n_state]], "the body's state output")
+
+    scratch, states, temps, gathers, scatters = Scratch(), [], [], [], []
+    b_off = lambda v: f" + b * {prod(per(v).shape)}u" if batch > 1 else ""
+    for k, v in enumerate(ins[:n_state]):
+        size = prod(per(v).shape)
+        states.append(state(v.dtype.ctype, f"in{first + k}{b_off(v)}", v.dtype.nbytes(size),
+                            f"out{k}{b_off(v)}" if outs[k] is not None else None, scratch))
+    formal = {body.input[k].name: f"cur{k}" for k in range(n_state)}
+    pos = lambda d: f"{steps - 1}u - it" if d else "it"
+    for j, (x, ax, s) in enumerate(zip(xs, axes_in, slices)):
+        ptr = f"in{first + n_state + j}{b_off(ins[n_state + j])}"
+        if ax == 0:
+            formal[body.input[n_state + j].name] = f"{ptr} + ({pos(dirs_in[j])}) * {s.size}u"
+            continue
+        tmp = f"g{j}"
+        temps.append((x.dtype.ctype, tmp, scratch.ptr(x.dtype.ctype, s.nbytes)))
+        gathers.append(_slice_moves(x, ax, ptr, pos(dirs_in[j]), tmp, True))
+        formal[body.input[n_state + j].name] = tmp
+    results = [f"nxt{k}" for k in range(n_state)]
+    for j, y in enumerate(outs[n_state:]):
+        if y is None:
+            continue
+        s = sub.graph.values[sub.graph.outputs[len(results)]]
+        ax = norm_axis(axes_out[j], len(s.shape) + 1, node)
+        y1 = per(y)
+        ptr = f"out{n_state + j}{b_off(y)}"
+        if y1.shape != s.shape[:ax] + (steps,) + s.shape[ax:]:
+            raise CompileError(f"scan output '{y.name}' is {list(y.shape)}, not the body's "
+                               f"{list(s.shape)} stacked {steps} times", node,
+                               reason="Scan: output shape")
+        if ax == 0:
+            results.append(f"{ptr} + ({pos(dirs_out[j])}) * {s.size}u")
+            continue
+        tmp = f"s{j}"
+        temps.append((y.dtype.ctype, tmp, scratch.ptr(y.dtype.ctype, s.nbytes)))
+        scatters.append(_slice_moves(y1, ax, ptr, pos(dirs_out[j]), tmp, False))
+        results.append(tmp)
+    ws = f"ws + {scratch.take(sub.workspace_bytes)}" if sub.workspace_bytes else "NULL"
+    args, used = params(node, sub, formal, results, ws)
+    p = dict(kind="scan", states=states, args=args, rows=None, count=f"{steps}u",
+             batch=batch, temps=temps, gathers=gathers, scatters=scatters,
+             scratch=scratch.size > 0)
+    used |= set(range(first, first + n_state + n_in))
+    return Kernel("ops/loop.c.j2", p, scratch=scratch.size, inputs=sorted(used),
+                  subgraphs={"body": sub})

@@ -1,0 +1,40 @@
+"""The position and gating pieces of a transformer block: RotaryEmbedding (opset 23) and
+SwiGLU (opset 28)."""
+from __future__ import annotations
+
+from ..codegen.literals import scalar
+from ..errors import CompileError
+from ._elementwise import elementwise
+from ._util import inp, out
+from .attention import lin, view
+from .registry import Kernel, op
+
+
+@op("RotaryEmbedding", since=23)
+def lower_rotary(node, g):
+    x, cos, pos = inp(node, g, 0), inp(node, g, 1), inp(node, g, 3)
+    heads, seq, size, st = view(x, node.attrs.get("num_heads"), node)
+    rot = node.attrs.get("rotary_embedding_dim") or size
+    half = rot // 2
+    if rot % 2 or rot > size or cos.shape[-1] != half:
+        raise CompileError(f"rotary_embedding_dim {rot} does not fit head size {size} and a "
+                           f"cache of {cos.shape[-1]} columns", node,
+                           reason="RotaryEmbedding: rotary dim")
+    # the cache row of token (b, s): its position id's, or (b, s) itself without ids
+    params = dict(B=x.shape[0], H=heads, S=seq, D=size, half=half, rot=rot,
+                  interleaved=bool(node.attrs.get("interleaved")),
+                  row=lin(("b", st[0]), ("h", st[1]), ("s", st[2])),
+                  positions=cos.shape[0] if pos is not None else None)
+    return Kernel("ops/rotary.c.j2", params, inplace=[0])
+
+
+@op("SwiGLU", since=28)
+def lower_swiglu(node, g):
+    a, b, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+    if a.shape != b.shape or not y.dtype.is_float:
+        raise CompileError("SwiGLU needs float inputs of one shape (it does not broadcast)",
+                           node, reason="SwiGLU: shapes")
+    c = y.dtype.compute
+    alpha = scalar(float(node.attrs.get("alpha", 1.0)), c)
+    f = "" if c == "double" else "f"
+    return elementwise(node, g, f"r = a0 / (({c})1 + exp{f}(-{alpha} * a0)) * a1;")
