@@ -117,20 +117,20 @@ class _Planner:
             not self.g.values[name].is_const
 
     def place_concats(self) -> None:
-        """Let producers write straight into a Concat's output when every input can."""
-        plan, readers = self.plan, {}
+        """Let producers write straight into a Concat's output when every input can.
+
+        An input may have other readers (a U-Net skip connection feeds a pooling layer
+        and, much later, the Concat): they read it from inside the Concat's buffer, which
+        is then simply alive from the input's production on, as the input was anyway."""
+        plan = self.plan
         produced = {plan.root(o) for n, _ in plan.steps for o in n.outputs if o}
-        for n, _ in plan.steps:
-            for i in n.inputs:
-                if i:
-                    readers[plan.root(i)] = readers.get(plan.root(i), 0) + 1
         keep = []
         for node, kernel in plan.steps:
             roots = [plan.root(i) for i in node.inputs]
             ok = kernel.places is not None and node.outputs[0] not in self.inputs and \
                 len(set(roots)) == len(roots) and all(
-                    r in produced and self.in_workspace(r) and readers[r] == 1
-                    and not plan.at.get(r) for r in roots)
+                    r in produced and self.in_workspace(r) and r not in plan.alias
+                    for r in roots)
             if not ok:
                 keep.append((node, kernel))
                 continue
