@@ -1,4 +1,7 @@
-"""Print the memory plan figures of every repo model: python benchmarks/memory_table.py
+"""The memory plan figures of every repo model.
+
+python benchmarks/memory_table.py            prints the table
+python benchmarks/memory_table.py README.md  rewrites it between the markers in README.md
 
 no reuse: every intermediate tensor and scratch buffer side by side; lower bound: the
 most bytes live at one step under the chosen execution order; workspace: what the plan
@@ -22,17 +25,30 @@ def models():
     yield "seed_motion", make_model()
 
 
-def main() -> None:
-    print(f"| model | no reuse (B) | lower bound (B) | workspace (B) | ws / bound | "
-          f"peak activation RAM (KiB) |")
-    print("|---|---|---|---|---|---|")
+BEGIN, END = "<!-- memory:begin -->", "<!-- memory:end -->"
+
+
+def table() -> str:
+    lines = ["| model | no reuse (B) | lower bound (B) | workspace (B) | workspace / bound | "
+             "peak activation RAM (KiB) |", "|---|--:|--:|--:|--:|--:|"]
     for name, m in models():
         r = onnx2c.build(m, "m")
         p = r.plan
         io = sum(t.nbytes for t in r.inputs + r.outputs)
         ratio = r.workspace_bytes / p.lower_bound if p.lower_bound else 1.0
-        print(f"| {name} | {p.no_reuse_bytes} | {p.lower_bound} | {r.workspace_bytes} | "
-              f"{ratio:.3f} | {(r.workspace_bytes + io) / 1024:.1f} |")
+        lines.append(f"| {name} | {p.no_reuse_bytes:,} | {p.lower_bound:,} | "
+                     f"{r.workspace_bytes:,} | {ratio:.3f} | {(r.workspace_bytes + io) / 1024:,.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) > 1:
+        path = Path(sys.argv[1])
+        head, _, rest = path.read_text().partition(BEGIN)
+        tail = rest.partition(END)[2]
+        path.write_text(f"{head}{BEGIN}\n{table()}\n{END}{tail}")
+    else:
+        print(table())
 
 
 if __name__ == "__main__":

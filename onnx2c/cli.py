@@ -57,6 +57,8 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
                    metavar="VALUE=N", help="at most N along the data-dependent dims of VALUE "
                    "(NonZero, Unique, NonMaxSuppression ... outputs)")
     p.add_argument("--name", default="model", help="C prefix and file name (default: model)")
+    p.add_argument("--string-bytes", type=int, default=64, metavar="N",
+                   help="bytes of each string element's cell, its NUL included (default: 64)")
 
 
 def _add_weights_args(p: argparse.ArgumentParser) -> None:
@@ -76,7 +78,7 @@ def _cmd_compile(a) -> int:
         check_name(a.name)
     r = compile(a.model, a.out, name=a.name, shapes=dict(a.shape), freeze=dict(a.freeze),
                 capacity=dict(a.capacity), weights_file=a.weights_file,
-                weights_threshold=a.weights_threshold)
+                weights_threshold=a.weights_threshold, string_bytes=a.string_bytes)
     print(f"wrote {', '.join(str(p) for p in r.paths)}")
     print(f"workspace: {r.workspace_bytes} bytes")
     if a.target:
@@ -113,13 +115,14 @@ def _cmd_verify(a) -> int:
     return verify(a.model, shapes=dict(a.shape), freeze=dict(a.freeze), inputs=a.inputs,
                   capacity=dict(a.capacity), weights_file=a.weights_file,
                   weights_threshold=a.weights_threshold, name=a.name, seed=a.seed,
-                  rtol=a.rtol, atol=a.atol, keep=a.keep)
+                  rtol=a.rtol, atol=a.atol, keep=a.keep, string_bytes=a.string_bytes)
 
 
 def _cmd_inspect(a) -> int:
     from .compiler import build
     from .memory.report import print_plan
-    r = build(a.model, a.name, dict(a.shape), dict(a.freeze), dict(a.capacity))
+    r = build(a.model, a.name, dict(a.shape), dict(a.freeze), dict(a.capacity),
+              string_bytes=a.string_bytes)
     print_plan(r)
     if a.plan_svg:
         from .memory.svg import plan_svg

@@ -16,10 +16,12 @@ from .codegen.constants import DEFAULT_THRESHOLD
 from .codegen.emit import data_dir, generate
 from .errors import CompileError, NeedsConstant
 from .frontend import load_graph
-from .ir import Graph, Value
+from .ir import DType, Graph, Value
+from .ir.dtypes import STRING_BYTES
 from .memory import Plan, plan_memory
 from .ops._util import _graph_inputs_upstream
 from .ops.registry import lookup
+from .ops.strings import check_string_support
 from .passes.dce import remove_dead_code
 from .passes.splat import materialise_splats
 from .codegen.subgraph import Subgraph
@@ -36,6 +38,7 @@ class TensorInfo:
     shape: tuple[int, ...]
     nbytes: int
     bounded: bool = False   # shape is a capacity; the run reports the actual dims
+    string_bytes: int = 0   # a string tensor's bytes per element (its cell), else 0
 
 
 @dataclass
@@ -80,6 +83,7 @@ def _lower(g: Graph) -> list:
     for node in g.nodes:
         try:
             _check_bounded_inputs(node, g)
+            check_string_support(node, g)
             kernel = lookup(node)(node, g)
         except CompileError as e:
             if e.node is None:
@@ -126,22 +130,31 @@ def compile_subgraph(node, key: str, formal: list[Value], scope: Graph,
 
 def build(model, name: str = "model", shapes: Mapping | None = None,
           freeze: Mapping | None = None, capacity: Mapping | None = None,
-          weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD
-          ) -> CompileResult:
+          weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
+          string_bytes: int = 64) -> CompileResult:
     """Compile to C in memory (nothing is written); see compile() for the options."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise CompileError(f"--name '{name}' is not a C identifier")
+    if not 2 <= string_bytes <= 1 << 20:
+        raise CompileError(f"--string-bytes {string_bytes} is not in [2, {1 << 20}]")
+    token = STRING_BYTES.set(string_bytes)
+    try:
+        return _build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
+                      string_bytes)
+    finally:
+        STRING_BYTES.reset(token)
+
+
+def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
+           string_bytes) -> CompileResult:
     g = load_graph(model, shapes, freeze, capacity)
     remove_dead_code(g)
-    for vn in g.inputs + g.outputs:
-        if g.values[vn].dtype.info.kind == "string":
-            raise CompileError(f"'{vn}' is a string tensor; strings are not supported yet",
-                               reason="string tensors are not supported")
     plan = plan_memory(g, materialise_splats(g, _lower(g)))
     files, ins, outs, blob = generate(g, plan, name,
                                       weights_threshold if weights_file else None)
     files.update(_runtime_files())
-    info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes, v.bounded)
+    info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes, v.bounded,
+                                     string_bytes if v.dtype == DType.STRING else 0)
                           for vn, cn, v in items]
     return CompileResult(name, files, plan.workspace_bytes, info(ins), info(outs), g, plan,
                          weights=blob)
@@ -149,8 +162,8 @@ def build(model, name: str = "model", shapes: Mapping | None = None,
 
 def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
             freeze: Mapping | None = None, capacity: Mapping | None = None,
-            weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD
-            ) -> CompileResult:
+            weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
+            string_bytes: int = 64) -> CompileResult:
     """Compile `model` (a path or ModelProto) to C sources in out_dir.
 
     shapes pins symbolic input dimensions ({'x': (1, 3, 96, 96)}); freeze turns graph
@@ -158,20 +171,25 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
     of data-dependent outputs ({'nonzero_out': 100}: at most 100 along the dims that
     depend on values). weights_file moves every constant of at least weights_threshold
     bytes to out_dir/NAME.weights.bin, which the caller passes to NAME_run (README: the C
-    ABI). Files are written only once the whole model has compiled.
+    ABI). string_bytes is the cell each string element occupies (README: the C ABI).
+    Files are written only once the whole model has compiled.
     """
     freeze = {k: np.asarray(v) for k, v in (freeze or {}).items()}
-    result = build(model, name, shapes, freeze, capacity, weights_file, weights_threshold)
+    result = build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
+                   string_bytes)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = dict(result.files)
     if result.weights is not None:
         files[result.weights_name] = result.weights
+    umask = os.umask(0)
+    os.umask(umask)
     for fname, data in files.items():
         # write-then-rename so an interrupted run never leaves a truncated file behind
         fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{fname}.")
         with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~umask)     # mkstemp's 0600 is not what a user expects
         os.replace(tmp, out / fname)
     result.out_dir = out
     return result

@@ -20,7 +20,12 @@ typedef struct {
     const int64_t *dims;
     uint64_t nbytes;
     int32_t flags;              /* O2C_DESC_* bits */
+    int32_t elem_bytes;         /* string tensors: bytes per element cell (see below), else 0 */
 } o2c_tensor_desc;
+
+/* dtype 8 (string): element i is the NUL-terminated UTF-8 text in the elem_bytes-byte cell
+ * at byte i * elem_bytes, so at most elem_bytes - 1 bytes long; a string output that
+ * would not fit makes NAME_run return O2C_ERR_CAPACITY. */
 
 /* flags: the output's size depends on the input values. dims and nbytes describe its
  * capacity; NAME_run takes an int64_t[rank] right after its buffer and writes the actual

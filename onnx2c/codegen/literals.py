@@ -5,13 +5,48 @@ import math
 
 import numpy as np
 
+from ..errors import CompileError
 from ..ir import DType
 
 _STORAGE = {"uint8_t": np.uint8, "uint16_t": np.uint16}
 
 
+def string_cells(arr, cell: int) -> np.ndarray:
+    """Strings (str or bytes) as the ABI stores them: `cell` bytes each, UTF-8 and
+    NUL-padded; ValueError if one does not fit with its NUL."""
+    flat = [x.encode("utf-8") if isinstance(x, str) else bytes(x)
+            for x in np.asarray(arr, dtype=object).reshape(-1)]
+    for x in flat:
+        if len(x) >= cell:
+            raise ValueError(f"string {x[:32]!r}... of {len(x)} bytes does not fit a "
+                             f"{cell}-byte string cell (raise --string-bytes)")
+    return np.frombuffer(b"".join(x.ljust(cell, b"\0") for x in flat), np.uint8).copy()
+
+
+def _c_string(raw: bytes) -> str:
+    """raw as the text of a C string literal: printable ASCII as is, every other byte (and
+    `?`, against trigraphs) as a 3-digit octal escape, which no following digit extends."""
+    return "".join(chr(b) if 32 <= b < 127 and chr(b) not in '"\\?' else f"\\{b:03o}"
+                   for b in raw)
+
+
+def _string_body(arr: np.ndarray, dtype: DType) -> str:
+    """One string literal per element, padded to its cell with NULs but the last (C
+    zero-fills the rest), initializing a char array of storage_array(arr)'s length."""
+    cell = dtype.nbytes(1)
+    raw = bytes(storage_array(arr, dtype))
+    cells = [raw[k:k + cell] for k in range(0, len(raw), cell)] or [b""]
+    cells[-1] = cells[-1].rstrip(b"\0")
+    return "\n    ".join(f'"{_c_string(c)}"' for c in cells)
+
+
 def storage_array(arr: np.ndarray, dtype: DType) -> np.ndarray:
     """The flat array whose C elements hold exactly ONNX's raw_data bytes."""
+    if dtype == DType.STRING:
+        try:
+            return string_cells(arr, dtype.nbytes(1))
+        except ValueError as e:
+            raise CompileError(f"a string constant: {e}", reason="string too long") from None
     flat = np.asarray(arr).reshape(-1)
     if dtype.is_packed:
         per = 8 // dtype.bits
@@ -90,6 +125,8 @@ def _significant(arr: np.ndarray, dtype: DType) -> np.ndarray:
 
 def estimated_chars(arr: np.ndarray, dtype: DType) -> int:
     """About how many characters array_body(arr, dtype) prints, from a sample."""
+    if dtype == DType.STRING:
+        return 4 * int(np.asarray(arr).size) * dtype.nbytes(1)
     data = _significant(arr, dtype)
     sample = data[::max(1, data.size // 4096)]
     if not sample.size:
@@ -100,6 +137,8 @@ def estimated_chars(arr: np.ndarray, dtype: DType) -> int:
 def array_body(arr: np.ndarray, dtype: DType, per_line: int = 12) -> str:
     """Initializer list of a C array declared with storage_array(arr)'s length; trailing
     zeros are left to C (an all-zero array prints as `0`)."""
+    if dtype == DType.STRING:
+        return _string_body(arr, dtype)
     data = _significant(arr, dtype)
     if data.size == 0:
         return "0"

@@ -9,7 +9,7 @@ from pathlib import Path
 import cffi
 import numpy as np
 
-from ..codegen.literals import storage_array
+from ..codegen.literals import storage_array, string_cells
 from ..compiler import CompileResult, TensorInfo
 from ..ir import DType
 
@@ -29,6 +29,8 @@ def to_storage(arr, info: TensorInfo) -> np.ndarray:
     if tuple(arr.shape) != tuple(info.shape):
         raise ValueError(f"input '{info.name}' has shape {arr.shape}, the model expects "
                          f"{tuple(info.shape)}")
+    if info.dtype == DType.STRING:
+        return string_cells(arr, info.string_bytes)
     return np.ascontiguousarray(storage_array(arr, info.dtype))
 
 
@@ -37,6 +39,10 @@ def from_storage(raw: np.ndarray, info: TensorInfo, shape=None) -> np.ndarray:
     dt: DType = info.dtype
     shape = tuple(info.shape if shape is None else shape)
     n = int(np.prod(shape, dtype=np.int64))
+    if dt == DType.STRING:      # cells -> str, as onnxruntime returns them
+        cells = raw[:n * info.string_bytes].reshape(n, info.string_bytes)
+        text = [bytes(c).split(b"\0", 1)[0].decode("utf-8", "replace") for c in cells]
+        return np.array(text + [""], dtype=object)[:n].reshape(shape)
     if dt.is_packed:
         per, mask = 8 // dt.bits, (1 << dt.bits) - 1
         codes = ((raw[:, None] >> (np.arange(per) * dt.bits)) & mask).reshape(-1)[:n]
@@ -64,7 +70,8 @@ def _cdecl(r: CompileResult) -> str:
 
 
 def _storage_dtype(info: TensorInfo):
-    return np.dtype(np.uint8) if info.dtype.is_packed or info.dtype == DType.BOOL else \
+    return np.dtype(np.uint8) if info.dtype.is_packed or info.dtype in (DType.BOOL, DType.STRING) \
+        else \
         storage_array(np.zeros(1, info.dtype.np), info.dtype).dtype
 
 

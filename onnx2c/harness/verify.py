@@ -15,6 +15,9 @@ from .build import BuildError, build_host
 def random_input(dtype: DType, shape, rng: np.random.Generator) -> np.ndarray:
     if dtype == DType.BOOL:
         return rng.integers(0, 2, shape).astype(bool)
+    if dtype == DType.STRING:       # short ASCII words, some repeated, some empty
+        words = np.array(["", "a", "cat", "Dog", "hello", "world", "x.y", "the end"], dtype=object)
+        return words[rng.integers(0, len(words), shape)]
     if dtype.is_float:
         return rng.standard_normal(shape).astype(dtype.np)
     lo = -10 if dtype.is_signed else 0
@@ -28,6 +31,11 @@ def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tupl
         return False, float("inf"), float("inf")
     if got.size == 0:
         return True, 0.0, 0.0
+    if want.dtype.kind in "OSU":      # strings: equal as str (bytes decoded as UTF-8)
+        text = lambda a: [x.decode("utf-8") if isinstance(x, bytes) else str(x)
+                          for x in np.asarray(a, dtype=object).reshape(-1)]
+        ok = text(got) == text(want)
+        return ok, 0.0 if ok else float("inf"), 0.0 if ok else float("inf")
     if want.dtype.kind in "fc" or str(want.dtype) in ("bfloat16",) or "float" in str(want.dtype):
         g, w = got.astype(np.float64), want.astype(np.float64)
         both_nan = np.isnan(g) & np.isnan(w)
@@ -45,13 +53,14 @@ def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tupl
 
 def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
            rtol=1e-3, atol=1e-5, keep=None, capacity=None, weights_file=False,
-           weights_threshold=DEFAULT_THRESHOLD) -> int:
+           weights_threshold=DEFAULT_THRESHOLD, string_bytes=64) -> int:
     import onnx
     import onnxruntime as ort
 
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="onnx2c-verify-"))
     r = compile(model, work / "src", name=name, shapes=shapes, freeze=freeze, capacity=capacity,
-                weights_file=weights_file, weights_threshold=weights_threshold)
+                weights_file=weights_file, weights_threshold=weights_threshold,
+                string_bytes=string_bytes)
     try:
         host = build_host(r, work / "build")
     except BuildError as e:

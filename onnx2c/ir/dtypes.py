@@ -5,11 +5,19 @@ float16/bfloat16 is uint16_t, of the float8 family uint8_t, and 4/2-bit types ar
 """
 from __future__ import annotations
 
+import contextvars
 import enum
 from dataclasses import dataclass
 
 import numpy as np
 from onnx import TensorProto, helper
+
+
+# A string element is a fixed cell of this many bytes (UTF-8, NUL-terminated, so at most
+# STRING_BYTES - 1 bytes of text), so string tensors have static sizes like any other. It
+# is an option of one compilation (compiler.build sets it for the duration), not of the
+# dtype, hence a context variable rather than a constant.
+STRING_BYTES: contextvars.ContextVar[int] = contextvars.ContextVar("string_bytes", default=64)
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ class DType(enum.IntEnum):
 
     @property
     def bits(self) -> int:
-        return self.info.bits
+        return 8 * STRING_BYTES.get() if self is DType.STRING else self.info.bits
 
     @property
     def onnx_name(self) -> str:
@@ -119,5 +127,5 @@ _INFO = {
     DType.UINT4: _Info("uint8_t", 4, "packed", "int32_t"),
     DType.INT2: _Info("uint8_t", 2, "packed", "int32_t"),
     DType.UINT2: _Info("uint8_t", 2, "packed", "int32_t"),
-    DType.STRING: _Info("const char *", 0, "string", "const char *"),
+    DType.STRING: _Info("char", 0, "string", "char"),   # bits: see STRING_BYTES
 }

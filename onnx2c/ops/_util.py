@@ -133,3 +133,11 @@ def runtime(node: Node, g: Graph, i: int) -> bool:
 def c_dims(shape) -> str:
     """A static shape as a C99 compound literal, for the checks of runtime_c/o2c_shapes.h."""
     return "(const int64_t[]){" + (", ".join(str(int(d)) for d in shape) or "0") + "}"
+
+
+def runtime_equals(name: str, values) -> str:
+    """C condition that the run-time integer tensor `name` holds `values` (None entries:
+    anything), for a shape input whose value the static shapes already fix; parenthesized,
+    so that it can be negated or joined."""
+    terms = [f"{name}[{k}] == {int(v)}" for k, v in enumerate(values) if v is not None]
+    return f"({' && '.join(terms)})" if terms else "1"

@@ -2,8 +2,9 @@
 
 GridSample's grid is run-time data: every coordinate is turned into taps (positions and
 weights per axis) by o2c_grid_taps, which clamps, reflects or marks padding before any
-element is read. AffineGrid's `size` input decides the output shape, so it is a constant
-and the base grid's coordinates become compile-time formulas.
+element is read. AffineGrid's `size` input decides the output shape: the base grid's
+coordinates are compile-time formulas of that shape, and a run-time `size` is checked
+against it (its channel count shapes nothing).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from math import prod
 
 from ..codegen.literals import scalar
 from ..errors import CompileError
-from ._util import const, inp, out, strides
+from ._util import inp, out, runtime, runtime_equals, strides
 from .registry import Kernel, op
 
 # opset 16 spelled the modes after their 2-D forms
@@ -65,8 +66,7 @@ def _base_coords(sizes, align: bool) -> list[tuple[str, str]]:
 def lower_affine_grid(node, g):
     theta, y = inp(node, g, 0), out(node, g)
     _float_only(node, theta)
-    const(node, g, 1, "the output shape")      # y.shape already holds its value
-    sizes = list(y.shape[1:-1])
+    sizes = list(y.shape[1:-1])     # the value of `size`, but for its channel count
     if len(sizes) not in (2, 3):
         raise CompileError(f"AffineGrid makes 2-D or 3-D grids, not {len(sizes)}-D", node,
                            reason="AffineGrid: rank")
@@ -74,5 +74,7 @@ def lower_affine_grid(node, g):
     dims = list(y.shape[:-1])      # loop i0 over the batch, i1.. over the grid
     at = " + ".join(f"i{a}" + (f" * {s}u" if s != 1 else "")
                     for a, s in enumerate(strides(dims)))
-    return Kernel("ops/affine_grid.c.j2", dict(dims=dims, at=at,
-                                               base=_base_coords(sizes, align)), inputs=[0])
+    check = runtime_equals("in1", [y.shape[0], None] + sizes) if runtime(node, g, 1) else None
+    return Kernel("ops/affine_grid.c.j2", dict(dims=dims, at=at, check=check,
+                                               base=_base_coords(sizes, align)),
+                  inputs=[0, 1] if check else [0])

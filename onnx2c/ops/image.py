@@ -1,8 +1,10 @@
 """Col2Im, CenterCropPad and DeformConv.
 
-Col2Im's image and block shapes and CenterCropPad's target shape decide the output shape,
-so they are constants: Col2Im becomes a loop nest with every bound and stride baked in,
-CenterCropPad a strided copy. DeformConv's offsets and mask are run-time data: each
+Col2Im's image and block shapes and CenterCropPad's target shape decide the output shape:
+Col2Im becomes a loop nest with every bound and stride baked in, CenterCropPad a strided
+copy. When these inputs only exist at run time, the kernel checks them against the static
+shapes (O2C_ERR_VALUE when they disagree); the shapes fix all but Col2Im's block shape,
+whose few fitting values are compiled as cases, one chosen at run time. DeformConv's offsets and mask are run-time data: each
 sampling point goes through o2c_grid_taps (bilinear, zero padding), as in the reference,
 which samples with GridSample.
 """
@@ -12,8 +14,10 @@ from math import prod
 
 from ..errors import CompileError
 from ._strided import Moves, literal
-from ._util import const, consts, inp, norm_axis, out, strides
+from ._util import const, inp, norm_axis, out, runtime, runtime_equals, strides
 from .registry import Kernel, op
+
+_MAX_CASES = 8      # block shapes a run-time block_shape may choose among
 
 
 def _affine(var: str, strs) -> str:
@@ -21,37 +25,70 @@ def _affine(var: str, strs) -> str:
                       for k, s in enumerate(strs)) or "0"
 
 
-@op("Col2Im", since=18)
-def lower_col2im(node, g):
-    x, y = inp(node, g, 0), out(node, g)
-    image, block = (list(map(int, v)) for v in consts(node, g, [1, 2], "the output shape"))
-    r = len(image)
-    a = node.attrs
+def _col2im_case(node, x, y, image, block, cond=None) -> dict | None:
+    """Template parameters of Col2Im with these image and block shapes; None when the
+    static shapes do not fit them."""
+    r, a = len(image), node.attrs
     st = list(a.get("strides") or [1] * r)
     dil = list(a.get("dilations") or [1] * r)
     pads = list(a.get("pads") or [0] * (2 * r))
     blocks = [(image[i] + pads[i] + pads[r + i] - dil[i] * (block[i] - 1) - 1) // st[i] + 1
               for i in range(r)]
-    if prod(blocks) != x.shape[2] or x.shape[1] % prod(block):
-        raise CompileError(f"input {list(x.shape)} does not hold {block} blocks at {blocks} "
-                           f"positions", node, reason="Col2Im: shapes disagree")
+    if min(blocks + block) <= 0 or prod(blocks) != x.shape[2] or \
+            x.shape[1] != y.shape[1] * prod(block) or list(y.shape[2:]) != image:
+        return None
     # image coordinate of kernel tap k at block position b; a negative one wraps around
     # in size_t and fails the same `< size` test as one beyond the image
     pos = [f"b{i}" + (f" * {st[i]}u" if st[i] != 1 else "") + f" + k{i}" +
            (f" * {dil[i]}u" if dil[i] != 1 else "") + (f" - {pads[i]}u" if pads[i] else "")
            for i in range(r)]
-    return Kernel("ops/col2im.c.j2", dict(
-        planes=prod(y.shape[:2]), kernel=block, blocks=blocks, image=image, pos=pos,
-        taps=prod(block), cols=prod(blocks), px=prod(image),
-        kflat=_affine("k", strides(block)), bflat=_affine("b", strides(blocks)),
-        at=" + ".join(f"x{i}" + (f" * {s}u" if s != 1 else "")
-                      for i, s in enumerate(strides(image)))), inputs=[0])
+    return dict(cond=cond, kernel=block, blocks=blocks, image=image, pos=pos,
+                taps=prod(block), cols=prod(blocks), kflat=_affine("k", strides(block)),
+                bflat=_affine("b", strides(blocks)),
+                at=" + ".join(f"x{i}" + (f" * {s}u" if s != 1 else "")
+                              for i, s in enumerate(strides(image))))
+
+
+def _factors(n: int, parts: int):
+    """Every way of writing n as an ordered product of `parts` positive factors."""
+    if parts == 1:
+        yield [n]
+        return
+    for d in range(1, n + 1):
+        if n % d == 0:
+            for rest in _factors(n // d, parts - 1):
+                yield [d] + rest
+
+
+@op("Col2Im", since=18)
+def lower_col2im(node, g):
+    x, y = inp(node, g, 0), out(node, g)
+    image = list(y.shape[2:])       # the value of image_shape, checked when run-time
+    checks = [runtime_equals("in1", image)] if runtime(node, g, 1) else []
+    if runtime(node, g, 2):
+        # block shapes with the static element and block counts: each a compiled case
+        taps = x.shape[1] // y.shape[1] if y.shape[1] else 0
+        cases = [c for b in (_factors(taps, len(image)) if taps else ())
+                 if (c := _col2im_case(node, x, y, image, b, runtime_equals("in2", b)))]
+        if len(cases) > _MAX_CASES:
+            const(node, g, 2, "the output shape")
+    else:
+        if not checks and list(map(int, const(node, g, 1, "the output shape"))) != image:
+            raise CompileError("image_shape disagrees with the output shape", node,
+                               reason="Col2Im: shapes disagree")
+        block = list(map(int, const(node, g, 2, "the output shape")))
+        cases = [_col2im_case(node, x, y, image, block)]
+    if not cases or cases[0] is None:
+        raise CompileError(f"input {list(x.shape)} and output {list(y.shape)} fit no "
+                           f"block shape", node, reason="Col2Im: shapes disagree")
+    return Kernel("ops/col2im.c.j2", dict(planes=prod(y.shape[:2]), px=prod(image),
+                                          cases=cases, checks=checks),
+                  inputs=[i for i in range(3) if i == 0 or runtime(node, g, i)])
 
 
 @op("CenterCropPad", since=18)
 def lower_center_crop_pad(node, g):
     x, y = inp(node, g, 0), out(node, g)
-    const(node, g, 1, "the output shape")       # y.shape already holds its value
     r = len(x.shape)
     axes = [norm_axis(v, r, node) for v in node.attrs.get("axes") or range(r)]
     counts, src, dst = list(x.shape), [0] * r, [0] * r
@@ -63,11 +100,13 @@ def lower_center_crop_pad(node, g):
             dst[i] = (s - d) // 2
     xs, ys = strides(x.shape), strides(y.shape)
     m = Moves(y.dtype)
+    if runtime(node, g, 1):      # y.shape holds the target shape; a run-time one must agree
+        m.checks.append(runtime_equals("in1", [y.shape[i] for i in axes]))
     if counts != list(y.shape):
         m.fill("out0", literal(0, y.dtype), y.shape, ys)
     m.move("out0", "in0", counts, ys, xs, dst_base=sum(a * b for a, b in zip(dst, ys)),
            src_base=sum(a * b for a, b in zip(src, xs)))
-    return m.kernel(inputs=[0])
+    return m.kernel(inputs=[0, 1] if m.checks else [0])
 
 
 @op("DeformConv", since=19)

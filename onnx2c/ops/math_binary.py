@@ -32,6 +32,9 @@ def lower_arith(node, g):
 
 @op(*_COMPARE)
 def lower_compare(node, g):
+    if inp(node, g, 0).dtype == DType.STRING:     # only Equal takes strings
+        from .strings import lower_string_equal
+        return lower_string_equal(node, g)
     return elementwise(node, g, f"r = {_COMPARE[node.op_type]};")
 
 

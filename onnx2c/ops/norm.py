@@ -55,7 +55,10 @@ def _norm(node, g, view, inner, *, mean=None, spread=None, inv, y="d * inv", sta
         subs[f"in{k}"] = load(inp(node, g, k), f"in{k}", _offset(names, s))
         subs[f"g{k}"] = load(inp(node, g, k), f"in{k}", g_at)
     fmt = lambda e: e.format(**subs) if e else e
-    return Kernel("ops/norm.c.j2", dict(
+    y_val = g.values[node.outputs[0]]
+    # each group is read in full before its outputs are stored at the same offsets
+    same = y_val.shape == x.shape and y_val.dtype.bits == x.dtype.bits
+    return Kernel("ops/norm.c.j2", inplace=[0] if same else [], params=dict(
         outer=[d for d, v in zip(dims, names) if v[0] == "i"],
         inner=[d for d, v in zip(dims, names) if v[0] == "j"], acc=acc, n=subs["n"],
         x_at=_offset(names, strs[0]), g_at=g_at, mean=fmt(mean), spread=fmt(spread),

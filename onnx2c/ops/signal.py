@@ -1,10 +1,15 @@
 """DFT, STFT, the Hann/Hamming/Blackman windows and MelWeightMatrix.
 
-Lengths, axes and frame steps decide output shapes, so they are constants; the signal,
-the STFT window and the mel edges and sample rate are run-time data. DFT and STFT share
-one template: each lane (a DFT along the axis, or one STFT frame) is gathered into a
-double-precision complex buffer, zero-padded or truncated to the transform length, and
-handed to the o2c_dft core.
+The signal, the STFT window and the mel edges and sample rate are data. Lengths, axes and
+frame steps decide output shapes; when they only exist at run time, the kernel checks
+them against the static shapes (O2C_ERR_VALUE when they disagree): a window size or a
+mel bin count is then fixed by the output shape, a frame step or a mel DFT length is
+used as read, and a DFT axis or length the shapes leave open (an rfft of 2b - 2 or
+2b - 1 samples both give b bins) is one of a few cases, each compiled.
+
+DFT and STFT share one template: each lane (a DFT along the axis, or one STFT frame) is
+gathered into a double-precision complex buffer, zero-padded or truncated to the
+transform length, and handed to the o2c_dft core.
 """
 from __future__ import annotations
 
@@ -12,9 +17,10 @@ import math
 
 from ..codegen.literals import scalar
 from ..errors import CompileError
-from ._strided import affine
-from ._util import axis_split, const, inp, norm_axis, out
+from ._util import axis_split, const, consts, inp, norm_axis, out, runtime, runtime_equals
 from .registry import Kernel, op
+
+_MAX_CASES = 8      # transforms a run-time axis or length may choose among
 
 
 def _int(node, g, i, default=None):
@@ -22,42 +28,80 @@ def _int(node, g, i, default=None):
     return default if v is None else int(v.reshape(-1)[0])
 
 
-def _transform(node, x, y, loops, lane, n, inverse=False, onesided=False,
-               window=False) -> Kernel:
-    """Kernel over lanes: `loops` are (extent, input stride, output stride) in scalars
-    (complex values interleaved); `lane` is (input count, input step, bins, output step)."""
+def _offset(strs) -> str:
+    """sum of i_k * strs[k]; a stride is a number or a C expression."""
+    terms = [f"i{k}" + ("" if s == 1 else f" * {s}u" if isinstance(s, int) else f" * {s}")
+             for k, s in enumerate(strs) if s != 0]
+    return " + ".join(terms) or "0"
+
+
+def _case(node, x, y, loops, lane, n, cond=None, inverse=False, onesided=False) -> dict:
+    """One transform over lanes: `loops` are (extent, input stride, output stride) in
+    scalars (complex values interleaved); `lane` is (input count, input step, bins,
+    output step); `cond` the C condition on run-time inputs that selects it."""
     n_in, step, bins, ostep = lane
-    if n <= 0:
-        raise CompileError(f"transform length {n} is not positive", node,
-                           reason=f"{node.op_type}: length")
     loops = [lp for lp in loops if lp[0] != 1]
     hermitian = inverse and onesided          # irfft: rebuild the mirrored half
     top = n // 2 if hermitian else n - 1      # highest input position a lane reads
-    return Kernel("ops/dft.c.j2", dict(
-        dims=[lp[0] for lp in loops], src=affine(0, [lp[1] for lp in loops]),
-        dst=affine(0, [lp[2] for lp in loops]), step=step, ostep=ostep, n=n, n_in=n_in,
+    return dict(
+        cond=cond, dims=[lp[0] for lp in loops], src=_offset([lp[1] for lp in loops]),
+        dst=_offset([lp[2] for lp in loops]), step=step, ostep=ostep, n=n, n_in=n_in,
         bins=bins, cin=x.shape[-1], cout=y.shape[-1], inverse=int(inverse),
-        hermitian=hermitian, check=top >= n_in, window=window,
-        scale=scalar(1.0 / n, "double") if inverse else None),
-        scratch=8 * (4 * n + 2 * bins), inputs=[0, 2] if window else [0])
+        hermitian=hermitian, check=top >= n_in,
+        scale=scalar(1.0 / n, "double") if inverse else None)
+
+
+def _kernel(node, cases, inputs, window=False, pre=()) -> Kernel:
+    if not cases:
+        raise CompileError("the output shape fits no transform of the input", node,
+                           reason=f"{node.op_type}: shapes disagree")
+    return Kernel("ops/dft.c.j2", dict(cases=cases, window=window, pre=list(pre)),
+                  scratch=max(8 * (4 * c["n"] + 2 * c["bins"]) for c in cases),
+                  inputs=inputs)
+
+
+def _lengths(node, g, i, bins, onesided, default):
+    """Candidate transform lengths giving `bins` bins, with their C conditions."""
+    if not runtime(node, g, i):
+        return [(_int(node, g, i, default), None)]
+    ns = [2 * bins - 2, 2 * bins - 1] if onesided else [bins]
+    return [(n, f"in{i}[0] == {n}") for n in ns]
 
 
 @op("DFT", since=17)
 def lower_dft(node, g):
     x, y = inp(node, g, 0), out(node, g)
     rank = len(x.shape)
-    axis = _int(node, g, 2, -2) if node.version >= 20 else node.attrs.get("axis", 1)
-    axis = norm_axis(axis, rank, node)
-    if axis == rank - 1 or not x.dtype.is_float:
-        raise CompileError("DFT runs along a float signal axis, not the complex one", node,
-                           reason="DFT: axis or dtype")
+    if not x.dtype.is_float:
+        raise CompileError(f"DFT of {x.dtype.onnx_name} is not supported", node,
+                           reason=f"DFT: dtype {x.dtype.onnx_name}")
     inverse, onesided = bool(node.attrs.get("inverse", 0)), bool(node.attrs.get("onesided", 0))
-    outer, n_in, inner = axis_split(x.shape[:-1], axis)
-    n = _int(node, g, 1, 2 * (n_in - 1) if inverse and onesided else n_in)
-    bins, cin, cout = y.shape[axis], x.shape[-1], y.shape[-1]
-    loops = [(outer, n_in * inner * cin, bins * inner * cout), (inner, cin, cout)]
-    return _transform(node, x, y, loops, (n_in, inner * cin, bins, inner * cout), n,
-                      inverse, onesided)
+    if node.version >= 20 and runtime(node, g, 2):
+        axes = [(a, f"o2c_axis((int64_t)in2[0], {rank}) == {a}") for a in range(rank - 1)]
+    else:
+        axis = _int(node, g, 2, -2) if node.version >= 20 else node.attrs.get("axis", 1)
+        axes = [(norm_axis(axis, rank, node), None)]
+    cases = []
+    for a, axis_cond in axes:
+        if a == rank - 1:
+            raise CompileError("DFT runs along a signal axis, not the complex one", node,
+                               reason="DFT: axis")
+        outer, n_in, inner = axis_split(x.shape[:-1], a)
+        b, rfft = y.shape[a], onesided and not inverse
+        for n, n_cond in _lengths(node, g, 1, b, rfft,
+                                  2 * (n_in - 1) if inverse and onesided else n_in):
+            if n <= 0 or (n // 2 + 1 if rfft else n) != b or \
+                    list(x.shape[:a]) + list(x.shape[a + 1:-1]) != \
+                    list(y.shape[:a]) + list(y.shape[a + 1:-1]):
+                continue
+            cin, cout = x.shape[-1], y.shape[-1]
+            cond = " && ".join(c for c in (axis_cond, n_cond) if c) or None
+            loops = [(outer, n_in * inner * cin, b * inner * cout), (inner, cin, cout)]
+            cases.append(_case(node, x, y, loops, (n_in, inner * cin, b, inner * cout), n,
+                               cond, inverse, onesided))
+    if len(cases) > _MAX_CASES:
+        consts(node, g, [1, 2], "the transform")
+    return _kernel(node, cases, [i for i in range(3) if i == 0 or runtime(node, g, i)])
 
 
 @op("STFT", since=17)
@@ -66,17 +110,32 @@ def lower_stft(node, g):
     if not x.dtype.is_float:
         raise CompileError(f"STFT of {x.dtype.onnx_name} is not supported", node,
                            reason=f"STFT: dtype {x.dtype.onnx_name}")
-    hop = _int(node, g, 1)
-    win = inp(node, g, 2)
-    n = _int(node, g, 3, win.shape[0] if win is not None else x.shape[1])
-    if win is not None and win.shape[0] != n:
-        raise CompileError(f"window of {win.shape[0]} samples for frames of {n}", node,
-                           reason="STFT: window length")
+    win, onesided = inp(node, g, 2), bool(node.attrs.get("onesided", 1))
     batch, frames, bins = y.shape[:3]
-    cin = x.shape[-1]
-    loops = [(batch, x.shape[1] * cin, frames * bins * 2), (frames, hop * cin, bins * 2)]
-    return _transform(node, x, y, loops, (n, cin, bins, 2), n,
-                      onesided=bool(node.attrs.get("onesided", 1)), window=win is not None)
+    length, cin = x.shape[1], x.shape[-1]
+    if win is not None:
+        n = win.shape[0]
+        ns = [(n, f"in3[0] == {n}" if runtime(node, g, 3) else None)]
+        if not runtime(node, g, 3) and _int(node, g, 3, n) != n:
+            raise CompileError(f"window of {n} samples for frames of {_int(node, g, 3)}",
+                               node, reason="STFT: window length")
+    else:
+        ns = _lengths(node, g, 3, bins, onesided, length)
+    hop, pre = ("(size_t)hop", ["const int64_t hop = (int64_t)in1[0];"]) \
+        if runtime(node, g, 1) else (_int(node, g, 1), [])
+    cases = []
+    for n, cond in ns:
+        if n <= 0 or n > length or (n // 2 + 1 if onesided else n) != bins:
+            continue
+        if pre:     # the frame count the run-time step gives must be the static one
+            cond = " && ".join(c for c in (cond, f"hop > 0 && {length - n} / hop + 1 == "
+                                                 f"{frames}") if c)
+        step = hop * cin if isinstance(hop, int) else f"{hop} * {cin}u" if cin != 1 else hop
+        loops = [(batch, length * cin, frames * bins * 2), (frames, step, bins * 2)]
+        cases.append(_case(node, x, y, loops, (n, cin, bins, 2), n, cond,
+                           onesided=onesided))
+    inputs = [i for i in range(4) if i in (0, 2) and inp(node, g, i) or runtime(node, g, i)]
+    return _kernel(node, cases, inputs, window=win is not None, pre=pre)
 
 
 # w[i] = a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N)
@@ -87,19 +146,26 @@ _WINDOWS = {"HannWindow": (0.5, 0.5, 0.0), "HammingWindow": (25 / 46, 21 / 46, 0
 @op(*_WINDOWS, since=17)
 def lower_window(node, g):
     y = out(node, g)
-    size = _int(node, g, 0)
+    size = y.shape[0]       # the size input's value, checked when it is run-time data
     period = size if node.attrs.get("periodic", 1) else size - 1
     coef = [scalar(c, "double") for c in _WINDOWS[node.op_type]]
     step = 2 * math.pi / period if period > 0 else 0.0
-    return Kernel("ops/window.c.j2", dict(n=y.size, coef=coef, step=scalar(step, "double")),
-                  inputs=[])
+    check = runtime_equals("in0", [size]) if runtime(node, g, 0) else None
+    return Kernel("ops/window.c.j2", dict(n=y.size, coef=coef, step=scalar(step, "double"),
+                                          check=check), inputs=[0] if check else [])
 
 
 @op("MelWeightMatrix", since=17)
 def lower_mel_weight_matrix(node, g):
     y = out(node, g)
-    mels, dft_length = _int(node, g, 0), _int(node, g, 1)
-    lo = inp(node, g, 3)
-    return Kernel("ops/melweight.c.j2", dict(mels=mels, length=dft_length, spec=y.shape[0],
-                                             edge=lo.dtype),
-                  scratch=8 * (mels + 2), inputs=[2, 3, 4])
+    spec, mels = y.shape
+    checks = [runtime_equals("in0", [mels])] if runtime(node, g, 0) else []
+    if runtime(node, g, 1):     # 2 spec - 2 and 2 spec - 1 both fit; the bins differ
+        length = "(double)in1[0]"
+        checks.append(f"in1[0] > 0 && in1[0] / 2 + 1 == {spec}")
+    else:
+        length = f"{_int(node, g, 1)}.0"
+    return Kernel("ops/melweight.c.j2", dict(mels=mels, length=length, spec=spec,
+                                             edge=inp(node, g, 3).dtype, checks=checks),
+                  scratch=8 * (mels + 2),
+                  inputs=[i for i in range(5) if i >= 2 or runtime(node, g, i)])

@@ -105,8 +105,3 @@ def _if_elements(node, ctx: Ctx):
     flat = helper.make_node("If", [node.input[0]], outs, name=node.name,
                             then_branch=then[0], else_branch=other[0])
     return [flat] + nodes
-
-
-@rule("Scan")
-def scan(node, ctx: Ctx):
-    return localize(node, ctx) if reads_structures(node, ctx) else None

@@ -14,7 +14,7 @@ from collections import deque
 from onnx import ModelProto, NodeProto, TypeProto, helper
 
 from ..errors import CompileError, NeedsConstant
-from . import branches, sequences, unroll  # noqa: F401  (register the rules)
+from . import branches, scan, sequences, unroll  # noqa: F401  (register the rules)
 from .scope import reads, rename_node
 from .structure import RULES, STRUCTURAL, Ctx, element_name, kind_of, where
 

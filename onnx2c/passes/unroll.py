@@ -1,5 +1,5 @@
 """Loop and SequenceMap expanded at compile time (passes/structure.py rules), or a Loop
-prepared for the C loop of ops/control.py.
+prepared for the C loop of ops/control.py; body_types serves Scan too (passes/scan.py).
 
 A Loop runs as a C loop when its body, with the iteration number known only at run
 time, has static shapes and keeps its state's; its outputs then get the static types
@@ -29,28 +29,33 @@ def _passes_cond(body: GraphProto) -> bool:
     return name == body.input[1].name
 
 
-def _static_body(node, ctx: Ctx, body: GraphProto) -> list | None:
-    """The types of body's outputs if, run with an iteration number known only at run
-    time, it has static shapes and keeps its state's (so a C loop can run it); [] if not,
-    None until the types are known."""
-    scalar = lambda t: helper.make_tensor_type_proto(t, [])
-    states = [ctx.type(s) for s in node.input[2:]]
+def body_types(ctx: Ctx, body: GraphProto, formal: list) -> list | None:
+    """The types of body's outputs when it runs on inputs of the types formal, if every
+    shape in it is then static (a C loop can run it); [] if not, None until the types
+    are known. Folding the body with the outer constants settles what ONNX inference of
+    the whole graph cannot, e.g. an Unsqueeze whose axes the body reads from outside."""
     outer = {n: ctx.consts[n] if n in ctx.consts else ctx.types.get(n)
              for n in free_names(body)}
-    if any(t is None for t in states + list(outer.values())):
+    if any(t is None for t in formal + list(outer.values())):
         return None
     from .fold import fold_and_infer         # fold runs these rules
     try:
-        m = fold_and_infer(subgraph_model(body, [scalar(7), scalar(9)] + states, outer,
-                                          ctx.opsets))
+        m = fold_and_infer(subgraph_model(body, formal, outer, ctx.opsets))
     except CompileError:
         return []
     types = {vi.name: vi.type for vi in list(m.graph.value_info) + list(m.graph.output)}
     made = [types.get(o) for n in m.graph.node for o in n.output if o]
     outs = [types.get(o.name) for o in m.graph.output]
-    ok = all(static(t) for t in made + outs) and \
-        all(o == s for o, s in zip(outs[1:], states))
-    return outs if ok else []
+    return outs if all(static(t) for t in made + outs) else []
+
+
+def _static_body(node, ctx: Ctx, body: GraphProto) -> list | None:
+    """body_types of a Loop's body run with an iteration number known only at run time,
+    [] also when it changes the shape of its state."""
+    scalar = lambda t: helper.make_tensor_type_proto(t, [])
+    states = [ctx.type(s) for s in node.input[2:]]
+    outs = body_types(ctx, body, [scalar(7), scalar(9)] + states)
+    return [] if outs and any(o != s for o, s in zip(outs[1:], states)) else outs
 
 
 def static(t) -> bool:

@@ -57,7 +57,7 @@ def test_abi_declares_dims_and_flags_the_descriptor(tmp_path, cc):
     h, c = (tmp_path / "src" / "net.h").read_text(), (tmp_path / "src" / "net.c").read_text()
     assert re.search(r"int net_run\(\s*const float \*x,.*\s+int64_t \*y,.*\s+int64_t \*y_dims,"
                      r".*\s+void \*workspace\);", h, re.S)
-    assert re.search(r'\{ "y", 7, 2, net_output_dims0, 192u, O2C_DESC_BOUNDED \}', c)
+    assert re.search(r'\{ "y", 7, 2, net_output_dims0, 192u, O2C_DESC_BOUNDED, 0 \}', c)
     assert "net_output_dims0[2] = { 2, 12 }" in c                  # the capacity
     assert "#define O2C_DESC_BOUNDED" in (tmp_path / "src" / "o2c_abi.h").read_text()
     assert r.outputs[0].bounded and r.outputs[0].shape == (2, 12)

@@ -169,6 +169,42 @@ def test_scan_axes_directions_batch(tmp_path, opset):
                 "w": rng.standard_normal(2).astype(F)}], tmp_path)
 
 
+@pytest.mark.parametrize("opset", [8, 16])
+def test_scan_body_shapes_from_enclosing_constants(tmp_path, opset):
+    """The body's Reshapes read their shapes from the enclosing graph, which ONNX
+    inference does not see: it leaves the Scan's outputs (and the Transpose after them)
+    shapeless, and the compiler types them from the body folded with those constants."""
+    u = lambda x, shape, y: helper.make_node("Reshape", [x, shape], [y])
+    body = helper.make_graph(
+        [u("x", "col_shape", "col"), u("x", "row_shape", "row"),
+         helper.make_node("MatMul", ["col", "row"], ["outer"]),
+         helper.make_node("Add", ["s", "outer"], ["s2"]),
+         helper.make_node("MatMul", ["row", "s2"], ["y"])],
+        "body", [_vi(n, TP.FLOAT, None) for n in ("s", "x")],
+        [_vi(n, TP.FLOAT, None) for n in ("s2", "y")])
+    consts = [helper.make_node("Constant", [], [n], value=numpy_helper.from_array(
+        np.array(a, np.int64))) for n, a in (("col_shape", [-1, 1]), ("row_shape", [1, -1]))]
+    if opset == 8:
+        scan = helper.make_node("Scan", ["", "init", "xs"], ["final", "ys"], num_scan_inputs=1,
+                                body=body)
+        shapes = ([2, 3, 3], [2, 4, 3])
+    else:
+        scan = helper.make_node("Scan", ["init", "xs"], ["final", "ys"], num_scan_inputs=1,
+                                body=body, scan_input_axes=[1], scan_output_axes=[-1])
+        shapes = ([3, 3], [3, 4])
+    t = helper.make_node("Transpose", ["ys"], ["yt"])
+    m = _model(consts + [scan, t], [_vi("init", TP.FLOAT, shapes[0]),
+                                    _vi("xs", TP.FLOAT, shapes[1])],
+               [_vi("final", TP.FLOAT, ["?"] * len(shapes[0])),
+                _vi("yt", TP.FLOAT, ["?"] * (len(shapes[1]) + 1))], opset=opset)
+    ys = next(vi for vi in onnx.shape_inference.infer_shapes(m, data_prop=True).graph.value_info
+              if vi.name == "ys").type.tensor_type
+    assert not (ys.HasField("shape") and all(d.HasField("dim_value") for d in ys.shape.dim))
+    rng = np.random.default_rng(2)
+    _check(m, [{"init": rng.standard_normal(shapes[0]).astype(F),
+                "xs": rng.standard_normal(shapes[1]).astype(F)}], tmp_path)
+
+
 def test_sequence_input_and_output(tmp_path, cc):
     """A sequence input (length and shapes pinned), an element inserted at a constant
     position, and the sequence both concatenated and returned."""
