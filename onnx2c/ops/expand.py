@@ -1,5 +1,5 @@
-"""Tensor generators and broadcasts: Expand, Tile, ConstantOfShape, EyeLike, Dropout
-(inference), Range, Trilu and OneHot.
+"""Tensor generators and broadcasts: Expand, Tile, ConstantOfShape, EyeLike, Range, Trilu
+and OneHot.
 
 Output shapes are static; a shape-deciding input (Expand's shape, Tile's repeats, OneHot's
 depth, Range's bounds, ...) that only exists at run time is read and checked against
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codegen.cexpr import load
-from ..errors import CompileError
 from ._strided import Moves, literal, packed_bits
 from ._util import c_dims, inp, norm_axis, out, runtime, strides
 from .registry import Kernel, op
@@ -68,45 +66,6 @@ def lower_eyelike(node, g):
     m.fill("out0", literal(1, y.dtype), [max(0, stop - first)], [cols + 1],
            base=first * cols + first + k)
     return m.kernel(inputs=[])
-
-
-def _dropout_check(node, g) -> tuple[str | None, list[int]]:
-    """A C condition that no random dropping is asked for, and the inputs it reads; None
-    when that is known at compile time."""
-    t, r = inp(node, g, 2), inp(node, g, 1)
-    if node.version < 12 or t is None or (t.data is not None and not t.data.reshape(-1)[0]):
-        return None, []
-    if r is None or r.data is not None:
-        if (0.5 if r is None else float(r.data.reshape(-1)[0])) == 0:
-            return None, []
-        if t.data is not None:
-            raise CompileError("Dropout with training_mode=true and ratio > 0 zeroes elements at "
-                               "random; onnx2c compiles inference only (set training_mode to "
-                               "false or remove the node)", node,
-                               reason="Dropout: random training mode")
-        return "(in2[0] == 0)", [2]
-    zero = f"{load(r, 'in1', '0')} == 0"
-    return (f"({zero})", [1]) if t.data is not None else (f"(in2[0] == 0 || {zero})", [1, 2])
-
-
-@op("Dropout")
-def lower_dropout(node, g):
-    # Compiled models run inference, which copies the input (an opset < 7 model's is_test
-    # is not consulted); from opset 12 on, training_mode and ratio can ask for random
-    # dropping instead, which is refused: at compile time when both are constants, else
-    # at run time.
-    check, extra = _dropout_check(node, g)
-    y = out(node, g)
-    if len(node.outputs) < 2 or not node.outputs[1]:
-        if check:
-            return Kernel("ops/copy.c.j2", dict(check=check), inputs=[0] + extra, inplace=[0])
-        return Kernel("ops/copy.c.j2", alias=True, inputs=[0])
-    mask = out(node, g, 1)
-    m = Moves(y.dtype)
-    m.move("out0", "in0", y.shape, strides(y.shape), strides(y.shape))
-    m.fill("out1", literal(1, mask.dtype), mask.shape, strides(mask.shape), dtype=mask.dtype)
-    m.checks += [check] if check else []
-    return m.kernel(inputs=[0] + extra)
 
 
 @op("Range", since=11)

@@ -9,47 +9,22 @@ import sys
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto as TP
 from onnx import helper
-from onnx.reference import ReferenceEvaluator
 
 import onnx2c
-from onnx2c.harness import build_host
-from onnx2c.harness.verify import compare
-from tests.conftest import REPO, strict_compile
+from tests.conftest import (O2C_ERR_CAPACITY, O2C_ERR_VALUE, REPO, build_and_run,
+                            compile_host, graph_model, run_and_compare, strict_compile)
 
-O2C_ERR_VALUE, O2C_ERR_CAPACITY = -2, -3          # runtime_c/o2c_abi.h
-
-
-def _model(nodes, inputs, outputs, opset=17):
-    """inputs and outputs: (name, elem type, shape), symbolic dims where data decides."""
-    graph = helper.make_graph(
-        nodes, "bounded", [helper.make_tensor_value_info(*i) for i in inputs],
-        [helper.make_tensor_value_info(*o) for o in outputs])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+# inputs and outputs: (name, elem type, shape), symbolic dims where data decides
+_model = graph_model
+TOL = dict(rtol=1e-6, atol=0)
 
 
 def _nonzero():
     return _model([helper.make_node("NonZero", ["x"], ["y"])], [("x", TP.FLOAT, [3, 4])],
                   [("y", TP.INT64, [2, "n"])])
-
-
-def _check(model, feeds, tmp_path, oracle="ort"):
-    r = onnx2c.compile(model, tmp_path / "src", name="net")
-    status, got = build_host(r, tmp_path / "build").run(feeds)
-    assert status == 0
-    if oracle == "ort":
-        sess = ort.InferenceSession(model.SerializeToString(),
-                                    providers=["CPUExecutionProvider"])
-        want = sess.run(None, feeds)
-    else:
-        want = ReferenceEvaluator(model).run(None, feeds)
-    for info, g, w in zip(r.outputs, got, want):
-        ok, ea, _ = compare(g, np.asarray(w), 1e-6, 0)
-        assert ok, f"output {info.name}: {g.shape} vs {np.shape(w)}, max abs err {ea}"
-    return r
 
 
 def test_abi_declares_dims_and_flags_the_descriptor(tmp_path, cc):
@@ -68,7 +43,7 @@ def test_abi_declares_dims_and_flags_the_descriptor(tmp_path, cc):
 def test_nonzero(tmp_path, density):
     rng = np.random.default_rng(1)
     x = np.where(rng.random((3, 4)) < density, rng.standard_normal((3, 4)), 0)
-    _check(_nonzero(), {"x": x.astype(np.float32)}, tmp_path)
+    run_and_compare(_nonzero(), {"x": x.astype(np.float32)}, tmp_path, **TOL)
 
 
 @pytest.mark.parametrize("axis", [None, 0, -1])
@@ -78,7 +53,7 @@ def test_compress(tmp_path, axis):
                [("x", TP.INT32, [3, 4, 2]), ("c", TP.BOOL, [3])],
                [("y", TP.INT32, ["a", "b", "c"] if axis is not None else ["n"])])
     x = np.arange(24, dtype=np.int32).reshape(3, 4, 2)
-    _check(m, {"x": x, "c": np.array([True, False, True])}, tmp_path)
+    run_and_compare(m, {"x": x, "c": np.array([True, False, True])}, tmp_path, **TOL)
 
 
 @pytest.mark.parametrize("axis, sorted_", [(None, 1), (None, 0), (1, 1), (0, 0)])
@@ -89,14 +64,14 @@ def test_unique_all_outputs(tmp_path, axis, sorted_):
                [("y", TP.INT64, ["n"] if axis is None else ["a", "b"]), ("idx", TP.INT64, ["n"]),
                 ("inv", TP.INT64, ["m"]), ("cnt", TP.INT64, ["n"])], opset=11)
     x = np.array([[3, 1, 3], [2, 2, 2], [3, 1, 3], [0, 1, 0]], np.int64)
-    _check(m, {"x": x}, tmp_path)
+    run_and_compare(m, {"x": x}, tmp_path, **TOL)
 
 
 def test_unique_of_floats_with_one_output_read(tmp_path):
     m = _model([helper.make_node("Unique", ["x"], ["y", "idx", "inv", "cnt"], sorted=1)],
                [("x", TP.FLOAT, [10])], [("y", TP.FLOAT, ["n"])], opset=11)
     x = np.array([2.5, -1, 0, 2.5, -0.0, 7, -1, 3, 3, 2.5], np.float32)
-    _check(m, {"x": x}, tmp_path)
+    run_and_compare(m, {"x": x}, tmp_path, **TOL)
 
 
 def test_unique_nans_are_one_value_sorted_last(tmp_path):
@@ -104,13 +79,15 @@ def test_unique_nans_are_one_value_sorted_last(tmp_path):
     m = _model([helper.make_node("Unique", ["x"], ["y", "idx", "inv", "cnt"])],
                [("x", TP.FLOAT, [6])], [("y", TP.FLOAT, ["n"]), ("cnt", TP.INT64, ["n"])],
                opset=11)
-    _check(m, {"x": np.array([np.nan, 1, np.nan, 0, 1, -1], np.float32)}, tmp_path, "ref")
+    run_and_compare(m, {"x": np.array([np.nan, 1, np.nan, 0, 1, -1], np.float32)}, tmp_path,
+                    "ref", **TOL)
 
 
 def test_unique_inverse_only_is_not_bounded(tmp_path):
     m = _model([helper.make_node("Unique", ["x"], ["y", "idx", "inv", "cnt"])],
                [("x", TP.INT32, [7])], [("inv", TP.INT64, [7])], opset=11)
-    r = _check(m, {"x": np.array([5, 3, 5, 1, 3, 9, 1], np.int32)}, tmp_path, "ref")
+    r, _, _ = run_and_compare(m, {"x": np.array([5, 3, 5, 1, 3, 9, 1], np.int32)}, tmp_path,
+                              "ref", **TOL)
     assert not r.outputs[0].bounded
 
 
@@ -124,7 +101,7 @@ def test_nonmaxsuppression(tmp_path):
     feeds = {"b": np.concatenate([corners.min(2), corners.max(2) + 1], -1),
              "s": rng.random((2, 3, 8)).astype(np.float32), "n": np.array([3]),
              "iou": np.array([0.3], np.float32), "thr": np.array([0.2], np.float32)}
-    _check(m, feeds, tmp_path)
+    run_and_compare(m, feeds, tmp_path, **TOL)
 
 
 @pytest.mark.parametrize("k", [0, 2, 5])
@@ -133,16 +110,14 @@ def test_topk_with_run_time_k(tmp_path, k):
                [("x", TP.FLOAT, [2, 5, 3]), ("k", TP.INT64, [1])],
                [("v", TP.FLOAT, [2, "k", 3]), ("i", TP.INT64, [2, "k", 3])], opset=11)
     x = np.random.default_rng(3).standard_normal((2, 5, 3)).astype(np.float32)
-    _check(m, {"x": x, "k": np.array([k])}, tmp_path)
+    run_and_compare(m, {"x": x, "k": np.array([k])}, tmp_path, **TOL)
 
 
 def test_topk_rejects_k_beyond_the_axis(tmp_path):
     m = _model([helper.make_node("TopK", ["x", "k"], ["v", "i"])],
                [("x", TP.FLOAT, [4]), ("k", TP.INT64, [1])],
                [("v", TP.FLOAT, ["k"]), ("i", TP.INT64, ["k"])], opset=11)
-    r = onnx2c.compile(m, tmp_path / "src")
-    status, _ = build_host(r, tmp_path / "build").run({"x": np.zeros(4, np.float32),
-                                                       "k": np.array([5])})
+    status, _ = build_and_run(m, {"x": np.zeros(4, np.float32), "k": np.array([5])}, tmp_path)
     assert status == O2C_ERR_VALUE
 
 
@@ -150,8 +125,7 @@ def test_topk_capacity_and_an_unread_output(tmp_path):
     m = _model([helper.make_node("TopK", ["x", "k"], ["v", "i"], largest=0)],
                [("x", TP.INT32, [6]), ("k", TP.INT64, [1])], [("v", TP.INT32, ["k"])],
                opset=11)
-    r = onnx2c.compile(m, tmp_path / "src", capacity={"v": 2})
-    host = build_host(r, tmp_path / "build")
+    _, host = compile_host(m, tmp_path, capacity={"v": 2})
     x = np.array([4, 2, 9, 2, 7, 1], np.int32)
     status, (v,) = host.run({"x": x, "k": np.array([2])})
     assert status == 0 and v.tolist() == [1, 2]
@@ -159,9 +133,8 @@ def test_topk_capacity_and_an_unread_output(tmp_path):
 
 
 def test_capacity_exceeded(tmp_path):
-    r = onnx2c.compile(_nonzero(), tmp_path / "src", capacity={"y": 3})
+    r, host = compile_host(_nonzero(), tmp_path, capacity={"y": 3})
     assert r.outputs[0].shape == (2, 3)
-    host = build_host(r, tmp_path / "build")
     x = np.zeros((3, 4), np.float32)
     x[0, :3] = 1
     status, (y,) = host.run({"x": x})

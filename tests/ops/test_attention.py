@@ -4,52 +4,23 @@ evaluator where onnxruntime lacks the op, on cases the ONNX node tests leave out
 out-of-range position id, which must give a negative status instead of a crash."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto as TP
 from onnx import helper
-from onnx.reference import ReferenceEvaluator
 
 import onnx2c
-from onnx2c.harness.verify import compare
-from tests.conftest import strict_compile
-from tests.ops.test_indexing import O2C_ERR_INDEX, _host
+from tests.conftest import (O2C_ERR_INDEX, compile_host, one_node_model, run_and_compare,
+                            strict_compile)
 
 F, F16, I64 = TP.FLOAT, TP.FLOAT16, TP.INT64
 rng = np.random.default_rng(1)
-
-
-def _model(op, inputs, outputs, opset=23, domain="", **attrs):
-    """One-node model; inputs/outputs are (name, elem type, shape), ("",) skips an optional
-    input or output."""
-    node = helper.make_node(op, [i[0] for i in inputs], [o[0] for o in outputs],
-                            domain=domain, **attrs)
-    graph = helper.make_graph([node], op.lower(),
-                              [helper.make_tensor_value_info(*i) for i in inputs if i[0]],
-                              [helper.make_tensor_value_info(*o) for o in outputs if o[0]])
-    opsets = [helper.make_opsetid("", opset)] + ([helper.make_opsetid(domain, 1)] if domain else [])
-    return onnx.shape_inference.infer_shapes(helper.make_model(graph, opset_imports=opsets),
-                                             strict_mode=True)
-
-
-def _check(model, feeds, tmp_path, oracle):
-    """Every output within float tolerance of the oracle (looser for 16-bit floats, whose
-    oracles round intermediates that the generated C keeps in float)."""
-    r, host = _host(model, tmp_path)
-    status, got = host.run(feeds)
-    assert status == 0
-    if oracle == "ort":
-        import onnxruntime as ort
-        sess = ort.InferenceSession(model.SerializeToString(),
-                                    providers=["CPUExecutionProvider"])
-        want = sess.run([o.name for o in r.outputs], feeds)
-    else:
-        want = ReferenceEvaluator(model).run([o.name for o in r.outputs], feeds)
-    for info, g, w in zip(r.outputs, got, want):
-        small = np.asarray(w).dtype == np.float16
-        ok, ea, er = compare(g, np.asarray(w), 4e-3 if small else 1e-4, 1e-3 if small else 1e-5)
-        assert ok, f"output {info.name}: max abs err {ea}, max rel err {er}"
+_model = partial(one_node_model, opset=23)
+# looser for 16-bit floats, whose oracles round intermediates that the generated C keeps
+# in float
+TOL = dict(rtol=1e-4, atol=1e-5, dtype_tol={np.float16: (4e-3, 1e-3)})
 
 
 def _r(*shape, dtype=np.float32):
@@ -109,7 +80,7 @@ CASES = [
      _feeds((2, 2, 3, 4), (2, 2, 6, 4), (2, 2, 6, 4), n=np.array([4, 6])), "ort"),
     ("flex_gqa_score_mod_scale", _model(
         "FlexAttention", _qkv((1, 4, 3, 8), (1, 2, 4, 8), (1, 2, 4, 5)), [("Y", F, None)],
-        opset=26, domain="ai.onnx.preview", scale=0.5, score_mod=SCORE_MOD),
+        opset=1, domain="ai.onnx.preview", onnx_opset=26, scale=0.5, score_mod=SCORE_MOD),
      _feeds((1, 4, 3, 8), (1, 2, 4, 8), (1, 2, 4, 5)), "ref"),
     ("rotary_3d_interleaved_partial", _model(
         "RotaryEmbedding", [("x", F, [2, 3, 16]), ("c", F, [7, 2]), ("s", F, [7, 2]),
@@ -148,7 +119,7 @@ CASES = [
 @pytest.mark.parametrize("model, feeds, oracle", [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
 def test_against_oracle(model, feeds, oracle, tmp_path):
-    _check(model, feeds, tmp_path, oracle)
+    run_and_compare(model, feeds, tmp_path, oracle, **TOL)
 
 
 def test_einsum_matmul_uses_gemm_core():
@@ -158,7 +129,7 @@ def test_einsum_matmul_uses_gemm_core():
 
 def test_rotary_position_out_of_range_is_an_error(tmp_path):
     name, model, feeds, _ = CASES[[c[0] for c in CASES].index("rotary_3d_interleaved_partial")]
-    _, host = _host(model, tmp_path)
+    _, host = compile_host(model, tmp_path)
     for bad in (7, -8):
         p = feeds["p"].copy()
         p[1, 2] = bad

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto as TP
 from onnx import helper, numpy_helper
@@ -14,42 +13,30 @@ from onnx import helper, numpy_helper
 import onnx2c
 from onnx2c.errors import CompileError
 from onnx2c.frontend.sequence_io import flatten
-from onnx2c.harness import build_host
-from onnx2c.harness.verify import compare
-from tests.conftest import strict_compile
+from tests.conftest import (O2C_ERR_CAPACITY, O2C_ERR_INDEX, O2C_ERR_VALUE,
+                            assert_outputs_match, compile_host, graph_model, oracle_run,
+                            strict_compile)
 
-O2C_ERR_INDEX, O2C_ERR_VALUE, O2C_ERR_CAPACITY = -1, -2, -3     # runtime_c/o2c_abi.h
 F = np.float32
+_model = graph_model
 
 
 def _vi(name, t, shape):
     return helper.make_tensor_value_info(name, t, shape)
 
 
-def _model(nodes, inputs, outputs, inits=(), opset=17):
-    g = helper.make_graph(nodes, "g", inputs, outputs,
-                          [numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-
-
-def _host(model, tmp_path, shapes=None):
-    r = onnx2c.compile(model, tmp_path / "src", shapes=shapes)
-    return r, build_host(r, tmp_path / "build")
-
-
 def _check(model, feeds_list, tmp_path, shapes=None):
-    """Compile once, then for each feeds: status 0 and every output as onnxruntime's."""
-    r, host = _host(model, tmp_path, shapes)
-    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    """Compile once, then for each feeds: status 0 and every output as onnxruntime's, the
+    sequences on either side flattened to the C ABI's tensors (s[0], s[1], ...)."""
+    r, host = compile_host(model, tmp_path, shapes=shapes)
     names = [o.name for o in model.graph.output]
     for feeds in feeds_list:
         status, got = host.run(flatten(feeds))
         assert status == 0
-        want = flatten(dict(zip(names, sess.run(names, feeds))))
+        want = flatten(dict(zip(names, oracle_run(model, feeds, "ort", names))))
         assert sorted(want) == sorted(i.name for i in r.outputs)
-        for info, g in zip(r.outputs, got):
-            ok, ea, _ = compare(g, np.asarray(want[info.name]), 1e-5, 1e-6)
-            assert ok, f"{info.name}: max abs err {ea}\n{g}\n{want[info.name]}"
+        assert_outputs_match([i.name for i in r.outputs], got,
+                             [want[i.name] for i in r.outputs], 1e-5, 1e-6)
     return r, host
 
 

@@ -8,13 +8,10 @@ import onnx
 import pytest
 from onnx import TensorProto as TP
 from onnx import helper, numpy_helper
-from onnx.reference import ReferenceEvaluator
 
 import onnx2c
-from onnx2c.harness import build_host
-from onnx2c.harness.verify import compare
 from onnx2c.ops.conv import _TILE_BYTES
-from tests.conftest import check_against_ort, strict_compile
+from tests.conftest import check_against_ort, run_and_compare, strict_compile
 
 RNG = np.random.default_rng(7)
 NP = {TP.FLOAT: np.float32, TP.DOUBLE: np.float64, TP.FLOAT16: np.float16, TP.UINT8: np.uint8,
@@ -42,16 +39,6 @@ def _rand(dtype, shape, lo=None, hi=None):
     info = np.iinfo(t)
     return RNG.integers(info.min if lo is None else lo, (info.max if hi is None else hi) + 1,
                         shape).astype(t)
-
-
-def _check_reference(model, feeds, tmp_path, rtol=1e-3, atol=1e-5):
-    """For dtypes onnxruntime has no CPU kernel for: the onnx reference evaluator."""
-    r = onnx2c.compile(model, tmp_path / "src", name="model")
-    status, got = build_host(r, tmp_path / "build").run(feeds)
-    assert status == 0
-    want = ReferenceEvaluator(model).run(None, feeds)
-    ok, ea, er = compare(got[0], want[0], rtol, atol)
-    assert ok, f"max abs err {ea}, max rel err {er}"
 
 
 CONVS = [  # x shape, w shape, attrs, bias
@@ -87,7 +74,7 @@ def test_conv_other_float_types(dtype, tmp_path):
                         ("b", dtype, (6,))], [], group=2, pads=[1, 0, 1, 1], strides=[2, 1])
     feeds = {n: _rand(dtype, s) for n, s in (("x", (1, 4, 6, 5)), ("w", (6, 2, 3, 3)),
                                              ("b", (6,)))}
-    _check_reference(m, feeds, tmp_path, rtol=2e-3)
+    run_and_compare(m, feeds, tmp_path, "ref", rtol=2e-3, atol=1e-5)
 
 
 CONV_TRANSPOSES = [
@@ -136,10 +123,8 @@ def test_matmul(a, b, dtype, tmp_path):
     feeds = {"a": _rand(dtype, a, -1000, 1000), "b": _rand(dtype, b, -1000, 1000)}
     if dtype == TP.INT32:   # products that overflow must wrap like onnxruntime's
         feeds["a"][..., 0] = np.int32(2 ** 30)
-    if dtype == TP.FLOAT16:
-        _check_reference(m, feeds, tmp_path)
-    else:
-        check_against_ort(m, tmp_path, feeds=feeds)
+    run_and_compare(m, feeds, tmp_path, "ref" if dtype == TP.FLOAT16 else "ort", rtol=1e-3,
+                    atol=1e-5)
 
 
 @pytest.mark.parametrize("ta, tb", [(TP.UINT8, TP.INT8), (TP.UINT8, TP.UINT8)])

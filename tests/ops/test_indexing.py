@@ -3,55 +3,19 @@ evaluator where onnxruntime lacks a dtype or mode), on cases the ONNX node tests
 and out-of-range run-time indices, which must give a negative status instead of a crash."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto as TP
-from onnx import helper, numpy_helper
-from onnx.reference import ReferenceEvaluator
+from onnx import helper
 
 import onnx2c
-from onnx2c.harness import build_host
-from onnx2c.harness.verify import compare
-from tests.conftest import strict_compile
+from tests.conftest import O2C_ERR_INDEX, one_node_model, run_and_compare, strict_compile
 
+_model = partial(one_node_model, opset=21)
+EXACT = dict(rtol=0, atol=0)
 
-def _model(op, inputs, outputs, opset=21, inits=(), **attrs):
-    """One-node model; inputs/outputs are (name, elem type, shape), ("",) skips an optional
-    input, inits are (name, array)."""
-    node = helper.make_node(op, [i[0] for i in inputs], [o[0] for o in outputs], **attrs)
-    graph = helper.make_graph(
-        [node], op.lower(), [helper.make_tensor_value_info(*i) for i in inputs
-                             if i[0] and i[0] not in dict(inits)],
-        [helper.make_tensor_value_info(*o) for o in outputs],
-        [numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    return onnx.shape_inference.infer_shapes(m, strict_mode=True)
-
-
-def _host(model, tmp_path):
-    r = onnx2c.compile(model, tmp_path / "src")
-    return r, build_host(r, tmp_path / "build")
-
-
-def _check(model, feeds, tmp_path, oracle="ort"):
-    r, host = _host(model, tmp_path)
-    status, got = host.run(feeds)
-    assert status == 0
-    if oracle == "ort":
-        import onnxruntime as ort
-        sess = ort.InferenceSession(model.SerializeToString(),
-                                    providers=["CPUExecutionProvider"])
-        want = sess.run(None, feeds)
-    else:
-        want = ReferenceEvaluator(model).run(None, feeds)
-    for info, g, w in zip(r.outputs, got, want):
-        ok, ea, _ = compare(g, np.asarray(w), 0, 0)
-        assert ok, f"output {info.name}: max abs err {ea}\n{g}\n{w}"
-    return r
-
-
-O2C_ERR_INDEX = -1          # runtime_c/o2c_abi.h
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((3, 4, 5)).astype(np.float32)
@@ -136,7 +100,7 @@ CASES = [
 @pytest.mark.parametrize("model, feeds, oracle", [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
 def test_against_oracle(model, feeds, oracle, tmp_path):
-    _check(model, feeds, tmp_path, oracle)
+    run_and_compare(model, feeds, tmp_path, oracle, **EXACT)
 
 
 OUT_OF_RANGE = [
@@ -160,8 +124,7 @@ OUT_OF_RANGE = [
 @pytest.mark.parametrize("model, feeds, bad", [c[1:] for c in OUT_OF_RANGE],
                          ids=[c[0] for c in OUT_OF_RANGE])
 def test_out_of_range_index_is_an_error(model, feeds, bad, tmp_path):
-    _check(model, feeds, tmp_path, "ort")
-    _, host = _host(model, tmp_path / "again")
+    _, host, _ = run_and_compare(model, feeds, tmp_path, "ort", **EXACT)
     for name, values in bad.items():
         for v in values:
             status, _ = host.run({**feeds, name: v})
@@ -189,5 +152,6 @@ def test_updates_in_place(op, extra, attrs, tmp_path):
     m = helper.make_model(helper.make_graph(nodes, "g", vi, [y]),
                           opset_imports=[helper.make_opsetid("", 21)])
     feeds = {"x": X[0, :3, :4].copy(), "i": np.array([[1]]), "u": X[1, :1, :4].copy()}
-    r = _check(m, {k: feeds[k] for k in ["x"] + [e[0] for e in extra]}, tmp_path)
+    r, _, _ = run_and_compare(m, {k: feeds[k] for k in ["x"] + [e[0] for e in extra]}, tmp_path,
+                              **EXACT)
     assert r.plan.root("s") == "t"

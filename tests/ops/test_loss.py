@@ -7,9 +7,8 @@ import pytest
 from onnx import TensorProto as TP
 
 import onnx2c
-from tests.conftest import strict_compile
-from tests.ops.test_attention import _check, _model
-from tests.ops.test_indexing import O2C_ERR_INDEX, _host
+from tests.conftest import O2C_ERR_INDEX, compile_host, run_and_compare, strict_compile
+from tests.ops.test_attention import TOL, _model
 
 rng = np.random.default_rng(2)
 NLL, SCE = "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"
@@ -49,7 +48,7 @@ CASES = {
 @pytest.mark.parametrize("name", CASES)
 def test_against_onnxruntime(name, tmp_path):
     model, feeds = CASES[name]
-    _check(model, feeds, tmp_path, "ort")
+    run_and_compare(model, feeds, tmp_path, "ort", **TOL)
 
 
 @pytest.mark.parametrize("name", ["nll_nd_weight_ignore_mean", "nll_double_int32_sum",
@@ -57,7 +56,7 @@ def test_against_onnxruntime(name, tmp_path):
 def test_target_out_of_range_is_an_error(name, tmp_path):
     model, feeds = CASES[name]
     classes = feeds["x"].shape[1]
-    _, host = _host(model, tmp_path)
+    _, host = compile_host(model, tmp_path)
     for bad in (classes, -2):
         t = feeds["t"].copy()
         t.reshape(-1)[-1] = bad

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto as TP
 from onnx import helper, numpy_helper
-from onnx.reference import ReferenceEvaluator
 
 import onnx2c
-from onnx2c.harness import build_host
-from onnx2c.harness.verify import compare
-from tests.conftest import strict_compile
+from tests.conftest import (check_run, compile_host, graph_model, run_and_compare,
+                            strict_compile)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -43,23 +40,10 @@ def _data(m, rng, ties=False):
     return rng.standard_normal(shape).astype(dt)
 
 
-def _run(m, tmp_path, x):
-    r = onnx2c.compile(m, tmp_path / "src", name="model")
-    return build_host(r, tmp_path / "build").run({"x": x})
-
-
 def _check(m, tmp_path, oracle="ort", ties=False, x=None, rtol=1e-3, atol=1e-6):
+    """run_and_compare on x (None: _data)."""
     x = _data(m, np.random.default_rng(0), ties) if x is None else x
-    status, got = _run(m, tmp_path, x)
-    assert status == 0
-    if oracle == "ort":
-        sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
-        want = sess.run(None, {"x": x})
-    else:
-        want = ReferenceEvaluator(m).run(None, {"x": x})
-    for g, w in zip(got, want):
-        ok, ea, er = compare(g, np.asarray(w), rtol, atol)
-        assert ok, f"max abs err {ea}, max rel err {er}\ngot {g}\nwant {w}"
+    run_and_compare(m, {"x": x}, tmp_path, oracle, rtol=rtol, atol=atol)
 
 
 REDUCES = [  # op, dtype, opset, axes (None: all), keepdims, oracle
@@ -147,24 +131,17 @@ def test_cumulative_constant_axis(op, dtype, axis, exclusive, reverse, tmp_path)
 
 
 def _runtime_axis_model(shape):
-    node = helper.make_node("CumSum", ["x", "axis"], ["y"])
-    graph = helper.make_graph([node], "cumsum",
-                              [helper.make_tensor_value_info("x", TP.FLOAT, shape),
-                               helper.make_tensor_value_info("axis", TP.INT64, [])],
-                              [helper.make_tensor_value_info("y", TP.FLOAT, shape)])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    return graph_model([helper.make_node("CumSum", ["x", "axis"], ["y"])],
+                       [("x", TP.FLOAT, shape), ("axis", TP.INT64, [])], [("y", TP.FLOAT, shape)],
+                       opset=14)
 
 
 def test_cumsum_runtime_axis(tmp_path):
     m = _runtime_axis_model([2, 3, 4])
-    r = onnx2c.compile(m, tmp_path / "src", name="model")
-    host = build_host(r, tmp_path / "build")
+    _, host = compile_host(m, tmp_path)
     x = np.random.default_rng(3).standard_normal((2, 3, 4)).astype(np.float32)
     for axis in range(-3, 3):
-        status, (got,) = host.run({"x": x, "axis": np.array(axis, np.int64)})
-        assert status == 0
-        want = ReferenceEvaluator(m).run(None, {"x": x, "axis": np.array(axis, np.int64)})[0]
-        assert compare(got, want, 1e-5, 1e-6)[0], axis
+        check_run(host, m, {"x": x, "axis": np.array(axis, np.int64)}, "ref", 1e-5, 1e-6)
     for bad in (3, -4, 2**40):
         status, _ = host.run({"x": x, "axis": np.array(bad, np.int64)})
         assert status < 0, bad
@@ -182,19 +159,13 @@ def test_topk(dtype, axis, k, largest, tmp_path):
 def test_topk_runtime_k_is_checked(tmp_path):
     """A run-time K makes the outputs bounded by the axis (whatever shape the model
     declares): any K from 0 to the axis size works, a larger one is an error."""
-    node = helper.make_node("TopK", ["x", "k"], ["v", "i"], axis=1)
-    vi = helper.make_tensor_value_info
-    graph = helper.make_graph([node], "topk", [vi("x", TP.FLOAT, [2, 5]), vi("k", TP.INT64, [1])],
-                              [vi("v", TP.FLOAT, [2, 3]), vi("i", TP.INT64, [2, 3])])
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
-    r = onnx2c.compile(m, tmp_path / "src", name="model")
-    host = build_host(r, tmp_path / "build")
+    m = graph_model([helper.make_node("TopK", ["x", "k"], ["v", "i"], axis=1)],
+                    [("x", TP.FLOAT, [2, 5]), ("k", TP.INT64, [1])],
+                    [("v", TP.FLOAT, [2, 3]), ("i", TP.INT64, [2, 3])], opset=11)
+    _, host = compile_host(m, tmp_path)
     x = np.random.default_rng(4).standard_normal((2, 5)).astype(np.float32)
     for k in (3, 2):
-        status, got = host.run({"x": x, "k": np.array([k], np.int64)})
-        assert status == 0
-        want = ReferenceEvaluator(m).run(None, {"x": x, "k": np.array([k], np.int64)})
-        assert all(compare(g, w, 1e-6, 0)[0] for g, w in zip(got, want))
+        check_run(host, m, {"x": x, "k": np.array([k], np.int64)}, "ref", 1e-6, 0)
     status, _ = host.run({"x": x, "k": np.array([6], np.int64)})
     assert status < 0
 

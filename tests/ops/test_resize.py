@@ -7,12 +7,9 @@ import onnx
 import pytest
 from onnx import TensorProto as TP
 from onnx import helper, numpy_helper
-from onnx.reference import ReferenceEvaluator
 
 import onnx2c
-from onnx2c.harness import build_host
-from onnx2c.harness.verify import compare, random_input
-from tests.conftest import check_against_ort, strict_compile
+from tests.conftest import check_against_ort, run_and_compare, strict_compile
 
 
 def _model(op, dtype, shape, opset, inputs=(), **attrs):
@@ -30,19 +27,6 @@ def _model(op, dtype, shape, opset, inputs=(), **attrs):
                               [helper.make_tensor_value_info("Y", dtype, None)], inits)
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     return onnx.shape_inference.infer_shapes(m, strict_mode=True)
-
-
-def _check_reference(model, tmp_path):
-    """For what onnxruntime does not implement: the onnx reference evaluator as oracle."""
-    r = onnx2c.compile(model, tmp_path / "src")
-    rng = np.random.default_rng(0)
-    feeds = {i.name: random_input(i.dtype, i.shape, rng) for i in r.inputs}
-    status, got = build_host(r, tmp_path / "build").run(feeds)
-    assert status == 0
-    want = ReferenceEvaluator(model).run(None, feeds)
-    for g, w in zip(got, want):
-        ok, ea, er = compare(g, w, 1e-3, 1e-5)
-        assert ok, f"max abs err {ea}, max rel err {er}"
 
 
 def f32(*v):
@@ -108,7 +92,7 @@ NO_ORT = {TP.DOUBLE, TP.INT64, TP.UINT8}
 @pytest.mark.parametrize("opset, dtype, shape, inputs, attrs", CASES, ids=lambda v: str(v))
 def test_resize(opset, dtype, shape, inputs, attrs, tmp_path):
     m = _model("Resize", dtype, shape, opset, inputs, **attrs)
-    (_check_reference if dtype in NO_ORT else check_against_ort)(m, tmp_path)
+    run_and_compare(m, None, tmp_path, "ref" if dtype in NO_ORT else "ort")
 
 
 @pytest.mark.parametrize("extrapolation", [0.0, -3.5])
@@ -141,7 +125,7 @@ def test_depth_space(op, mode, dtype, tmp_path):
     shape = [2, 12, 2, 3] if op == "DepthToSpace" else [2, 3, 4, 6]
     attrs = dict(blocksize=2, **({"mode": mode} if op == "DepthToSpace" else {}))
     m = _model(op, dtype, shape, 13, **attrs)
-    (_check_reference if dtype == TP.INT64 else check_against_ort)(m, tmp_path)
+    run_and_compare(m, None, tmp_path, "ref" if dtype == TP.INT64 else "ort")
 
 
 def test_strict_compilers(cc, tmp_path):

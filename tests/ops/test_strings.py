@@ -2,42 +2,35 @@
 capacity (a string that does not fit is O2C_ERR_CAPACITY, never an overflow)."""
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto as TP
 from onnx import helper
 
 import onnx2c
-from onnx2c.harness import build_host
-from onnx2c.harness.verify import compare
-from tests.conftest import strict_compile
+from tests.conftest import (O2C_ERR_CAPACITY, c_compilers, compile_host, graph_model,
+                            run_and_compare, strict_compile)
 
 
 def _model(node, inputs, outputs, opsets=(("", 20),)):
-    graph = helper.make_graph([node], "strings", [helper.make_tensor_value_info(*i) for i in inputs],
-                              [helper.make_tensor_value_info(*o) for o in outputs])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets],
-                             ir_version=10)
+    return graph_model([node], inputs, outputs, opset=dict(opsets), ir_version=10)
+
+
+def _strict(r, tmp_path):
+    """The generated C under every C compiler there is, with -Werror."""
+    for cc in c_compilers():
+        strict_compile(cc, r.out_dir, tmp_path)
 
 
 def _run(tmp_path, m, feeds, **kw):
-    r = onnx2c.compile(m, tmp_path / "src", name="net", **kw)
-    for cc in ("gcc", "clang"):
-        if shutil.which(cc):
-            strict_compile(cc, tmp_path / "src", tmp_path)
-    return build_host(r, tmp_path / "build").run(feeds)
+    r, host = compile_host(m, tmp_path, name="net", **kw)
+    _strict(r, tmp_path)
+    return host.run(feeds)
 
 
 def _check(tmp_path, m, feeds, **kw):
-    status, got = _run(tmp_path, m, feeds, **kw)
-    assert status == 0
-    want = ort.InferenceSession(m.SerializeToString(),
-                                providers=["CPUExecutionProvider"]).run(None, feeds)
-    for g, w in zip(got, want):
-        assert compare(g, w, 0, 0)[0], (g, w)
+    r, _, _ = run_and_compare(m, feeds, tmp_path, "ort", rtol=0, atol=0, name="net", **kw)
+    _strict(r, tmp_path)
 
 
 def test_normalizer_insensitive_upper(tmp_path):
@@ -65,7 +58,7 @@ def test_concat_too_long_is_capacity_error(tmp_path):
     assert status == 0 and list(got[0]) == ["abcdefg12345678", "ab"]
     over = dict(fits, y=np.array(["123456789", "b"], dtype=object))
     status, _ = _run(tmp_path / "b", m, over, string_bytes=16)
-    assert status == -3                                          # O2C_ERR_CAPACITY
+    assert status == O2C_ERR_CAPACITY
 
 
 @pytest.mark.parametrize("pattern, words", [

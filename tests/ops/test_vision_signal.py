@@ -4,8 +4,9 @@ tests leave out, run-time indices and lengths out of range (a negative status, n
 crash), and the refusals of ops onnx2c does not generate."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto as TP
 from onnx import helper, numpy_helper
@@ -13,54 +14,13 @@ from onnx.reference import ReferenceEvaluator
 
 import onnx2c
 from onnx2c.errors import CompileError
-from onnx2c.harness import build_host
-from onnx2c.harness.verify import compare
 from onnx2c.passes import fold
-from tests.conftest import strict_compile
+from tests.conftest import (O2C_ERR_INDEX, O2C_ERR_VALUE, build_and_run, one_node_model,
+                            run_and_compare, strict_compile)
 
-O2C_ERR_INDEX, O2C_ERR_VALUE = -1, -2        # runtime_c/o2c_abi.h
 ML, TRAINING = "ai.onnx.ml", "ai.onnx.preview.training"
-
-
-def _model(op, inputs, outputs, opset=22, domain="", inits=(), **attrs):
-    """One-node model; inputs/outputs are (name, elem type, shape), ("",) skips an optional
-    input, inits are (name, array) and stay constants."""
-    node = helper.make_node(op, [i[0] for i in inputs], [o[0] for o in outputs],
-                            domain=domain or None, **attrs)
-    graph = helper.make_graph(
-        [node], op.lower(), [helper.make_tensor_value_info(*i) for i in inputs
-                             if i[0] and i[0] not in dict(inits)],
-        [helper.make_tensor_value_info(*o) for o in outputs],
-        [numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
-    imports = [helper.make_opsetid("", opset if not domain else 22)]
-    if domain:
-        imports.append(helper.make_opsetid(domain, opset))
-    m = helper.make_model(graph, opset_imports=imports)
-    return onnx.shape_inference.infer_shapes(m, strict_mode=True)
-
-
-def _host(model, path):
-    r = onnx2c.compile(model, path / "src")
-    return r, build_host(r, path / "build")
-
-
-def _oracle(model, feeds, oracle):
-    if oracle == "ort":
-        import onnxruntime as ort
-        sess = ort.InferenceSession(model.SerializeToString(),
-                                    providers=["CPUExecutionProvider"])
-        return sess.run(None, feeds)
-    return ReferenceEvaluator(model).run(None, feeds)
-
-
-def _check(model, feeds, path, oracle="ort", rtol=1e-4, atol=1e-5):
-    r, host = _host(model, path)
-    status, got = host.run(feeds)
-    assert status == 0
-    for info, g, w in zip(r.outputs, got, _oracle(model, feeds, oracle)):
-        ok, ea, _ = compare(g, np.asarray(w), rtol, atol)
-        assert ok, f"output {info.name}: max abs err {ea}\n{g}\n{w}"
-    return r, host
+_model = partial(one_node_model, opset=22)
+TOL = dict(rtol=1e-4, atol=1e-5)
 
 
 rng = np.random.default_rng(0)
@@ -187,7 +147,7 @@ CASES = [
 @pytest.mark.parametrize("model, feeds, oracle", [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
 def test_against_oracle(model, feeds, oracle, tmp_path):
-    _check(model, feeds, tmp_path, oracle)
+    run_and_compare(model, feeds, tmp_path, oracle, **TOL)
 
 
 def _softmax(v, keep_zeros=False):
@@ -204,8 +164,8 @@ def test_tree_ensemble_post_transform(post, transform, tmp_path):
     """Numbered as the spec numbers them (onnxruntime swaps SOFTMAX and LOGISTIC; the
     reference evaluator ignores post_transform), applied to the reference's scores."""
     raw = ReferenceEvaluator(_tree(aggregate_function=0)).run(None, {"x": TREE_X})[0]
-    _, host = _host(_tree(aggregate_function=0, post_transform=post), tmp_path)
-    status, (got,) = host.run({"x": TREE_X})
+    status, (got,) = build_and_run(_tree(aggregate_function=0, post_transform=post),
+                                   {"x": TREE_X}, tmp_path)
     assert status == 0
     np.testing.assert_allclose(got, transform(raw.astype(np.float64)), rtol=1e-5, atol=1e-6)
 
@@ -231,15 +191,14 @@ NO_FOLD = [
 @pytest.mark.parametrize("model, feeds", [c[1:] for c in NO_FOLD], ids=[c[0] for c in NO_FOLD])
 def test_unfolded_generators(model, feeds, tmp_path, monkeypatch):
     monkeypatch.setattr(fold, "_evaluate", lambda *a: None)
-    r, _ = _check(model, feeds, tmp_path, "ref", atol=1e-6)
+    r, _, _ = run_and_compare(model, feeds, tmp_path, "ref", rtol=1e-4, atol=1e-6)
     assert [n.op_type for n in r.graph.nodes] == [model.graph.node[0].op_type]
 
 
 def test_melweightmatrix_edge_beyond_nyquist(tmp_path, monkeypatch):
     monkeypatch.setattr(fold, "_evaluate", lambda *a: None)
     model, feeds = NO_FOLD[-1][1:]
-    _, host = _host(model, tmp_path)
-    status, _ = host.run({**feeds, "hi": np.array(9000, np.float32)})
+    status, _ = build_and_run(model, {**feeds, "hi": np.array(9000, np.float32)}, tmp_path)
     assert status == O2C_ERR_VALUE
 
 
@@ -259,7 +218,7 @@ BAD = [
 @pytest.mark.parametrize("model, feeds, name, values, status", [c[1:] for c in BAD],
                          ids=[c[0] for c in BAD])
 def test_out_of_range_is_an_error(model, feeds, name, values, status, tmp_path):
-    _, host = _check(model, feeds, tmp_path, "ort" if name != "w" else "ref")
+    _, host, _ = run_and_compare(model, feeds, tmp_path, "ort" if name != "w" else "ref", **TOL)
     for v in values:
         got, _ = host.run({**feeds, name: v})
         assert got == status, f"{name}={v.tolist()} gave status {got}"
