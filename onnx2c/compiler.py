@@ -14,8 +14,10 @@ from onnx import helper
 from . import ops  # noqa: F401  (registers every operator)
 from .codegen.constants import DEFAULT_THRESHOLD
 from .codegen.emit import data_dir, generate
+from .codegen.subgraph import Subgraph
 from .errors import CompileError, NeedsConstant
 from .frontend import load_graph
+from .frontend.importer import import_graph
 from .ir import DType, Graph, Value
 from .ir.dtypes import STRING_BYTES
 from .memory import Plan, plan_memory
@@ -23,11 +25,9 @@ from .ops._util import _graph_inputs_upstream
 from .ops.registry import lookup
 from .ops.strings import check_string_support
 from .passes.dce import remove_dead_code
-from .passes.splat import materialise_splats
-from .codegen.subgraph import Subgraph
-from .frontend.importer import import_graph
 from .passes.fold import fold_and_infer
 from .passes.scope import free_names, subgraph_model
+from .passes.splat import materialise_splats
 
 
 @dataclass

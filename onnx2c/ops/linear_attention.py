@@ -7,7 +7,7 @@ import math
 
 from ..codegen.literals import scalar
 from ..errors import CompileError
-from ._util import inp, out
+from ._util import inp
 from .registry import Kernel, op
 
 _RULES = {"linear": (False, False), "gated": (True, False), "delta": (False, True),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from ..codegen.literals import scalar
-from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import elementwise
 from ._util import inp, out

@@ -5,7 +5,6 @@ import math
 
 from ..codegen.literals import scalar
 from ..errors import CompileError
-from ..ir import DType
 from ._elementwise import elementwise
 from ._util import inp, out
 from .registry import op

@@ -126,7 +126,7 @@ def lower_quantize(node, g):
 
 @op("DequantizeLinear", since=10)
 def lower_dequantize(node, g):
-    x, scale, zpv, y = inp(node, g, 0), inp(node, g, 1), inp(node, g, 2), out(node, g)
+    x, scale, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
     dims, xi, si = _layout(node, g)
     pre, s, zp = _params(node, g, si)
     v = load(x, "in0", xi)

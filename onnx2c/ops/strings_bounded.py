@@ -41,7 +41,7 @@ def normalizer_capacity(node, values):
 
 @op("StringNormalizer", since=10)
 def lower_normalizer(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+    x = inp(node, g, 0)
     if len(x.shape) not in (1, 2) or (len(x.shape) == 2 and x.shape[0] != 1):
         raise CompileError(f"StringNormalizer takes [C] or [1, C], got {list(x.shape)}", node,
                            reason="StringNormalizer: input shape")
