@@ -1,10 +1,15 @@
-"""The supported-operator table, generated from the registry.
+"""The supported-operator table, generated from the registry and the conformance run.
 
 python -m onnx2c.opsdoc            prints it
 python -m onnx2c.opsdoc README.md  rewrites the table between the markers in README.md
+
+The dtype column comes from docs/tested_dtypes.json, which
+`python -m onnx2c.conformance --dtypes docs/tested_dtypes.json` writes: the element types
+of each operator's passing one-node ONNX tests, so it claims only what was checked.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -12,28 +17,34 @@ from . import ops  # noqa: F401  (fills the registry)
 from .ops.registry import registered
 
 BEGIN, END = "<!-- operators:begin -->", "<!-- operators:end -->"
-COLUMNS = 6
+DTYPES = Path(__file__).resolve().parents[1] / "docs" / "tested_dtypes.json"
 
 
-def _first_versions() -> dict[tuple[str, str], int]:
+def _versions() -> dict[tuple[str, str], list[int]]:
     import onnx.defs
-    first: dict[tuple[str, str], int] = {}
+    out: dict[tuple[str, str], list[int]] = {}
     for s in onnx.defs.get_all_schemas_with_history():
-        key = ("" if s.domain == "ai.onnx" else s.domain, s.name)
-        first[key] = min(first.get(key, s.since_version), s.since_version)
-    return first
+        out.setdefault(("" if s.domain == "ai.onnx" else s.domain, s.name), []).append(
+            s.since_version)
+    return out
 
 
 def table() -> str:
-    first = _first_versions()
-    cells = [f"{op}{f' ({dom})' if dom else ''} ≥{max(min(since), first.get((dom, op), 1))}"
-             for (dom, op), since in registered().items()]
-    cells.sort(key=str.lower)
-    rows = [cells[i:i + COLUMNS] for i in range(0, len(cells), COLUMNS)]
-    lines = [f"{len(cells)} operators; ≥N is the first opset version handled.", "",
-             "|" + " |" * COLUMNS, "|" + "---|" * COLUMNS]
-    lines += ["| " + " | ".join(r + [""] * (COLUMNS - len(r))) + " |" for r in rows]
-    return "\n".join(lines)
+    versions = _versions()
+    tested = json.loads(DTYPES.read_text()) if DTYPES.exists() else {}
+    rows = []
+    for (dom, op), since in registered().items():
+        known = sorted(versions.get((dom, op), [min(since)]))
+        first = max(min(since), known[0])
+        span = f"{first}–{known[-1]}" if known[-1] > first else f"{first}"
+        key = f"{dom}:{op}" if dom else op
+        name = f"{op} ({dom})" if dom else op
+        rows.append((name.lower(), f"| {name} | {span} | {', '.join(tested.get(key, [])) or '–'} |"))
+    lines = [f"{len(rows)} operators. Opsets: the versions of the operator's ONNX schema that "
+             "are handled (a model of any later opset uses the last). Dtypes: the element "
+             "types its passing one-node ONNX node tests use (others may work; these are "
+             "checked).", "", "| operator | opsets | dtypes tested |", "|---|---|---|"]
+    return "\n".join(lines + [r for _, r in sorted(rows)])
 
 
 def splice(text: str) -> str:

@@ -42,6 +42,23 @@ def write_expected(path: Path, results) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def tested_dtypes(cases, results) -> dict[str, list[str]]:
+    """op -> element types of the inputs and outputs of its passing one-node tests."""
+    import onnx
+    passing = {r.name for r in results if r.status in PASSING}
+    found: dict[str, set[str]] = {}
+    for c in cases:
+        nodes = c.model.graph.node
+        if c.name not in passing or "/" in c.name or len(nodes) != 1:
+            continue
+        key = f"{nodes[0].domain}:{nodes[0].op_type}" if nodes[0].domain else nodes[0].op_type
+        for vi in list(c.model.graph.input) + list(c.model.graph.output):
+            if vi.type.HasField("tensor_type") and vi.type.tensor_type.elem_type:
+                name = onnx.TensorProto.DataType.Name(vi.type.tensor_type.elem_type).lower()
+                found.setdefault(key, set()).add(name)
+    return {k: sorted(v) for k, v in found.items()}
+
+
 def summarize(results, out=sys.stdout) -> None:
     by = collections.Counter(r.status for r in results)
     print(f"total:                          {len(results)}", file=out)
@@ -73,6 +90,8 @@ def main(argv=None) -> int:
     ap.add_argument("--expected", type=Path, help="check failures against this list")
     ap.add_argument("--write-expected", type=Path, help="write the failures to this list")
     ap.add_argument("--json", type=Path, help="write every result to this file")
+    ap.add_argument("--dtypes", type=Path, help="write, per operator, the element types its "
+                    "passing single-node node tests use (read by python -m onnx2c.opsdoc)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print each result")
     a = ap.parse_args(argv)
 
@@ -87,6 +106,9 @@ def main(argv=None) -> int:
     print(f"time: {time.monotonic() - t0:.0f} s")
     if a.json:
         a.json.write_text(json.dumps([r.__dict__ for r in results], indent=1))
+    if a.dtypes:
+        a.dtypes.write_text(json.dumps(tested_dtypes(cases, results), indent=1, sort_keys=True)
+                            + "\n")
     if a.write_expected:
         write_expected(a.write_expected, results)
     if a.expected:
