@@ -15,9 +15,6 @@ _WHY = {
                "its output is random, and generated C has no random number generator "
                "state; draw the numbers outside and feed them as an input (a model for "
                "inference normally has no random op left)"),
-    "Gradient": ("training graph op",
-                 "Gradient describes how to differentiate a training graph and has no "
-                 "inference semantics; export the gradient graph explicitly"),
 }
 
 _RANDOM = ("Bernoulli", "RandomUniform", "RandomNormal", "RandomUniformLike",
@@ -26,7 +23,6 @@ _RANDOM = ("Bernoulli", "RandomUniform", "RandomNormal", "RandomUniformLike",
 
 @op("ImageDecoder", since=20)
 @op(*_RANDOM)
-@op("Gradient", domain="ai.onnx.preview.training")
 def refuse(node, g):
     reason, why = _WHY["random" if node.op_type in _RANDOM else node.op_type]
     raise CompileError(why, node, reason=f"{node.op_type}: {reason}")

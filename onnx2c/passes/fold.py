@@ -13,6 +13,7 @@ from onnx import ModelProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from ..errors import CompileError
+from .gradient import expand_gradients
 from .resolve import finish, resolve
 
 # ops whose result is not a function of their inputs alone
@@ -115,6 +116,8 @@ def fold_and_infer(m: ModelProto) -> ModelProto:
     # the types of the ones just taken off the input list (and of every folded value)
     m.ir_version = max(m.ir_version, 4)
     m = _infer(m)
+    if expand_gradients(m):     # needs static shapes; its nodes then fold as usual
+        m = _infer(m)
     waiting = []
     for _ in range(_MAX_ROUNDS):
         folded = _fold_once(m)

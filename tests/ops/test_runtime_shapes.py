@@ -11,10 +11,7 @@ from onnx import TensorProto as TP
 from onnx import helper
 from onnx.reference import ReferenceEvaluator
 
-import onnx2c
-from onnx2c.harness import build_host
 from onnx2c.harness.verify import compare
-from tests.conftest import c_compilers, strict_compile
 
 O2C_ERR_VALUE = -2
 I64 = np.int64
@@ -30,16 +27,6 @@ def _model(op, x, y, shape_inputs, opset=18, x_type=TP.FLOAT, **attrs):
                               [helper.make_tensor_value_info("y", x_type, y)])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
 
-
-@pytest.fixture
-def build(tmp_path):
-    """Compile a model (strictly, with every C compiler) and return its host runner."""
-    def make(model):
-        r = onnx2c.compile(model, tmp_path / "src", name="model")
-        for cc in c_compilers():
-            strict_compile(cc, tmp_path / "src", tmp_path)
-        return build_host(r, tmp_path / "build")
-    return make
 
 
 def _x(shape, dtype=np.float32):

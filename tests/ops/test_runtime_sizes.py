@@ -10,7 +10,7 @@ import numpy as np
 from onnx import TensorProto as TP
 from onnx import helper
 
-from tests.ops.test_runtime_shapes import _check, _rejects, _x, build  # noqa: F401
+from tests.ops.test_runtime_shapes import _check, _rejects, _x
 
 I64 = np.int64
 
