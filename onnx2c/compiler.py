@@ -21,7 +21,7 @@ from .frontend.importer import import_graph
 from .ir import DType, Graph, Value
 from .ir.dtypes import STRING_BYTES
 from .memory import Plan, plan_memory
-from .ops._util import _graph_inputs_upstream
+from .ops._util import graph_inputs_upstream
 from .ops.registry import lookup
 from .ops.strings import check_string_support
 from .passes.dce import remove_dead_code
@@ -71,7 +71,7 @@ def _check_bounded_inputs(node, g: Graph) -> None:
             shape = "x".join(map(str, g.values[name].shape))
             what = (f"the size of '{name}' (data-dependent, at most {shape}), which "
                     f"{node.op_type} needs exactly,")
-            ups = _graph_inputs_upstream(g, name)
+            ups = graph_inputs_upstream(g, name)
             if ups:
                 raise NeedsConstant(ups, node, what)
             raise CompileError(f"{what} is only known at run time; onnx2c supports such "
@@ -117,7 +117,7 @@ def compile_subgraph(node, key: str, formal: list[Value], scope: Graph,
     except NeedsConstant as e:
         outer = dict(zip([i.name for i in body.input], sources))
         ups = sorted({u for n in e.inputs if outer.get(n, n)
-                      for u in _graph_inputs_upstream(scope, outer.get(n, n))})
+                      for u in graph_inputs_upstream(scope, outer.get(n, n))})
         if ups:
             raise NeedsConstant(ups, node, f"a shape in its {key}") from None
         raise CompileError(f"{key}: {e}", node,

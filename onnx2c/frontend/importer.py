@@ -10,7 +10,7 @@ from onnx import ModelProto, helper, numpy_helper
 from ..errors import CompileError, NeedsConstant
 from ..ir import DType, Graph, Node, Value
 from ..ops.registry import Bound, capacity_rule
-from ..passes.scope import reads
+from ..passes.scope import inputs_upstream, reads
 
 
 def _dtype(name: str, elem_type: int) -> DType:
@@ -79,21 +79,11 @@ def _decode(v):
 def _shape_deciding_inputs(g, node) -> list[str]:
     """Graph inputs upstream of node: the run-time values its unknown output shape may need.
 
-    Integer-typed ones first, since shapes, axes and counts are integers."""
-    producers = {o: n for n in g.node for o in n.output}
+    Integer-typed ones only if there are any, since shapes, axes and counts are integers."""
+    found = inputs_upstream(g, [i for i in node.input if i])
     types = {i.name: i.type.tensor_type.elem_type for i in g.input}
-    found, seen, stack = [], set(), [i for i in node.input if i]
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in types:
-            found.append(name)
-        elif name in producers:
-            stack.extend(i for i in producers[name].input if i)
     ints = [n for n in found if types[n] in (onnx.TensorProto.INT64, onnx.TensorProto.INT32)]
-    return sorted(ints or found)
+    return ints or found
 
 
 def _capacities(node: Node, values: dict, overrides: Mapping[str, int], used: set) -> list:

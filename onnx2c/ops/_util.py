@@ -18,7 +18,7 @@ def out(node: Node, g: Graph, i: int = 0) -> Value:
     return g.values[node.outputs[i]]
 
 
-def _graph_inputs_upstream(g: Graph, name: str) -> list[str]:
+def graph_inputs_upstream(g: Graph, name: str) -> list[str]:
     producers, seen, stack, found = g.producers(), set(), [name], []
     while stack:
         n = stack.pop()
@@ -38,7 +38,7 @@ def const(node: Node, g: Graph, i: int, what: str = "a shape") -> np.ndarray | N
     if v is None:
         return None
     if v.data is None:
-        ups = _graph_inputs_upstream(g, v.name)
+        ups = graph_inputs_upstream(g, v.name)
         if ups:
             raise NeedsConstant(ups, node, what)
         raise CompileError(f"input '{v.name}' decides {what} but is computed at run time",
@@ -118,7 +118,7 @@ def consts(node: Node, g: Graph, idxs, what: str = "a shape") -> list[np.ndarray
     for i in idxs:
         v = inp(node, g, i)
         if v is not None and v.data is None:
-            missing.update(_graph_inputs_upstream(g, v.name))
+            missing.update(graph_inputs_upstream(g, v.name))
     if missing:
         raise NeedsConstant(sorted(missing), node, what)
     return [const(node, g, i, what) for i in idxs]

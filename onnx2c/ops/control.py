@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..errors import CompileError, NeedsConstant
 from ..ir import DType, Value
-from ._util import _graph_inputs_upstream, inp
+from ._util import graph_inputs_upstream, inp
 from .registry import Kernel, op
 
 
@@ -80,7 +80,7 @@ def lower_if(node, g):
         try:
             check_outputs(node, sub, [g.values[o] for o in outs], key.replace("_", " "))
         except CompileError:
-            ups = _graph_inputs_upstream(g, node.inputs[0])
+            ups = graph_inputs_upstream(g, node.inputs[0])
             if ups:
                 raise NeedsConstant(ups, node, "which branch runs (their shapes differ)")
             raise

@@ -15,7 +15,7 @@ from onnx import ModelProto, NodeProto, TypeProto, helper
 
 from ..errors import CompileError, NeedsConstant
 from . import branches, scan, sequences, unroll  # noqa: F401  (register the rules)
-from .scope import reads, rename_node
+from .scope import inputs_upstream, reads, rename_node
 from .structure import RULES, STRUCTURAL, Ctx, element_name, kind_of, where
 
 
@@ -95,29 +95,13 @@ def resolve(m: ModelProto) -> tuple[bool, list]:
     return changed, ctx.waiting
 
 
-def _inputs_upstream(g, names: list[str]) -> list[str]:
-    producers = {o: n for n in g.node for o in n.output if o}
-    graph_inputs = {i.name for i in g.input} - {t.name for t in g.initializer}
-    found, seen, stack = set(), set(), list(names)
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        if n in graph_inputs:
-            found.add(n)
-        elif n in producers:
-            stack.extend(reads(producers[n]))
-    return sorted(found)
-
-
 def finish(m: ModelProto, waiting: list) -> None:
     """After the last round: any sequence or optional left is an error, best explained by
     the first rule still waiting (naming the graph inputs to freeze when it waits for a
     constant)."""
     g = m.graph
     for node, message, needs in waiting:
-        ups = _inputs_upstream(g, needs)
+        ups = inputs_upstream(g, needs)
         if ups:
             raise NeedsConstant(ups, where(node), message)
         raise CompileError(message, where(node), reason=f"{node.op_type}: {message}")

@@ -154,3 +154,20 @@ def subgraph_model(body: GraphProto, formal: list[TypeProto], outer: dict,
     del g.output[:]
     g.output.extend(helper.make_value_info(o, TypeProto()) for o in outs)
     return helper.make_model(g, opset_imports=opsets)
+
+
+def inputs_upstream(g, names: list[str]) -> list[str]:
+    """The graph inputs (not initializers) the values `names` are computed from."""
+    producers = {o: n for n in g.node for o in n.output if o}
+    graph_inputs = {i.name for i in g.input} - {t.name for t in g.initializer}
+    found, seen, stack = set(), set(), list(names)
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n in graph_inputs:
+            found.add(n)
+        elif n in producers:
+            stack.extend(reads(producers[n]))
+    return sorted(found)
