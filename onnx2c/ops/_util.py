@@ -141,3 +141,10 @@ def runtime_equals(name: str, values) -> str:
     so that it can be negated or joined."""
     terms = [f"{name}[{k}] == {int(v)}" for k, v in enumerate(values) if v is not None]
     return f"({' && '.join(terms)})" if terms else "1"
+
+
+def require_float(node: Node, x: Value) -> None:
+    """One clear error for an op computed only on floating-point tensors."""
+    if not x.dtype.is_float:
+        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
+                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")

@@ -12,7 +12,7 @@ from math import prod
 
 from ..codegen.literals import scalar
 from ..errors import CompileError
-from ._util import inp, out, runtime, runtime_equals, strides
+from ._util import inp, out, require_float, runtime, runtime_equals, strides
 from .registry import Kernel, op
 
 # opset 16 spelled the modes after their 2-D forms
@@ -22,9 +22,7 @@ _PADS = ("zeros", "border", "reflection")
 
 
 def _float_only(node, x):
-    if not x.dtype.is_float:
-        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
 
 
 @op("GridSample", since=16)

@@ -4,9 +4,9 @@ Col2Im's image and block shapes and CenterCropPad's target shape decide the outp
 Col2Im becomes a loop nest with every bound and stride baked in, CenterCropPad a strided
 copy. When these inputs only exist at run time, the kernel checks them against the static
 shapes (O2C_ERR_VALUE when they disagree); the shapes fix all but Col2Im's block shape,
-whose few fitting values are compiled as cases, one chosen at run time. DeformConv's offsets and mask are run-time data: each
-sampling point goes through o2c_grid_taps (bilinear, zero padding), as in the reference,
-which samples with GridSample.
+whose few fitting values are compiled as cases, one chosen at run time. DeformConv's
+offsets and mask are run-time data: each sampling point goes through o2c_grid_taps
+(bilinear, zero padding), as in the reference, which samples with GridSample.
 """
 from __future__ import annotations
 

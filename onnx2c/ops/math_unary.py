@@ -4,9 +4,8 @@ from __future__ import annotations
 import math
 
 from ..codegen.literals import scalar
-from ..errors import CompileError
 from ._elementwise import elementwise
-from ._util import inp, out
+from ._util import inp, out, require_float
 from .registry import op
 
 # body templates: {f} is the math-function suffix ('f' for float compute, '' for double),
@@ -42,9 +41,7 @@ def _fmt(expr: str, y) -> str:
 @op(*_FLOAT_FUNCS)
 def lower_float_unary(node, g):
     x = inp(node, g, 0)
-    if not x.dtype.is_float:
-        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     return elementwise(node, g, f"r = {_fmt(_FLOAT_FUNCS[node.op_type], out(node, g))};")
 
 

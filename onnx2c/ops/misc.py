@@ -13,16 +13,14 @@ from math import prod
 from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._strided import packed_bits
-from ._util import inp, norm_axis
+from ._util import inp, norm_axis, require_float
 from .registry import Kernel, op
 
 
 @op("Det", since=11)
 def lower_det(node, g):
     x = inp(node, g, 0)
-    if not x.dtype.is_float:
-        raise CompileError(f"Det of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"Det: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     n = x.shape[-1]
     return Kernel("ops/det.c.j2", dict(batch=prod(x.shape[:-2]), n=n),
                   scratch=max(1, n * n) * (8 if x.dtype.compute == "double" else 4))

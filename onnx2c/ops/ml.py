@@ -14,7 +14,7 @@ import numpy as np
 from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._elementwise import elementwise
-from ._util import inp, out
+from ._util import inp, out, require_float
 from .gather import lower_gather
 from .registry import Kernel, op
 
@@ -108,9 +108,7 @@ def _tables(node, features: int, targets: int) -> dict:
 @op("TreeEnsemble", domain=_ML, since=5)
 def lower_tree_ensemble(node, g):
     x, y = inp(node, g, 0), out(node, g)
-    if not x.dtype.is_float:
-        raise CompileError(f"TreeEnsemble of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"TreeEnsemble: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     agg, post = node.attrs.get("aggregate_function", 1), node.attrs.get("post_transform", 0)
     if not 0 <= agg < len(_AGGREGATE) or not 0 <= post < len(_POST):
         raise CompileError(f"post_transform {post} (PROBIT needs erfinv) or aggregate_function "

@@ -12,7 +12,7 @@ from ..codegen.cexpr import load
 from ..codegen.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
-from ._util import broadcast_loops, inp, norm_axis
+from ._util import broadcast_loops, inp, norm_axis, require_float
 from .registry import Kernel, op
 
 
@@ -36,9 +36,7 @@ def _norm(node, g, view, inner, *, mean=None, spread=None, inv, y="d * inv", sta
     """
     x = inp(node, g, 0)
     acc = acc or x.dtype.compute
-    if not x.dtype.is_float:
-        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     group = [1 if k in inner else d for k, d in enumerate(view)]
     dims, strs = broadcast_loops(view, [view, group] + [s for _, s in params])
     names, n, k_in, k_out = [], 1, 0, 0

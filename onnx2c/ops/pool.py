@@ -11,7 +11,7 @@ import numpy as np
 
 from ..codegen.literals import scalar
 from ..errors import CompileError
-from ._util import c_dims, inp, out, runtime, strides
+from ._util import c_dims, inp, out, require_float, runtime, strides
 from .registry import Kernel, op
 
 
@@ -48,9 +48,7 @@ def _reduction(node, x, arg: str | None, div: str):
         start = -math.inf if x.dtype.is_float else int(np.iinfo(x.dtype.np).min)
         take = f"{{ acc = v; arg = (int64_t)({arg}); }}" if arg else "acc = v;"
         return scalar(start, c), f"if (v > acc) {take}", "acc"
-    if not x.dtype.is_float:
-        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     if kind == "AveragePool":
         return scalar(0, c), "acc += v;", f"acc / {div}"
     p = int(node.attrs.get("p", 2))
@@ -153,9 +151,7 @@ def lower_max_unpool(node, g):
 @op("MaxRoiPool")
 def lower_max_roi_pool(node, g):
     x, y = inp(node, g, 0), out(node, g)
-    if not x.dtype.is_float:
-        raise CompileError(f"MaxRoiPool of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"MaxRoiPool: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     return Kernel("ops/maxroipool.c.j2", dict(
         rois=y.shape[0], n=x.shape[0], c=x.shape[1], h=x.shape[2], w=x.shape[3],
         ph=y.shape[2], pw=y.shape[3],

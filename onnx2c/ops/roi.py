@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from ..codegen.literals import scalar
 from ..errors import CompileError
-from ._util import inp, out
+from ._util import inp, out, require_float
 from .registry import Kernel, op
 
 
 @op("RoiAlign", since=10)
 def lower_roi_align(node, g):
     x, y = inp(node, g, 0), out(node, g)
-    if not x.dtype.is_float:
-        raise CompileError(f"RoiAlign of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"RoiAlign: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     a = node.attrs
     mode = a.get("mode", "avg")
     # opset 10 had no attribute and behaved as output_half_pixel

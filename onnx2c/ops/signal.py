@@ -17,7 +17,8 @@ import math
 
 from ..codegen.literals import scalar
 from ..errors import CompileError
-from ._util import axis_split, const, consts, inp, norm_axis, out, runtime, runtime_equals
+from ._util import (axis_split, const, consts, inp, norm_axis, out, require_float, runtime,
+                    runtime_equals)
 from .registry import Kernel, op
 
 _MAX_CASES = 8      # transforms a run-time axis or length may choose among
@@ -72,9 +73,7 @@ def _lengths(node, g, i, bins, onesided, default):
 def lower_dft(node, g):
     x, y = inp(node, g, 0), out(node, g)
     rank = len(x.shape)
-    if not x.dtype.is_float:
-        raise CompileError(f"DFT of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"DFT: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     inverse, onesided = bool(node.attrs.get("inverse", 0)), bool(node.attrs.get("onesided", 0))
     if node.version >= 20 and runtime(node, g, 2):
         axes = [(a, f"o2c_axis((int64_t)in2[0], {rank}) == {a}") for a in range(rank - 1)]
@@ -107,9 +106,7 @@ def lower_dft(node, g):
 @op("STFT", since=17)
 def lower_stft(node, g):
     x, y = inp(node, g, 0), out(node, g)
-    if not x.dtype.is_float:
-        raise CompileError(f"STFT of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"STFT: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     win, onesided = inp(node, g, 2), bool(node.attrs.get("onesided", 1))
     batch, frames, bins = y.shape[:3]
     length, cin = x.shape[1], x.shape[-1]

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import CompileError
-from ._util import inp, lane_loops, norm_axis, out
+from ._util import inp, lane_loops, norm_axis, out, require_float
 from .registry import Kernel, op
 
 
 @op("Softmax", "LogSoftmax", "Hardmax")
 def lower_softmax(node, g):
     x, y = inp(node, g, 0), out(node, g)
-    if not x.dtype.is_float:
-        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name} is not supported", node,
-                           reason=f"{node.op_type}: dtype {x.dtype.onnx_name}")
+    require_float(node, x)
     shape = x.shape
     axis = norm_axis(node.attrs["axis"], len(shape), node)
     if node.version < 13:
