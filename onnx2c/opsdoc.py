@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from . import ops  # noqa: F401  (fills the registry)
-from .ops.registry import registered
+from .ir.optable import registered
 
 BEGIN, END = "<!-- operators:begin -->", "<!-- operators:end -->"
 DTYPES = Path(__file__).resolve().parents[1] / "docs" / "tested_dtypes.json"
