@@ -53,14 +53,15 @@ def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tupl
 
 def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
            rtol=1e-3, atol=1e-5, keep=None, capacity=None, weights_file=False,
-           weights_threshold=DEFAULT_THRESHOLD, string_bytes=64) -> int:
+           weights_threshold=DEFAULT_THRESHOLD, string_bytes=64, optimize="speed",
+           requant="float") -> int:
     import onnx
     import onnxruntime as ort
 
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="onnx2c-verify-"))
     r = compile(model, work / "src", name=name, shapes=shapes, freeze=freeze, capacity=capacity,
                 weights_file=weights_file, weights_threshold=weights_threshold,
-                string_bytes=string_bytes)
+                string_bytes=string_bytes, optimize=optimize, requant=requant)
     try:
         host = build_host(r, work / "build")
     except BuildError as e:

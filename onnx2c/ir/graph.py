@@ -67,3 +67,17 @@ class Graph:
                 if i:
                     out.setdefault(i, []).append(n)
         return out
+
+    def inputs_upstream(self, name: str) -> list[str]:
+        """The graph inputs value `name` depends on, sorted."""
+        producers, seen, stack, found = self.producers(), set(), [name], []
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if n in self.inputs:
+                found.append(n)
+            elif n in producers:
+                stack.extend(i for i in producers[n].inputs if i)
+        return sorted(found)

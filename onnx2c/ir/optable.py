@@ -13,11 +13,11 @@ lowering, docs) never import an op module themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from ..errors import CompileError
 from .dtypes import DType
-from .graph import Graph, Node
+from .graph import Node
 
 
 @dataclass
@@ -34,19 +34,32 @@ class Kernel:
     subgraphs: dict = field(default_factory=dict)
 
 
-Lowering = Callable[[Node, Graph], Kernel]
+# lower(node, ctx: lowering.LoweringContext) -> Kernel
+Lowering = Callable[[Node, Any], Kernel]
 _REGISTRY: dict[tuple[str, str], list[tuple[int, Lowering]]] = {}
 
 
-def op(*op_types: str, domain: str = "", since: int = 1):
-    """Register a lowering for op_types from opset version `since` on."""
+# ops whose lowerings know string cells (README: the C ABI); any other op meeting a
+# string tensor would take a cell for a char, so it is refused before lowering
+_STRING_OPS: set[tuple[str, str]] = set()
+
+
+def op(*op_types: str, domain: str = "", since: int = 1, strings: bool = False):
+    """Register a lowering for op_types from opset version `since` on; strings=True if it
+    handles string tensors."""
     def deco(fn: Lowering) -> Lowering:
         for t in op_types:
             impls = _REGISTRY.setdefault((domain, t), [])
             impls.append((since, fn))
             impls.sort(key=lambda x: x[0])
+            if strings:
+                _STRING_OPS.add((domain, t))
         return fn
     return deco
+
+
+def takes_strings(node: Node) -> bool:
+    return (node.domain, node.op_type) in _STRING_OPS
 
 
 def lookup(node: Node) -> Lowering:

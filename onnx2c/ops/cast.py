@@ -52,9 +52,9 @@ def convert(src: DType, dst: DType, ptr: str, idx: str, v: str, saturate: str = 
 
 
 @op("Cast", "CastLike")
-def lower_cast(node, g):
+def lower_cast(node, ctx):
     # CastLike's second input only gives the type: it is not a parameter
-    x, dst = inp(node, g, 0), out(node, g).dtype
+    x, dst = inp(node, ctx, 0), out(node, ctx).dtype
     if x.dtype == dst:
         return Kernel("ops/copy.c.j2", alias=True, inputs=[0])
     if DType.STRING in (x.dtype, dst):

@@ -49,8 +49,8 @@ def _scaled(var: str, k: int, op: str = "*") -> str:
     return var if k == 1 else f"{var} {op} {k}u"
 
 
-def _conv(node, g, ix: int, iw: int, acc: Accum, transpose: bool = False) -> Kernel:
-    x, w, y = inp(node, g, ix), inp(node, g, iw), out(node, g)
+def _conv(node, ctx, ix: int, iw: int, acc: Accum, transpose: bool = False) -> Kernel:
+    x, w, y = inp(node, ctx, ix), inp(node, ctx, iw), out(node, ctx)
     group, k = node.attrs.get("group", 1), list(w.shape[2:])
     if not 1 <= len(k) <= 3:
         raise CompileError(f"{len(k)}-D convolution is not supported", node,
@@ -62,7 +62,7 @@ def _conv(node, g, ix: int, iw: int, acc: Accum, transpose: bool = False) -> Ker
              y_bits=y.dtype.bits)
     depthwise = group > 1 and p["cig"] == 1
     if y.dtype == DType.FLOAT and node.op_type == "Conv" and not depthwise:
-        return _as_gemm(p, bias=inp(node, g, 2) is not None)
+        return _as_gemm(p, bias=inp(node, ctx, 2) is not None)
     return _direct(p, transpose)
 
 
@@ -118,46 +118,46 @@ def _as_gemm(p: dict, bias: bool) -> Kernel:
     return Kernel("ops/conv_gemm.c.j2", p, scratch=tile * kk * 4)
 
 
-def _bias(node, g, i: int) -> str:
-    b = inp(node, g, i)
-    return qparam(node, g, i, "oc") if b is not None else "0"
+def _bias(node, ctx, i: int) -> str:
+    b = inp(node, ctx, i)
+    return qparam(node, ctx, i, "oc") if b is not None else "0"
 
 
 @op("Conv")
-def lower_conv(node, g):
-    acc = plain_accum(out(node, g))
-    acc.init = _bias(node, g, 2)
-    return _conv(node, g, 0, 1, acc)
+def lower_conv(node, ctx):
+    acc = plain_accum(out(node, ctx))
+    acc.init = _bias(node, ctx, 2)
+    return _conv(node, ctx, 0, 1, acc)
 
 
 @op("ConvTranspose")
-def lower_conv_transpose(node, g):
-    acc = plain_accum(out(node, g))
-    acc.init = _bias(node, g, 2)
-    return _conv(node, g, 0, 1, acc, transpose=True)
+def lower_conv_transpose(node, ctx):
+    acc = plain_accum(out(node, ctx))
+    acc.init = _bias(node, ctx, 2)
+    return _conv(node, ctx, 0, 1, acc, transpose=True)
 
 
-def _per_channel(node, g, i: int, per_channel: bool = True) -> str:
+def _per_channel(node, ctx, i: int, per_channel: bool = True) -> str:
     """Element of a per-tensor (or, if allowed, per-output-channel) quantization input."""
-    v, channels = inp(node, g, i), out(node, g).shape[1]
+    v, channels = inp(node, ctx, i), out(node, ctx).shape[1]
     if v is not None and v.size != 1 and not (per_channel and v.size == channels):
         kind = f"one value or {channels}" if per_channel else "one value"
         raise CompileError(f"'{v.name}' has {v.size} values, expected {kind}", node,
                            reason=f"{node.op_type}: quantization parameter shape")
-    return qparam(node, g, i, "0" if v is None or v.size == 1 else "oc")
+    return qparam(node, ctx, i, "0" if v is None or v.size == 1 else "oc")
 
 
 @op("ConvInteger", since=10)
-def lower_conv_integer(node, g):
-    za = _per_channel(node, g, 2, False) if inp(node, g, 2) is not None else ""
-    zb = _per_channel(node, g, 3) if inp(node, g, 3) is not None else ""
-    return _conv(node, g, 0, 1, Accum("int32_t", za, zb))
+def lower_conv_integer(node, ctx):
+    za = _per_channel(node, ctx, 2, False) if inp(node, ctx, 2) is not None else ""
+    zb = _per_channel(node, ctx, 3) if inp(node, ctx, 3) is not None else ""
+    return _conv(node, ctx, 0, 1, Accum("int32_t", za, zb))
 
 
 @op("QLinearConv", since=10)
-def lower_qlinear_conv(node, g):
-    tensor = lambda i: _per_channel(node, g, i, False)
-    scale = f"({tensor(1)} * {_per_channel(node, g, 4)}) / {tensor(6)}"
-    acc = Accum("int32_t", tensor(2), _per_channel(node, g, 5),
-                requant(node, out(node, g), scale, tensor(7)), init=_bias(node, g, 8))
-    return _conv(node, g, 0, 3, acc)
+def lower_qlinear_conv(node, ctx):
+    tensor = lambda i: _per_channel(node, ctx, i, False)
+    scale = f"({tensor(1)} * {_per_channel(node, ctx, 4)}) / {tensor(6)}"
+    acc = Accum("int32_t", tensor(2), _per_channel(node, ctx, 5),
+                requant(node, out(node, ctx), scale, tensor(7)), init=_bias(node, ctx, 8))
+    return _conv(node, ctx, 0, 3, acc)

@@ -42,8 +42,8 @@ def _axis_form(node, data, idx):
 
 
 @op("Gather")
-def lower_gather(node, g):
-    data, idx = inp(node, g, 0), inp(node, g, 1)
+def lower_gather(node, ctx):
+    data, idx = inp(node, ctx, 0), inp(node, ctx, 1)
     axis = norm_axis(node.attrs.get("axis", 0), len(data.shape), node)
     n, inner = data.shape[axis], prod(data.shape[axis + 1:])
     dims = [prod(data.shape[:axis]), idx.size]
@@ -52,8 +52,8 @@ def lower_gather(node, g):
 
 
 @op("GatherElements", since=11)
-def lower_gather_elements(node, g):
-    data, idx = inp(node, g, 0), inp(node, g, 1)
+def lower_gather_elements(node, ctx):
+    data, idx = inp(node, ctx, 0), inp(node, ctx, 1)
     return _kernel(data, list(idx.shape), *_axis_form(node, data, idx), 1)
 
 
@@ -70,8 +70,8 @@ def _nd_form(node, data, idx, batch_dims=0):
 
 
 @op("GatherND", since=11)
-def lower_gather_nd(node, g):
-    data, idx = inp(node, g, 0), inp(node, g, 1)
+def lower_gather_nd(node, ctx):
+    data, idx = inp(node, ctx, 0), inp(node, ctx, 1)
     return _kernel(data, *_nd_form(node, data, idx, node.attrs.get("batch_dims", 0)))
 
 
@@ -93,13 +93,13 @@ def _reduction(node, y) -> str | None:
 
 
 @op("ScatterElements", "Scatter", since=9)
-def lower_scatter_elements(node, g):
-    data, idx, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+def lower_scatter_elements(node, ctx):
+    data, idx, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     return _kernel(data, list(idx.shape), *_axis_form(node, data, idx), 1, scatter=True,
                    reduce=_reduction(node, y))
 
 
 @op("ScatterND", since=11)
-def lower_scatter_nd(node, g):
-    data, idx, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+def lower_scatter_nd(node, ctx):
+    data, idx, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     return _kernel(data, *_nd_form(node, data, idx), scatter=True, reduce=_reduction(node, y))

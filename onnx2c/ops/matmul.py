@@ -39,9 +39,9 @@ def plain_accum(y) -> Accum:
     return Accum("uint64_t" if y.dtype.bits == 64 else "uint32_t")
 
 
-def qparam(node, g, i: int, idx: str) -> str:
+def qparam(node, ctx, i: int, idx: str) -> str:
     """Element idx of the optional quantization parameter input i (0 when omitted)."""
-    v = inp(node, g, i)
+    v = inp(node, ctx, i)
     return load(v, f"in{i}", idx) if v is not None else "0"
 
 
@@ -60,9 +60,9 @@ def _lin(*terms) -> str:
     return " + ".join(parts) or "0"
 
 
-def _qidx(node, g, i: int, operand, per: str) -> str:
+def _qidx(node, ctx, i: int, operand, per: str) -> str:
     """Index of a per-tensor, per-row (per='i') or per-column (per='j') parameter."""
-    v = inp(node, g, i)
+    v = inp(node, ctx, i)
     if v is None or v.size == 1:
         return "0"
     if len(operand.shape) >= 2:
@@ -76,12 +76,12 @@ def _qidx(node, g, i: int, operand, per: str) -> str:
                        "per-tensor nor per-row/column", node, reason="unsupported zero point shape")
 
 
-def batched(node, g, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 1.0,
+def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 1.0,
             addend: str | None = None, inputs: list[int] | None = None) -> Kernel:
     """Kernel for Y = alpha * op(A) op(B) + addend over numpy-broadcast batch dimensions.
 
     addend is a C expression in i and j (Gemm's beta * C)."""
-    a, b, y = inp(node, g, ia), inp(node, g, ib), out(node, g)
+    a, b, y = inp(node, ctx, ia), inp(node, ctx, ib), out(node, ctx)
     sa = (1,) + a.shape if len(a.shape) == 1 else a.shape   # 1-D A is a row, 1-D B a column
     sb = b.shape + (1,) if len(b.shape) == 1 else b.shape
     lda, ldb = sa[-1], sb[-1]
@@ -114,13 +114,13 @@ def batched(node, g, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 
 
 
 @op("MatMul")
-def lower_matmul(node, g):
-    return batched(node, g, 0, 1, plain_accum(out(node, g)))
+def lower_matmul(node, ctx):
+    return batched(node, ctx, 0, 1, plain_accum(out(node, ctx)))
 
 
 @op("Gemm")
-def lower_gemm(node, g):
-    y, c = out(node, g), inp(node, g, 2)
+def lower_gemm(node, ctx):
+    y, c = out(node, ctx), inp(node, ctx, 2)
     alpha, beta = float(node.attrs["alpha"]), float(node.attrs["beta"])
     if y.dtype.is_int and (alpha != 1 or beta != 1):
         raise CompileError("integer Gemm with alpha or beta other than 1 is not supported",
@@ -132,23 +132,23 @@ def lower_gemm(node, g):
         if beta != 1:
             addend = f"{scalar(beta, y.dtype.compute)} * {addend}"
     trans = (node.attrs["transA"], node.attrs["transB"])
-    return batched(node, g, 0, 1, plain_accum(y), trans, alpha, addend,
+    return batched(node, ctx, 0, 1, plain_accum(y), trans, alpha, addend,
                    inputs=[0, 1, 2] if addend else [0, 1])
 
 
 @op("MatMulInteger", since=10)
-def lower_matmul_integer(node, g):
-    a, b = inp(node, g, 0), inp(node, g, 1)
-    za = qparam(node, g, 2, _qidx(node, g, 2, a, "i")) if inp(node, g, 2) else ""
-    zb = qparam(node, g, 3, _qidx(node, g, 3, b, "j")) if inp(node, g, 3) else ""
-    return batched(node, g, 0, 1, Accum("int32_t", za, zb))
+def lower_matmul_integer(node, ctx):
+    a, b = inp(node, ctx, 0), inp(node, ctx, 1)
+    za = qparam(node, ctx, 2, _qidx(node, ctx, 2, a, "i")) if inp(node, ctx, 2) else ""
+    zb = qparam(node, ctx, 3, _qidx(node, ctx, 3, b, "j")) if inp(node, ctx, 3) else ""
+    return batched(node, ctx, 0, 1, Accum("int32_t", za, zb))
 
 
 @op("QLinearMatMul", since=10)
-def lower_qlinear_matmul(node, g):
-    a, b, y = inp(node, g, 0), inp(node, g, 3), out(node, g)
-    row = lambda i: qparam(node, g, i, _qidx(node, g, i, a, "i"))
-    col = lambda i: qparam(node, g, i, _qidx(node, g, i, b, "j"))
+def lower_qlinear_matmul(node, ctx):
+    a, b, y = inp(node, ctx, 0), inp(node, ctx, 3), out(node, ctx)
+    row = lambda i: qparam(node, ctx, i, _qidx(node, ctx, i, a, "i"))
+    col = lambda i: qparam(node, ctx, i, _qidx(node, ctx, i, b, "j"))
     scale = f"({row(1)} * {col(4)}) / {col(6)}"
-    return batched(node, g, 0, 3, Accum("int32_t", row(2), col(5),
+    return batched(node, ctx, 0, 3, Accum("int32_t", row(2), col(5),
                                         requant(node, y, scale, col(7))))

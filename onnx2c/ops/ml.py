@@ -22,15 +22,15 @@ _ML = "ai.onnx.ml"
 
 
 @op("ArrayFeatureExtractor", domain=_ML)
-def lower_array_feature_extractor(node, g):
+def lower_array_feature_extractor(node, ctx):
     # Gather along the last axis: the output only reshapes Gather's (same element order)
-    return lower_gather(dataclasses.replace(node, attrs={"axis": -1}), g)
+    return lower_gather(dataclasses.replace(node, attrs={"axis": -1}), ctx)
 
 
 @op("Binarizer", domain=_ML)
-def lower_binarizer(node, g):
+def lower_binarizer(node, ctx):
     thr = scalar(float(node.attrs.get("threshold", 0.0)), "double")
-    return elementwise(node, g, f"r = (double)a0 > {thr} ? 1 : 0;")
+    return elementwise(node, ctx, f"r = (double)a0 > {thr} ? 1 : 0;")
 
 
 _MODES = ("<=", "<", ">=", ">", "==", "!=", "member")
@@ -106,8 +106,8 @@ def _tables(node, features: int, targets: int) -> dict:
 
 
 @op("TreeEnsemble", domain=_ML, since=5)
-def lower_tree_ensemble(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_tree_ensemble(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     require_float(node, x)
     agg, post = node.attrs.get("aggregate_function", 1), node.attrs.get("post_transform", 0)
     if not 0 <= agg < len(_AGGREGATE) or not 0 <= post < len(_POST):

@@ -15,8 +15,8 @@ from ..ir.optable import Kernel, op
 
 
 @op("RoiAlign", since=10)
-def lower_roi_align(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_roi_align(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     require_float(node, x)
     a = node.attrs
     mode = a.get("mode", "avg")

@@ -9,8 +9,8 @@ from ..ir.optable import Kernel, op
 
 
 @op("Softmax", "LogSoftmax", "Hardmax")
-def lower_softmax(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_softmax(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     require_float(node, x)
     shape = x.shape
     axis = norm_axis(node.attrs["axis"], len(shape), node)

@@ -23,6 +23,6 @@ _RANDOM = ("Bernoulli", "RandomUniform", "RandomNormal", "RandomUniformLike",
 
 @op("ImageDecoder", since=20)
 @op(*_RANDOM)
-def refuse(node, g):
+def refuse(node, ctx):
     reason, why = _WHY["random" if node.op_type in _RANDOM else node.op_type]
     raise CompileError(why, node, reason=f"{node.op_type}: {reason}")

@@ -15,7 +15,7 @@ from onnx2c.cli import main as cli_main
 from onnx2c.codegen import constants, literals
 from onnx2c.harness import build_host
 from onnx2c.ir import DType
-from onnx2c.passes import splat
+from onnx2c.lowering import splat
 from tests.codegen.test_abi import _writable_symbols
 from tests.conftest import c_compilers, check_against_ort, strict_compile
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..ir import DType, Graph, Node, Value
 from ..ir.optable import lookup
+from .context import LoweringContext
 
 MIN_BYTES = 64 << 10
 
@@ -43,9 +44,10 @@ def _fill(g: Graph, v: Value) -> Node:
                 [shape.name], [v.name], {"value": value})
 
 
-def materialise_splats(g: Graph, steps: list) -> list:
+def materialise_splats(ctx: LoweringContext, steps: list) -> list:
     """steps with a fill inserted before the first run-time reader of each large splat
-    constant (which stops being a constant); g.nodes gets the same fill nodes."""
+    constant (which stops being a constant); the graph's nodes get the same fills."""
+    g = ctx.graph
     first: dict[str, int] = {}
     for k, (node, kernel) in enumerate(steps):
         idxs = kernel.inputs if kernel.inputs is not None else range(len(node.inputs))
@@ -59,7 +61,7 @@ def materialise_splats(g: Graph, steps: list) -> list:
         v = g.values[name]
         if v.is_const and v.nbytes >= MIN_BYTES and is_splat(v.data):
             node = _fill(g, v)
-            fills.setdefault(k, []).append((node, lookup(node)(node, g)))
+            fills.setdefault(k, []).append((node, lookup(node)(node, ctx)))
             v.data = None
     if not fills:
         return steps
