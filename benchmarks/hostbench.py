@@ -67,10 +67,12 @@ def build(model, cache: Path, use_cache: bool = True) -> Build:
 
 
 def _seconds_per_call(fn: Callable[[], object], calls: int) -> float:
-    start = time.perf_counter()
+    """CPU seconds of this process (all its threads) per call: on a shared machine the time
+    spent waiting for a core is not the model's cost, and would differ between batches."""
+    start = time.process_time()
     for _ in range(calls):
         fn()
-    return (time.perf_counter() - start) / calls
+    return (time.process_time() - start) / calls
 
 
 def interleaved(first: Callable[[], object], second: Callable[[], object], rounds: int,

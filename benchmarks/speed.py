@@ -1,7 +1,7 @@
 """Host speed of onnx2c's C against onnxruntime, side by side in one run.
 
     python benchmarks/speed.py [-k SUBSTR] [--model M.onnx] [--dir DIR] [--readme README.md]
-                               [--rounds 5] [--min-batch 0.05] [--budget 30] [--no-cache]
+                               [--rounds 10] [--min-batch 0.05] [--budget 20] [--no-cache]
 
 Per model: onnxruntime (CPU provider, one intra-op and one inter-op thread, default graph
 optimisations, inputs bound once through IOBinding) and the generated C built for this
@@ -12,10 +12,12 @@ marked in the table and left out of the summary, since a fast wrong answer is no
 
 Then they are timed interleaved: ORT batch, C batch, C batch, ORT batch, ... (--rounds
 each; fewer, at least 2, when one side would take over --budget seconds), every batch at
-least --min-batch seconds (at least one call). The table gives the
-MINIMUM over the rounds of each batch's time per call: on a shared, noisy machine other
-work only ever adds time, so the fastest batch is the best estimate of the undisturbed
-cost, and batches of >= 50 ms keep a lucky single call from setting it.
+least --min-batch seconds (at least one call), on the process's CPU-time clock, so time
+spent waiting for a core on a shared machine is not counted. The table gives the MINIMUM
+over the rounds of each batch's time per call: other work on the machine (a busy sibling
+hyperthread, cache pressure) only ever adds time, so the fastest batch is the best
+estimate of the undisturbed cost, and batches of >= 50 ms keep a lucky single call from
+setting it. On a busy machine the ratios still move by 10-30 % from run to run.
 
 The summary is the geometric mean and the maximum of C/ORT over the acceptance set (the
 float models of tests/models and the light model zoo) and over everything measured.
@@ -125,12 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python benchmarks/speed.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     models.add_arguments(ap, TABLE_KEY)
-    ap.add_argument("--rounds", type=int, default=5, help="batches of each (default 5)")
+    ap.add_argument("--rounds", type=int, default=10, help="batches of each (default 10)")
     ap.add_argument("--min-batch", type=float, default=0.05, metavar="SECONDS",
                     help="shortest batch (default 0.05)")
-    ap.add_argument("--budget", type=float, default=30, metavar="SECONDS",
+    ap.add_argument("--budget", type=float, default=20, metavar="SECONDS",
                     help="fewer rounds (at least 2) for a model whose batches of one side "
-                         "would take longer in all (default 30)")
+                         "would take longer in all (default 20)")
     ap.add_argument("--no-cache", action="store_true", help="rebuild every library")
     args = ap.parse_args(argv)
     entries = models.select(args, models.repo_entries() + models.light_entries())
