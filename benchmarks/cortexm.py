@@ -57,7 +57,7 @@ TABLE_KEY = "cortexm"
 class Measurement:
     name: str
     macs: int
-    instructions: int | None        # None when the program did not run
+    instructions: int               # of one NAME_run call, to within 40
     flash: int
     ram: int
     status: str                     # "ok", "MISMATCH ...", "FAIL: NAME_run returned -2", ...
@@ -95,9 +95,11 @@ def measure(model, name: str, work: Path, feeds: dict | None = None, timeout: fl
     text = run_program(target, program, timeout, QEMU_ARGS)
     code, outputs = parse_output(text, result)
     size = measure_size(target, work, C_NAME, work / "build")
-    frontend_args = {k: v for k, v in compile_args.items() if k in ("shapes", "freeze", "capacity")}
+    frontend_args = {k: v for k, v in compile_args.items()
+                     if k in ("shapes", "freeze", "capacity")}
     status = f"FAIL: {C_NAME}_run returned {code}" if code else \
-        oracle.check(model, [o.name for o in result.outputs], feeds, outputs)
+        oracle.check(model, [o.name for o in result.outputs],
+                      {**feeds, **compile_args.get("freeze", {})}, outputs)
     return Measurement(name, macs.model_macs(model, **frontend_args),
                        INSTRUCTIONS_PER_TICK * _ticks(text), size.flash, size.ram, status)
 

@@ -9,11 +9,11 @@ import pytest
 from benchmarks.cortexm import calibrate
 
 TOOLS = ("arm-none-eabi-gcc", "qemu-system-arm")
+PACKAGES = "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 
 
 @pytest.mark.skipif(not all(map(shutil.which, TOOLS)),
-                    reason="needs arm-none-eabi-gcc and qemu-system-arm "
-                           "(apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)")
+                    reason=f"needs {' and '.join(TOOLS)} (apt-get install {PACKAGES})")
 def test_known_loops_within_one_tick(tmp_path):
     rows = calibrate(tmp_path)
     assert len(rows) == 6
