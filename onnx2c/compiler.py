@@ -22,7 +22,7 @@ from .ir import DType, Graph, Value
 from .ir.dtypes import STRING_BYTES
 from .memory import Plan, plan_memory
 from .ops._util import graph_inputs_upstream
-from .ops.registry import lookup
+from .ir.optable import lookup
 from .ops.strings import check_string_support
 from .passes.dce import remove_dead_code
 from .passes.fold import fold_and_infer

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from . import mdtable, ops  # noqa: F401  (ops fills the registry)
-from .ops.registry import registered
+from .ir.optable import registered
 
 DTYPES = Path(__file__).resolve().parents[1] / "docs" / "tested_dtypes.json"
 

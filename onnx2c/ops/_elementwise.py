@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..ir import Graph, Node
 from ._util import broadcast_loops, inp, out, strides
-from .registry import Kernel
+from ..ir.optable import Kernel
 
 
 def offset_expr(strs: list[int], var: str = "i") -> str:

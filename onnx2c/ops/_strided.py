@@ -15,7 +15,7 @@ import numpy as np
 
 from ..codegen.literals import scalar, storage_array
 from ..ir import DType
-from .registry import Kernel
+from ..ir.optable import Kernel
 
 
 def _merge(dims, stride_lists):

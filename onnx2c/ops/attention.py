@@ -14,7 +14,7 @@ from ..codegen.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def lin(*terms) -> str:

@@ -9,7 +9,7 @@ from ..codegen.cexpr import load, store
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _E8M0_MODE = {"up": "O2C_E8M0_ROUND_UP", "down": "O2C_E8M0_ROUND_DOWN",
               "nearest": "O2C_E8M0_ROUND_NEAREST"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ._strided import Moves
 from ._util import c_dims, inp, norm_axis, out, runtime, strides
-from .registry import op
+from ..ir.optable import op
 
 
 @op("Concat")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..errors import CompileError, NeedsConstant
 from ..ir import DType, Value
 from ._util import graph_inputs_upstream, inp
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def compile_subgraph(*args, **kw):

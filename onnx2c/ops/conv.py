@@ -14,7 +14,7 @@ from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out, strides
 from .matmul import Accum, plain_accum, qparam, requant
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 # im2col scratch cap: small next to a microcontroller's SRAM, yet enough columns (>= 7 for
 # a 3x3 conv over 64 channels) for the GEMM core to amortise its per-call work

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._util import axis_split, inp, norm_axis, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("CumSum", "CumProd")

@@ -11,7 +11,7 @@ from ..codegen.cexpr import load
 from ..errors import CompileError
 from ._strided import Moves, literal
 from ._util import inp, out, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _no_dropping(node, g) -> tuple[str | None, list[int]]:

@@ -12,7 +12,7 @@ from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import inp, out, strides
 from .matmul import plain_accum
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _terms(node, g, eq: str) -> tuple[list[list[str]], list[str]]:

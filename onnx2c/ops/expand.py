@@ -10,7 +10,7 @@ import numpy as np
 
 from ._strided import Moves, literal, packed_bits
 from ._util import c_dims, inp, norm_axis, out, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("Expand", since=8)

@@ -17,7 +17,7 @@ from ..errors import CompileError
 from ..ir import DType
 from ._util import inp
 from .attention import geometry, kernel, lin
-from .registry import op
+from ..ir.optable import op
 
 _PRECISION = {DType.FLOAT: "float", DType.DOUBLE: "double", DType.FLOAT16: "float",
               DType.BFLOAT16: "float"}

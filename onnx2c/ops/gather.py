@@ -10,7 +10,7 @@ from math import prod
 from ..errors import CompileError
 from ._strided import Moves, affine, packed_bits
 from ._util import inp, norm_axis, out, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _kernel(x, dims, flat, base, index, run, scatter=False, reduce=None):

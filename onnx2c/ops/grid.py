@@ -13,7 +13,7 @@ from math import prod
 from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out, require_float, runtime, runtime_equals, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 # opset 16 spelled the modes after their 2-D forms
 _MODES = {"nearest": "NEAREST", "linear": "LINEAR", "bilinear": "LINEAR", "cubic": "CUBIC",

@@ -15,7 +15,7 @@ from math import prod
 from ..errors import CompileError
 from ._strided import Moves, literal
 from ._util import const, inp, norm_axis, out, runtime, runtime_equals, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _MAX_CASES = 8      # block shapes a run-time block_shape may choose among
 

@@ -8,7 +8,7 @@ from ..codegen.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
-from .registry import op
+from ..ir.optable import op
 from .strings import c_string, cell, string_map
 
 _KINDS = (("strings", DType.STRING), ("int64s", DType.INT64), ("floats", DType.FLOAT))

@@ -8,7 +8,7 @@ import math
 from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._util import inp
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _RULES = {"linear": (False, False), "gated": (True, False), "delta": (False, True),
           "gated_delta": (True, True)}

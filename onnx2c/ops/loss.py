@@ -9,7 +9,7 @@ import numpy as np
 from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss", since=12)

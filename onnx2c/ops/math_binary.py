@@ -5,7 +5,7 @@ from ..codegen.literals import scalar
 from ..ir import DType
 from ._elementwise import elementwise
 from ._util import inp, out
-from .registry import op
+from ..ir.optable import op
 
 _ARITH = {"Add": "a0 + a1", "Sub": "a0 - a1", "Mul": "a0 * a1"}
 _COMPARE = {"Equal": "a0 == a1", "Less": "a0 < a1", "Greater": "a0 > a1",

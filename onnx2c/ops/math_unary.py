@@ -6,7 +6,7 @@ import math
 from ..codegen.literals import scalar
 from ._elementwise import elementwise
 from ._util import inp, out, require_float
-from .registry import op
+from ..ir.optable import op
 
 # body templates: {f} is the math-function suffix ('f' for float compute, '' for double),
 # {c} the compute type; x is the input value a0

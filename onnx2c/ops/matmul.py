@@ -16,7 +16,7 @@ from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import broadcast_loops, inp, out, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @dataclass

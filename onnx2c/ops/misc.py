@@ -14,7 +14,7 @@ from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._strided import packed_bits
 from ._util import inp, norm_axis, require_float
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("Det", since=11)

@@ -16,7 +16,7 @@ from ..errors import CompileError
 from ._elementwise import elementwise
 from ._util import inp, out, require_float
 from .gather import lower_gather
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _ML = "ai.onnx.ml"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..errors import CompileError
 from ._util import inp, out
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 
 
 @capacity("NonMaxSuppression")

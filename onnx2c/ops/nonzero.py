@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import CompileError
 from ._strided import packed_bits
 from ._util import axis_split, inp, norm_axis, out, strides
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 
 
 def _check_dtype(node, x):

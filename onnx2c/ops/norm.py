@@ -13,7 +13,7 @@ from ..codegen.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import broadcast_loops, inp, norm_axis, require_float
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _offset(names: list[str], strs: list[int]) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._util import c_dims, inp, out, require_float, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _join(terms: list[str]) -> str:

@@ -8,7 +8,7 @@ from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, norm_axis, out
 from .cast import as_f32, flat
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _SAT = {DType.INT8: "i8", DType.UINT8: "u8", DType.INT16: "i16", DType.UINT16: "u16",
         DType.INT4: "i4", DType.UINT4: "u4", DType.INT2: "i2", DType.UINT2: "u2"}

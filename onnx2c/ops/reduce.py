@@ -17,7 +17,7 @@ from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import const, inp, norm_axis, out, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _SUMS = {  # op -> (start value, body statement, result); {f}: math suffix, {u}: cast
     "ReduceSum": (0, "acc += {u}a;", "acc"),

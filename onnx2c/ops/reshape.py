@@ -7,7 +7,7 @@ data (in place, so no copy at all, when the input dies here)."""
 from __future__ import annotations
 
 from ._util import c_dims, inp, out, runtime
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _check(node, g) -> str:

@@ -16,7 +16,7 @@ from ..codegen.literals import scalar as lit
 from ..errors import CompileError
 from ._elementwise import offset_expr
 from ._util import c_dims, const, inp, norm_axis, out, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _COORD = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
           "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize")

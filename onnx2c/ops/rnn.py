@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..codegen.literals import scalar as lit
 from ..errors import CompileError
 from ._util import inp
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 _DEFAULT_ACTS = {"RNN": ["Tanh"], "GRU": ["Sigmoid", "Tanh"], "LSTM": ["Sigmoid", "Tanh", "Tanh"]}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out, require_float
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("RoiAlign", since=10)

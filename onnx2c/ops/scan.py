@@ -12,7 +12,7 @@ from ..ir import Value
 from ._strided import Moves
 from ._util import inp, norm_axis, out
 from .control import Scratch, check_outputs, compile_subgraph, params, state
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _slice_moves(v: Value, axis: int, ptr: str, pos: str, tmp: str, gather: bool) -> list:

@@ -19,7 +19,7 @@ from ..codegen.literals import scalar
 from ..errors import CompileError
 from ._util import (axis_split, const, consts, inp, norm_axis, out, require_float, runtime,
                     runtime_equals)
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _MAX_CASES = 8      # transforms a run-time axis or length may choose among
 

@@ -15,7 +15,7 @@ from ..ir import DType
 from ._elementwise import offset_expr
 from ._strided import Moves, literal, packed_bits
 from ._util import c_dims, consts, inp, norm_axis, out, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _tables(node, g, fn: str, args: list, fill: str | None, inputs: list[int]) -> Kernel:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._util import inp, lane_loops, norm_axis, out, require_float
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("Softmax", "LogSoftmax", "Hardmax")

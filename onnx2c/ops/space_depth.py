@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..errors import CompileError
 from ._strided import Moves
 from ._util import inp, out, strides
-from .registry import op
+from ..ir.optable import op
 
 # (6-D view of the input, transpose permutation) per op and mode, as in the ONNX spec
 _VIEWS = {("DepthToSpace", "DCR"): ("n b b c h w", (0, 3, 4, 1, 5, 2)),

@@ -7,7 +7,7 @@ from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import broadcast_loops, inp, out, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 from .strings_regex import RegexError, compile_regex
 
 _OPS = ("CLASS", "SPLIT", "JMP", "ASSERT", "MATCH")     # o2c_regex.h's instruction names

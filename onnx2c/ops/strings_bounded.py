@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import CompileError
 from ._util import inp, out
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 from .strings import c_string, cell
 
 _LOCALES = {"", "C", "en_US", "en_US.UTF-8", "en_US.utf8"}

@@ -16,7 +16,7 @@ from ..codegen.literals import array_body, scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _levels(node, lo: int, hi: int) -> dict[int, dict[tuple, int]]:

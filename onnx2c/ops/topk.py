@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..errors import CompileError
 from ._util import axis_split, inp, lane_loops, norm_axis
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 
 
 @capacity("TopK")

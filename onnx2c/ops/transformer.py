@@ -7,7 +7,7 @@ from ..errors import CompileError
 from ._elementwise import elementwise
 from ._util import inp, out
 from .attention import lin, view
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("RotaryEmbedding", since=23)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ._strided import Moves
 from ._util import inp, out, strides
-from .registry import op
+from ..ir.optable import op
 
 
 @op("Transpose")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..errors import CompileError
 from ._strided import packed_bits
 from ._util import axis_split, inp, norm_axis
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 
 
 def _layout(node, x):

@@ -4,7 +4,7 @@ to do instead, so a user (and the conformance report) sees why rather than a bar
 from __future__ import annotations
 
 from ..errors import CompileError
-from .registry import op
+from ..ir.optable import op
 
 _WHY = {
     "ImageDecoder": ("image decoding",

@@ -13,6 +13,7 @@ from onnx import ModelProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from ..errors import CompileError
+from ..frontend.type_rules import apply_type_rules
 from .gradient import expand_gradients
 from .resolve import finish, resolve
 
@@ -122,7 +123,8 @@ def fold_and_infer(m: ModelProto) -> ModelProto:
     for _ in range(_MAX_ROUNDS):
         folded = _fold_once(m)
         resolved, waiting = resolve(m)   # sequences, optionals, If, Loop unrolls
-        if not (folded or resolved):
+        typed = apply_type_rules(m)      # ops ONNX inference cannot type
+        if not (folded or resolved or typed):
             break
         m = _infer(m)
     finish(m, waiting)

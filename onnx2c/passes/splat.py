@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import DType, Graph, Node, Value
-from ..ops.registry import lookup
+from ..ir.optable import lookup
 
 MIN_BYTES = 64 << 10
 

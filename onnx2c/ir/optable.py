@@ -1,8 +1,14 @@
-"""Operator registry keyed by (domain, op_type) and the opset version an implementation starts at.
+"""The op table: what each operator module registers, keyed by (domain, op_type).
 
-Each operator module registers a lowering function `lower(node, graph) -> Kernel`. The
-lowering reads static shapes and attributes (schema defaults already filled in by the
-importer) and picks a template under templates/ops/ with the parameters it needs.
+* a lowering `lower(node, graph) -> Kernel` per opset version an implementation starts
+  at: it reads static shapes and attributes (schema defaults already filled in by the
+  importer) and picks a template under templates/ops/ with the parameters it needs;
+* a type rule, for ops ONNX shape inference cannot type (ai.onnx.ml, com.microsoft):
+  the frontend applies it between rounds of inference;
+* a capacity rule, for ops whose output size depends on run-time values.
+
+The op modules fill it when `onnx2c.ops` is imported; the stages that read it (frontend,
+lowering, docs) never import an op module themselves.
 """
 from __future__ import annotations
 
@@ -10,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import CompileError
-from ..ir import Graph, Node
+from .dtypes import DType
+from .graph import Graph, Node
 
 
 @dataclass
 class Kernel:
-    template: str                      # path under templates/, e.g. "ops/binary.c.j2"
+    template: str                      # path under templates/, e.g. "ops/elementwise.c.j2"
     params: dict = field(default_factory=dict)
     scratch: int = 0                   # bytes of workspace the kernel needs during the call
     alias: bool = False                # output 0 holds input 0's bytes unchanged (Reshape...)
@@ -86,3 +93,26 @@ def capacity(*op_types: str, domain: str = ""):
 
 def capacity_rule(node: Node) -> CapacityRule | None:
     return _CAPACITY.get((node.domain, node.op_type))
+
+
+OutputType = tuple[DType, tuple[int, ...]]
+TypeRule = Callable[[Node, list], list]
+_TYPES: dict[tuple[str, str], TypeRule] = {}
+
+
+def type_rule(*op_types: str, domain: str = ""):
+    """Register the output types of an op that ONNX shape inference leaves untyped.
+
+    The rule gets the node (attributes with schema defaults) and its input values
+    (ir.Value: dtype, static shape, and data for constants; None for an omitted input)
+    and returns one (DType, shape) per node output, or None for an output it cannot
+    type. It runs only once every input present has a static type."""
+    def deco(fn: TypeRule) -> TypeRule:
+        for t in op_types:
+            _TYPES[(domain, t)] = fn
+        return fn
+    return deco
+
+
+def type_rule_for(domain: str, op_type: str) -> TypeRule | None:
+    return _TYPES.get((domain, op_type))
