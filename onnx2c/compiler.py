@@ -13,7 +13,6 @@ import numpy as np
 from . import ops  # noqa: F401  (registers every operator)
 from .codegen.constants import DEFAULT_THRESHOLD
 from .codegen.emit import generate
-from .codegen.environment import data_dir
 
 from .errors import CompileError
 from .frontend import load_graph, load_subgraph
@@ -38,7 +37,8 @@ class TensorInfo:
 @dataclass
 class CompileResult:
     name: str
-    files: dict[str, str]                   # file name -> text (NAME.h, NAME.c, runtime headers)
+    files: dict[str, str]                   # file name -> text (NAME.h, NAME.c, NAME_weights.c
+                                            # if it has weights, the runtime headers it uses)
     workspace_bytes: int
     inputs: list[TensorInfo]
     outputs: list[TensorInfo]
@@ -52,13 +52,14 @@ class CompileResult:
         return f"{self.name}.weights.bin"
 
     @property
+    def sources(self) -> list[str]:
+        """The C files to compile: NAME.c, and NAME_weights.c if there is one."""
+        return [f for f in self.files if f.endswith(".c")]
+
+    @property
     def paths(self) -> list[Path]:
         names = list(self.files) + ([self.weights_name] if self.weights is not None else [])
         return [self.out_dir / f for f in names] if self.out_dir else []
-
-
-def _runtime_files() -> dict[str, str]:
-    return {p.name: p.read_text() for p in sorted(data_dir("runtime_c").glob("*.h"))}
 
 
 def _compile_subgraph(ctx: LoweringContext, node, key: str, formal: list[Value],
@@ -101,7 +102,6 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
     plan = _lower_and_plan(LoweringContext(g, options, _compile_subgraph))
     files, ins, outs, blob = generate(g, plan, name,
                                       weights_threshold if weights_file else None)
-    files.update(_runtime_files())
     info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes, v.bounded,
                                      string_bytes if v.dtype == DType.STRING else 0)
                           for vn, cn, v in items]
@@ -142,5 +142,8 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
             f.write(data)
         os.chmod(tmp, 0o666 & ~umask)     # mkstemp's 0600 is not what a user expects
         os.replace(tmp, out / fname)
+    stale = out / f"{name}_weights.c"      # from an earlier model: `cc DIR/*.c` would build it
+    if stale.name not in files and stale.exists():
+        stale.unlink()
     result.out_dir = out
     return result

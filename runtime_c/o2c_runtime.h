@@ -1,13 +1,9 @@
-/* o2c_runtime.h: what every generated model shares (included by NAME.c only). */
+/* o2c_runtime.h: integer division and modulo that never trap, and ONNX rounding. */
 #ifndef O2C_RUNTIME_H
 #define O2C_RUNTIME_H
 
 #include <stdint.h>
-#include <stddef.h>
-#include <string.h>
 #include <math.h>
-#include "o2c_abi.h"
-#include "o2c_numeric.h"
 
 /* Round half to even without depending on the floating-point environment (ONNX Round). */
 static inline float o2c_round_evenf(float x)
@@ -50,29 +46,5 @@ static inline double o2c_mod_float(double a, double b)
     double r = fmod(a, b);
     return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
-
-#include "o2c_gemm.h"
-
-#include "o2c_quant.h"
-
-#include "o2c_resize.h"
-
-#include "o2c_indexing.h"
-
-#include "o2c_rnn.h"
-
-#include "o2c_vision.h"
-
-#include "o2c_shapes.h"
-
-#include "o2c_nms.h"
-
-#include "o2c_signal.h"
-
-#include "o2c_tfidf.h"
-#include "o2c_random.h"
-
-#include "o2c_string.h"
-#include "o2c_regex.h"
 
 #endif

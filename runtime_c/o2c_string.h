@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include "o2c_abi.h"
 
 /* Length of the string in a cell of cap bytes (cap - 1 at most: the NUL always fits). */
 static inline size_t o2c_str_len(const char *s, size_t cap)

@@ -3,14 +3,15 @@
  * Coordinates come from run-time data (a grid, offsets, boxes), so every tap is
  * clamped, reflected or marked as padding here before any element is read.  The
  * arithmetic follows onnx.reference (float coordinates, double reflection) so that
- * nearest-neighbour ties and borders land on the same pixels.  Included from
- * o2c_runtime.h after o2c_round_evenf.
+ * nearest-neighbour ties and borders land on the same pixels.
  */
 #ifndef O2C_VISION_H
 #define O2C_VISION_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "o2c_runtime.h"
 
 #define O2C_GRID_NEAREST 0
 #define O2C_GRID_LINEAR 1

@@ -1,4 +1,4 @@
-"""Assemble NAME.h and NAME.c from the lowered graph and its memory plan."""
+"""Assemble NAME.h, NAME.c and NAME_weights.c from the lowered graph and its memory plan."""
 from __future__ import annotations
 
 from ..ir import Graph
@@ -7,13 +7,15 @@ from ..csyntax.cnames import Namer
 from .constants import Constants
 from .environment import environment
 from .functions import node_function
-from .pointers import pointers
+from .pointers import Pointers
+from .runtime import runtime_headers
 
 
 def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = None
              ) -> tuple[dict[str, str], list, list, bytes | None]:
-    """NAME.h and NAME.c, the inputs and outputs, and the weights blob (with a
-    weights_threshold: constants of at least that many bytes are read from it)."""
+    """NAME.h, NAME.c, NAME_weights.c (if the model has weights) and the runtime headers
+    NAME.c uses, the inputs and outputs, and the weights blob (with a weights_threshold:
+    constants of at least that many bytes are read from it)."""
     namer = Namer(reserved=[name, "weights", "wts"])
     io_in = [(v, namer(v)) for v in g.inputs]
     io_out = [(v, namer(v)) for v in g.outputs]
@@ -32,14 +34,14 @@ def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = No
             local_dims[vname] = (namer(f"{vname}_dims"), len(g.values[vname].shape))
         return local_dims[vname][0]
 
-    ptr = pointers(g, plan, home, consts, shared=set(g.inputs), dims=dims_array)
+    ptr = Pointers(g, plan, home, consts, namer, shared=set(g.inputs), dims=dims_array)
 
     fns = []
     for step, (node, kernel) in enumerate(plan.steps):
         outs = [g.values[o] for o in node.outputs if o]
         if all(v.size == 0 and not v.bounded for v in outs):
             continue        # nothing to compute into an empty tensor
-        fns.append(node_function(g, node, kernel, namer(node.name, prefix=f"n{step}_"), ptr, namer))
+        fns.append(node_function(g, node, kernel, namer(node.name, prefix=f"n{step}_"), ptr))
 
     # graph outputs no kernel writes (constants, graph inputs) are copied at the end
     written = {o for node, _ in plan.steps for o in node.outputs}
@@ -48,11 +50,18 @@ def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = No
 
     blob = consts.blob()
     desc = lambda items: [(vn, cn, g.values[vn]) for vn, cn in items]
+    # what the kernels call decides the runtime headers (model.c.j2 itself needs only
+    # o2c_abi.h, which NAME.h includes)
+    headers = runtime_headers("\n".join(f.prelude + f.body for f in fns))
     ctx = dict(name=name, graph=g, fns=fns, consts=consts.arrays(), copies=copies,
-               weights=consts.header(blob),
-               inputs=desc(io_in), outputs=desc(io_out), workspace=plan.workspace_bytes,
-               dims=dims, local_dims=list(local_dims.values()))
+               weights=consts.header(blob), weight_arrays=consts.weight_arrays(),
+               includes=headers.direct, locals=ptr.locals, inputs=desc(io_in),
+               outputs=desc(io_out), workspace=plan.workspace_bytes, dims=dims,
+               local_dims=list(local_dims.values()))
     env = environment()
     files = {f"{name}.h": env.get_template("model.h.j2").render(ctx),
              f"{name}.c": env.get_template("model.c.j2").render(ctx)}
+    if ctx["weight_arrays"]:
+        files[f"{name}_weights.c"] = env.get_template("model_weights.c.j2").render(ctx)
+    files.update(headers.files)
     return files, ctx["inputs"], ctx["outputs"], blob

@@ -10,7 +10,7 @@ every file-scope name prefixed with that function's name.
 
 Constants the subgraph reads from the enclosing scope arrive as parameters, so weights
 shared with the enclosing graph are stored once; constants the subgraph folds itself are
-its own static arrays (never in a weights blob).
+its own (in NAME_weights.c or static, never in a weights blob).
 """
 from __future__ import annotations
 
@@ -21,10 +21,8 @@ import jinja2
 from ..errors import CompileError
 from ..ir import Graph, Value
 from ..memory import Subgraph
-from ..csyntax.cnames import Namer
-from .constants import Constants
 from .environment import environment
-from .pointers import pointers
+from .pointers import Pointers
 
 
 @dataclass
@@ -52,11 +50,11 @@ class NodeFn:
     comment: str
     params: list[str]          # C parameter declarations
     body: str
-    call_args: list[str]       # C expressions passed by the run function
+    call_args: list[str]       # the identifiers the calling function passes
     prelude: str = ""          # C emitted before the function (its subgraphs' functions)
 
 
-def node_function(g: Graph, node, kernel, fn_name: str, ptr, namer=None) -> NodeFn:
+def node_function(g: Graph, node, kernel, fn_name: str, ptr: Pointers) -> NodeFn:
     idxs = kernel.inputs if kernel.inputs is not None else \
         [i for i, n in enumerate(node.inputs) if n]
     ins = [None] * len(node.inputs)
@@ -81,7 +79,7 @@ def node_function(g: Graph, node, kernel, fn_name: str, ptr, namer=None) -> Node
     if kernel.scratch:
         params.append("void *scratch")
         args.append(ptr(f"scratch:{node.name}"))
-    prelude, sub = subgraph_functions(kernel, fn_name, namer) if kernel.subgraphs else ("", {})
+    prelude, sub = subgraph_functions(kernel, fn_name, ptr) if kernel.subgraphs else ("", {})
     try:
         body = environment().get_template(kernel.template).render(
             node=node, ins=ins, outs=outs, p=kernel.params, sub=sub)
@@ -93,21 +91,22 @@ def node_function(g: Graph, node, kernel, fn_name: str, ptr, namer=None) -> Node
     return NodeFn(fn_name, comment.replace("*/", "* /"), params or ["void"], body, args, prelude)
 
 
-def _function(sub: Subgraph, fn: str, namer: Namer) -> str:
+def _function(sub: Subgraph, fn: str, outer: Pointers) -> str:
     g, plan = sub.graph, sub.plan
     if any(v.bounded for v in g.values.values()):
         raise CompileError(f"subgraph '{g.name}' has a value whose size depends on run-time "
                            "data; onnx2c supports those only as graph outputs",
                            reason="bounded value in a subgraph")
+    namer = outer.namer
     params = {v: namer(v) for v in sub.inputs + g.outputs}
-    consts = Constants(fn, namer, None)
-    ptr = pointers(g, plan, params, consts, shared=set(sub.inputs))
+    consts = outer.consts.sub(fn)
+    ptr = Pointers(g, plan, params, consts, namer, shared=set(sub.inputs))
     fns = []
     for step, (node, kernel) in enumerate(plan.steps):
         if all(g.values[o].size == 0 for o in node.outputs if o):
             continue        # nothing to compute into an empty tensor
         fns.append(node_function(g, node, kernel, namer(node.name, prefix=f"{fn}_n{step}_"),
-                                  ptr, namer))
+                                  ptr))
     written = {o for node, _ in plan.steps for o in node.outputs}
     copies = [(params[v], ptr(v), g.values[v].nbytes) for v in g.outputs
               if v not in written and g.values[v].nbytes]
@@ -116,15 +115,17 @@ def _function(sub: Subgraph, fn: str, namer: Namer) -> str:
     try:
         return environment().get_template("subgraph.c.j2").render(
             fn=fn, graph=g, decls=decls, params=list(dict.fromkeys(params.values())),
-            consts=consts.arrays(), fns=fns, copies=copies, workspace=plan.workspace_bytes)
+            consts=consts.arrays(), fns=fns, locals=ptr.locals, copies=copies,
+            workspace=plan.workspace_bytes)
     except jinja2.TemplateError as e:
         raise CompileError(f"internal error rendering subgraph.c.j2: {e}") from None
 
 
-def subgraph_functions(kernel, fn: str, namer: Namer) -> tuple[str, dict[str, str]]:
-    """(C text to emit before function fn, the C name of each of kernel's subgraphs)."""
+def subgraph_functions(kernel, fn: str, outer: Pointers) -> tuple[str, dict[str, str]]:
+    """(C text to emit before function fn, the C name of each of kernel's subgraphs);
+    outer: the pointers of the function that calls fn."""
     names, texts = {}, []
     for key, sub in kernel.subgraphs.items():
-        names[key] = namer(key, prefix=f"{fn}_")
-        texts.append(_function(sub, names[key], namer))
+        names[key] = outer.namer(key, prefix=f"{fn}_")
+        texts.append(_function(sub, names[key], outer))
     return "\n".join(texts), names

@@ -102,14 +102,15 @@ def _worker(cases, conn, workdir: Path, cflags):
         for fname, text in r.files.items():
             (srcdir / fname).write_text(text)
     try:
-        so = compile_shared([srcdir / f"{r.name}.c" for _, r, _ in compiled], srcdir,
+        so = compile_shared([srcdir / f for _, r, _ in compiled for f in r.sources], srcdir,
                             workdir / "chunk.so", cflags)
         good = compiled
     except BuildError:
         good = []
         for case, r, frozen in compiled:   # find the cases that break the build
             try:
-                compile_shared([srcdir / f"{r.name}.c"], srcdir, workdir / f"{r.name}.so", cflags)
+                compile_shared([srcdir / f for f in r.sources], srcdir, workdir / f"{r.name}.so",
+                               cflags)
                 good.append((case, r, frozen))
             except BuildError as e:
                 first = next((ln for ln in str(e).splitlines() if "error" in ln), str(e)[:200])
@@ -117,7 +118,7 @@ def _worker(cases, conn, workdir: Path, cflags):
         if not good:
             conn.close()
             return
-        so = compile_shared([srcdir / f"{r.name}.c" for _, r, _ in good], srcdir,
+        so = compile_shared([srcdir / f for _, r, _ in good for f in r.sources], srcdir,
                             workdir / "chunk2.so", cflags)
     hosts = load_shared([r for _, r, _ in good], so)
     for (case, _, frozen), host in zip(good, hosts):

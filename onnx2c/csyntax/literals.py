@@ -23,11 +23,15 @@ def string_cells(arr, cell: int) -> np.ndarray:
     return np.frombuffer(b"".join(x.ljust(cell, b"\0") for x in flat), np.uint8).copy()
 
 
+# each byte in a C string literal: printable ASCII as is, every other byte (and `?`, against
+# trigraphs) as a 3-digit octal escape, which no following digit extends
+_ESCAPED = [chr(b) if 32 <= b < 127 and chr(b) not in '"\\?' else f"\\{b:03o}"
+            for b in range(256)]
+
+
 def _c_string(raw: bytes) -> str:
-    """raw as the text of a C string literal: printable ASCII as is, every other byte (and
-    `?`, against trigraphs) as a 3-digit octal escape, which no following digit extends."""
-    return "".join(chr(b) if 32 <= b < 127 and chr(b) not in '"\\?' else f"\\{b:03o}"
-                   for b in raw)
+    """raw as the text of a C string literal."""
+    return "".join(map(_ESCAPED.__getitem__, raw))
 
 
 def _string_body(arr: np.ndarray, dtype: DType) -> str:
@@ -124,14 +128,38 @@ def _significant(arr: np.ndarray, dtype: DType) -> np.ndarray:
 
 
 def estimated_chars(arr: np.ndarray, dtype: DType) -> int:
-    """About how many characters array_body(arr, dtype) prints, from a sample."""
-    if dtype == DType.STRING:
-        return 4 * int(np.asarray(arr).size) * dtype.nbytes(1)
-    data = _significant(arr, dtype)
-    sample = data[::max(1, data.size // 4096)]
-    if not sample.size:
-        return 0
-    return int(len(", ".join(_items(sample, dtype.ctype))) / sample.size * data.size)
+    """At most how many characters bytes_body(arr, dtype) prints."""
+    return 4 * int(_significant(arr, dtype).nbytes)
+
+
+def raw_bytes(arr: np.ndarray, dtype: DType) -> bytes:
+    """ONNX's raw_data of arr: storage_array's bytes, little-endian."""
+    data = storage_array(arr, dtype)
+    return data.astype(data.dtype.newbyteorder("<"), copy=False).tobytes()
+
+
+MAX_STRING = 4095     # characters of a string literal every C99 compiler takes
+
+
+def string_rows(nbytes: int) -> tuple[int, int]:
+    """(rows, bytes per row) that hold nbytes in strings C99 promises to take, with less
+    than a byte per row to spare."""
+    rows = max(1, -(-nbytes // MAX_STRING))
+    return rows, max(1, -(-nbytes // rows))
+
+
+def bytes_body(arr: np.ndarray, dtype: DType, per_line: int = 32) -> str:
+    """raw_bytes(arr) as string literals, one per row of string_rows (each in pieces of
+    per_line bytes), comma-separated: a compiler reads strings far faster than a list of
+    numbers (weights are megabytes), and they are about as short. A row holds no NUL of
+    its own; trailing zero bytes are left to C."""
+    raw = raw_bytes(arr, dtype)
+    width = string_rows(len(raw))[1]
+    raw = raw.rstrip(b"\0")
+    rows = [raw[start:start + width] for start in range(0, len(raw), width)]
+    return ",\n    ".join("\n    ".join('"' + _c_string(row[k:k + per_line]) + '"'
+                                        for k in range(0, len(row), per_line))
+                          for row in rows) or '""'
 
 
 def array_body(arr: np.ndarray, dtype: DType, per_line: int = 12) -> str:

@@ -179,8 +179,8 @@ def build_host(result: CompileResult, build_dir: Path, flags: list[str] | None =
     if not (reuse and so.exists()):
         # built aside and renamed, so an interrupted build never leaves a library to reuse
         part = so.with_name(so.name + ".part")
-        compile_shared([result.out_dir / f for f in result.files if f.endswith(".c")],
-                       result.out_dir, part, flags)
+        compile_shared([result.out_dir / f for f in result.sources], result.out_dir, part,
+                       flags)
         os.replace(part, so)
     host = load_shared([result], so)[0]
     if result.weights is not None:
