@@ -76,6 +76,7 @@ def _library() -> _Library:
 def runtime_headers(code: str) -> Headers:
     """The headers C text `code` needs: those defining the runtime names it uses."""
     lib = _library()
-    used = {lib.home[n] for n in set(_NAME.findall(code)) if n in lib.home} - {ALWAYS}
+    names = set(_NAME.findall(_COMMENT.sub(" ", code)))     # comments name ONNX tensors
+    used = {lib.home[n] for n in names if n in lib.home} - {ALWAYS}
     return Headers([h for h in lib.order if h in used],
                    {h: lib.texts[h] for h in lib.closure(used | {ALWAYS})})

@@ -1,6 +1,7 @@
 """A --target build folder: the example main, the board files and a Makefile beside the model.
 
-OUT/NAME.c, NAME.h, o2c_*.h    the model, as `onnx2c compile` writes it anyway
+OUT/NAME.c, NAME_weights.c,    the model, as `onnx2c compile` writes it anyway
+    NAME.h, o2c_*.h
 OUT/target/main.c              runs the model once, prints status and outputs in hex
 OUT/target/startup.c, *.ld     the board's reset code and memory layout (cortex-m4)
 OUT/Makefile                   make, make run, make size
@@ -99,6 +100,7 @@ def write_project(r: CompileResult, t: Target, feeds: dict | None = None,
     sources = ["main"] + [f.stem for f in t.board_files if f.suffix == ".c"]
     makefile = environment().get_template("targets/Makefile.j2").render(
         name=r.name, target=t, warn=WARN, sources=sources, ldflags=_ldflags(t, "target"),
+        model=[Path(f).stem for f in r.sources],
         link_deps=[f"target/{f.name}" for f in t.board_files if f.suffix == ".ld"],
         run=["$(PYTHON)" if a == "{python}" else a for a in t.run],
         run_note="wasmtime, from $(PYTHON)" if t.run[:1] == ("{python}",) else " ".join(t.run[:1]))
@@ -112,13 +114,21 @@ def _cc(cmd: list[str]) -> None:
         raise BuildError(f"{' '.join(cmd)}\n{(p.stderr or p.stdout).strip()[:4000]}")
 
 
-def compile_model(out: Path, name: str, t: Target, build: Path) -> Path:
-    """NAME.c to an object, with the stack usage files the size report reads."""
+def model_sources(out: Path, name: str) -> list[Path]:
+    """The model's C files in folder out: NAME.c, and NAME_weights.c if it has weights."""
+    return [p for p in (out / f"{name}.c", out / f"{name}_weights.c") if p.exists()]
+
+
+def compile_model(out: Path, name: str, t: Target, build: Path) -> list[Path]:
+    """The model's C files to objects (build/NAME.o, ...), with the stack usage files the
+    size report reads."""
     build.mkdir(parents=True, exist_ok=True)
-    obj = build / f"{name}.o"
-    _cc([t.cc, *WARN, *t.cflags, *t.stack_flags, "-I", str(out), "-c", str(out / f"{name}.c"),
-         "-o", str(obj)])
-    return obj
+    objs = []
+    for src in model_sources(out, name):
+        objs.append(build / f"{src.stem}.o")
+        _cc([t.cc, *WARN, *t.cflags, *t.stack_flags, "-I", str(out), "-c", str(src),
+             "-o", str(objs[-1])])
+    return objs
 
 
 def link_program(t: Target, sources: list[Path], include: Path, build: Path, board: Path,
@@ -138,4 +148,4 @@ def build_program(out: Path, name: str, t: Target, build: Path | None = None) ->
     """Build what write_project wrote, with the same flags as its Makefile; returns the program."""
     build = build or out / "build"
     return link_program(t, sorted((out / "target").glob("*.c")), out, build, out / "target",
-                        build / f"{name}{t.suffix}", (compile_model(out, name, t, build),))
+                        build / f"{name}{t.suffix}", tuple(compile_model(out, name, t, build)))

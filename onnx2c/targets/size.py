@@ -3,8 +3,8 @@
 flash = text + rodata + data (the initial values of .data live in flash too)
 RAM   = data + bss + workspace + stack
 
-Section sizes come from the toolchain's size tool on NAME.o (llvm-readobj's data segments
-for wasm32). The stack is the deepest call chain from NAME_run in GCC's -fcallgraph-info
+Section sizes come from the toolchain's size tool on NAME.o and NAME_weights.o
+(llvm-readobj's data segments for wasm32). The stack is the deepest call chain from NAME_run in GCC's -fcallgraph-info
 graph; clang writes only per-function frames (-fstack-usage), so there it is NAME_run's
 frame plus the largest other frame. Library calls (expf, memcpy, ...) are named but their
 frames are not counted: the toolchain does not know them.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import compiler
 from . import Target, get
-from .project import compile_model
+from .project import compile_model, model_sources
 
 KINDS = ("text", "rodata", "data", "bss")
 
@@ -159,14 +159,18 @@ def _workspace(header: Path, name: str) -> int:
 
 
 def measure(t: Target, src: Path, name: str, build: Path) -> SizeReport:
-    """Report on build/NAME.o (and its .ci or .su) compiled from src/NAME.c."""
+    """Report on the objects in build compiled from the model's C files in src (the stack
+    from NAME.o's .ci or .su: NAME_weights.o holds no code)."""
     obj = build / f"{name}.o"
     ci, su = obj.with_suffix(".ci"), obj.with_suffix(".su")
     root = f"{name}_run"
     stack = _callgraph_stack(ci, root, _aliases(t, obj)) if ci.exists() else \
         _frames_stack(su, root)
-    return SizeReport(t.name, name, section_sizes(t, obj), _workspace(src / f"{name}.h", name),
-                      *stack)
+    sections = dict.fromkeys(KINDS, 0)
+    for c in model_sources(src, name):
+        for kind, n in section_sizes(t, build / f"{c.stem}.o").items():
+            sections[kind] += n
+    return SizeReport(t.name, name, sections, _workspace(src / f"{name}.h", name), *stack)
 
 
 def size_model(model, t: Target, name: str = "model", keep: Path | None = None,

@@ -39,6 +39,37 @@ def test_header_declares_the_abi(tmp_path):
     assert ws == r.workspace_bytes
 
 
+def test_only_the_runtime_headers_the_kernels_use(tmp_path):
+    """Every runtime header NAME.c includes defines something NAME.c uses; the folder holds
+    those and the headers they include, and no string, regex or TF-IDF header for a
+    float network."""
+    onnx2c.compile(MODELS / "lenet5_ts.onnx", tmp_path, name="net")
+    c = (tmp_path / "net.c").read_text()
+    written = {p.name for p in tmp_path.glob("o2c_*.h")}
+    included = set(re.findall(r'#include "(o2c_\w+\.h)"', c))
+    assert "o2c_abi.h" in written and included <= written
+    for h in included:
+        names = set(re.findall(r"\b[oO]2[cC]_\w+", (tmp_path / h).read_text()))
+        assert names & set(re.findall(r"\b[oO]2[cC]_\w+", c)), f"{h} is of no use to net.c"
+    for h in written - included - {"o2c_abi.h"}:
+        assert any(f'#include "{h}"' in (tmp_path / i).read_text() for i in written), h
+    assert not written & {"o2c_string.h", "o2c_regex.h", "o2c_tfidf.h", "o2c_random.h"}
+    assert len(written) < len(list((REPO / "runtime_c").glob("o2c_*.h"))) // 2
+
+
+def test_run_passes_named_pointers(tmp_path):
+    """The run function names each buffer after its ONNX tensor (a comment gives the ONNX
+    name where the C name differs) and passes only those names to the node functions."""
+    onnx2c.compile(MODELS / "lenet5_ts.onnx", tmp_path, name="net")
+    run = (tmp_path / "net.c").read_text().split("int net_run(")[1]
+    pointers = re.findall(r"^    (?:const )?\w+ \*const (\w+) = \(.*\);(.*)$", run, re.M)
+    assert len(pointers) > 10
+    assert ("_3_Conv_output_0", "   /* '/3/Conv_output_0' */") in pointers
+    for args in re.findall(r"st = \w+\(([^)]*)\);", run):
+        for arg in args.split(", "):
+            assert re.fullmatch(r"\w+(\.v)?", arg), f"{arg} is not a name"
+
+
 def test_sources_only_include_allowed_headers(tmp_path):
     onnx2c.compile(small_model(), tmp_path, name="net")
     allowed = {"stdint.h", "stddef.h", "string.h", "math.h", "stdbool.h"}
@@ -74,17 +105,25 @@ def _writable_symbols(obj: Path) -> list[str]:
 @pytest.mark.skipif(not (shutil.which("nm") and shutil.which("objdump")),
                     reason="binutils (nm, objdump) is not installed")
 def test_no_malloc_and_no_mutable_state(tmp_path):
+    """NAME.o defines NAME_run; NAME_weights.o only read-only data; every global symbol
+    either defines carries the model's prefix, so two models link into one program."""
     onnx2c.compile(MODELS / "dscnn_ts.onnx", tmp_path / "src", name="kws")
     compiler = (c_compilers() or pytest.skip("no C compiler"))[0]
-    objs = strict_compile(compiler, tmp_path / "src", tmp_path)
-    for obj in objs:
+    objs = {o.name.split(".")[0]: o for o in strict_compile(compiler, tmp_path / "src", tmp_path)}
+    assert sorted(objs) == ["kws", "kws_weights"]
+    for stem, obj in objs.items():
         syms = subprocess.run(["nm", str(obj)], capture_output=True, text=True,
                               check=True).stdout.split("\n")
         kinds = [line.split()[-2:] for line in syms if line.strip()]
         undefined = {name for kind, name in kinds if kind == "U"}
         assert not undefined & {"malloc", "calloc", "realloc", "free"}, undefined
-        assert any(name == "kws_run" and kind == "T" for kind, name in kinds)
         assert not _writable_symbols(obj), f"writable state in {obj.name}"
+        defined = {name: kind for kind, name in kinds if kind.isupper() and kind != "U"}
+        assert all(name.startswith("kws_") for name in defined), defined
+        if stem == "kws":
+            assert defined["kws_run"] == "T"
+        else:
+            assert len(defined) > 10 and set(defined.values()) == {"R"}, defined
 
 
 @pytest.mark.parametrize("compiler", ["gcc", "clang"])

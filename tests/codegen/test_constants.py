@@ -64,22 +64,27 @@ def dense_model():
 
 
 def _literal_counts(c_source: str) -> dict[str, int]:
-    """Element count of every constant array in a generated .c file (not the dims tables)."""
-    return {m.group(1): int(m.group(2))
-            for m in re.finditer(r"static const \w+ (\w+_c_\w+)\[(\d+)\] = \{", c_source)}
+    """Element count of every constant array defined in a generated .c file: the static
+    ones beside the code (not the dims tables), the weights of NAME_weights.c."""
+    static = re.finditer(r"static const \w+ (\w+_c_\w+)\[(\d+)\] = \{", c_source)
+    weights = re.finditer(r"^const union \{ unsigned char bytes\[\d+\]\[\d+\]; \w+ v\[(\d+)\]; \} "
+                          r"(\w+) = \{", c_source, re.M)
+    return {**{m.group(1): int(m.group(2)) for m in static},
+            **{m.group(2): int(m.group(1)) for m in weights}}
 
 
 def test_splat_constants_are_filled_not_printed(tmp_path, cc):
     r = check_against_ort(splat_model(), tmp_path, name="sp")
     c = (tmp_path / "src" / "sp.c").read_text()
-    assert len(c) < 20_000, f"{len(c)} bytes of C for three splats"
+    weights = (tmp_path / "src" / "sp_weights.c").read_text()
+    assert len(c + weights) < 20_000, f"{len(c + weights)} bytes of C for three splats"
     # W is filled into the workspace, planned like an intermediate; z, written straight
     # into the caller's buffer, is one memset; b, below the threshold, stays in flash
     # with C zero-filling it
     assert splat.MIN_BYTES <= 64 * 4096 * 4 <= r.workspace_bytes
     assert "= 0.25f;" in c and "memset(out0, 0, 32768u" in c
-    assert _literal_counts(c) == {"sp_c_b": 4096}
-    assert re.search(r"sp_c_b\[4096\] = \{\s*0\s*\};", c)
+    assert _literal_counts(c) == {} and _literal_counts(weights) == {"sp_w_b": 4096}
+    assert re.search(r"sp_w_b = \{ \{\s*\"\"\s*\} \};", weights)
 
 
 def test_small_splats_stay_literal():
@@ -180,3 +185,43 @@ def test_trailing_zeros_are_left_to_c():
     assert body(1.5, 0.0, 0.0) == "1.5f"
     assert body(0.0, 0.0) == "0"
     assert body(0.0, -0.0) == "0.0f, -0.0f"          # -0.0 has a bit set
+
+
+def test_weights_hold_every_dtype_bit_exactly(tmp_path):
+    """Constant outputs of every storage width, NaN payloads, -0.0, arrays over one
+    string row (4,095 bytes) of odd lengths and with trailing zeros come back from
+    NAME_weights.c exactly as the initializers hold them."""
+    rng = np.random.default_rng(0)
+    f32 = rng.standard_normal(1100).astype(np.float32)
+    f32[:3] = [np.float32(-0.0), np.inf, np.nan]
+    f32.view(np.uint32)[3] = 0x7FC01234            # a NaN with a payload
+    f32[-40:] = 0.0                                 # trailing zeros, left to C
+    values = {"f32": f32, "f64": rng.standard_normal(33).astype(np.float64),
+              "f16": rng.standard_normal(700).astype(np.float16),
+              "i8": rng.integers(-128, 128, 4097).astype(np.int8),
+              "u16": rng.integers(0, 1 << 16, 40).astype(np.uint16),
+              "i64": rng.integers(-(1 << 62), 1 << 62, 9).astype(np.int64),
+              "b": rng.integers(0, 2, 70).astype(bool)}
+    inits = [numpy_helper.from_array(a, f"{k}_w") for k, a in values.items()]
+    nodes = [helper.make_node("Identity", [f"{k}_w"], [k]) for k in values]
+    outs = [helper.make_tensor_value_info(k, numpy_helper.from_array(a).data_type, a.shape)
+            for k, a in values.items()]
+    r = onnx2c.compile(_model(nodes, [], outs, inits), tmp_path / "src", name="w")
+    counts = _literal_counts((tmp_path / "src" / "w_weights.c").read_text())
+    assert counts == {f"w_w_{k}": a.size for k, a in values.items()}
+    status, got = build_host(r, tmp_path / "build").run({})
+    assert status == 0
+    for (k, want), g in zip(values.items(), got):
+        assert g.dtype == want.dtype and g.tobytes() == want.tobytes(), k
+
+
+def test_weights_are_a_translation_unit_of_their_own(tmp_path):
+    """The 51,200- and 800-byte weights are in NAME_weights.c, declared in NAME.c; the
+    16-byte scale stays static beside the code, where the compiler can fold it."""
+    r = onnx2c.compile(dense_model(), tmp_path, name="net")
+    c, w = (tmp_path / "net.c").read_text(), (tmp_path / "net_weights.c").read_text()
+    assert r.sources == ["net.c", "net_weights.c"]
+    assert _literal_counts(w) == {"net_w_W": 64 * 200, "net_w_b": 200}
+    assert list(_literal_counts(c).values()) == [4]
+    assert "extern const union { unsigned char bytes[13][3939]; float v[12800]; } net_w_W;" in c
+    assert len(c) < 10_000 < 51_200 < len(w)

@@ -43,7 +43,7 @@ def test_makefile_builds_runs_and_reports_size(target, tmp_path):
     p = onnx2c_cli("compile", LENET, "-o", out, "--name", "lenet", "--target", target)
     assert p.returncode == 0, p.stderr
     # the model alone still builds from the top folder, as without --target
-    assert sorted(f.name for f in out.glob("*.c")) == ["lenet.c"]
+    assert sorted(f.name for f in out.glob("*.c")) == ["lenet.c", "lenet_weights.c"]
     make = ["make", "-s", "-C", str(out), f"PYTHON={sys.executable}"]
     for goal in ("all", "run", "size"):
         p = subprocess.run(make + [goal], capture_output=True, text=True, timeout=300)
@@ -58,12 +58,19 @@ def test_size_command_reports_what_the_toolchain_measured(tmp_path):
     t = need("cortex-m4", run=False)
     p = onnx2c_cli("size", LENET, "--target", "cortex-m4", "--name", "net", "--keep", tmp_path)
     assert p.returncode == 0, p.stderr
-    obj = tmp_path / "build" / "net.o"
-    # Berkeley format counts rodata as text: it must agree with the report's flash
-    berkeley = subprocess.run([t.size, str(obj)], capture_output=True, text=True).stdout
-    text, data, _bss = map(int, berkeley.splitlines()[1].split()[:3])
+    # Berkeley format counts rodata as text: it must agree with the report's flash, which
+    # counts the code and the weights
+    flash = 0
+    for obj in ("net.o", "net_weights.o"):
+        berkeley = subprocess.run([t.size, str(tmp_path / "build" / obj)], capture_output=True,
+                                  text=True).stdout
+        text, data, _bss = map(int, berkeley.splitlines()[1].split()[:3])
+        flash += text + data
     rep = measure(t, tmp_path, "net", tmp_path / "build")
-    assert rep.flash == text + data
+    assert rep.flash == flash
+    weights = sum(v.nbytes for v in onnx2c.build(LENET, "net").graph.values.values()
+                  if v.is_const)
+    assert weights <= rep.sections["rodata"]
     assert f"flash {rep.flash:>10,} B" in p.stdout
     assert rep.workspace == onnx2c.build(LENET, "net").workspace_bytes
     assert rep.stack > 0 and rep.stack_chain[0].startswith("net_run")
