@@ -1,6 +1,7 @@
 """Where the test cases come from: onnx's node test generators and the wheel's data folders."""
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from dataclasses import dataclass
@@ -24,16 +25,19 @@ class Case:
     timeout: float = 60.0      # seconds a worker may stay silent compiling or running it
 
 
-def _node_cases() -> list[Case]:
+@functools.lru_cache(maxsize=None)
+def _node_cases() -> tuple[Case, ...]:
+    """Every node test (generated once per process: onnx computes the expected outputs,
+    which takes a while)."""
     from onnx.backend.test.case.node import collect_testcases
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         cases = collect_testcases(None)
     # tests of types numpy lacks (float8, int4, ...) store their tensors as TensorProto
     arr = lambda t: numpy_helper.to_array(t) if isinstance(t, onnx.TensorProto) else t
-    return [Case(c.name, c.model, [([arr(t) for t in ins], [arr(t) for t in outs])
-                                   for ins, outs in c.data_sets], c.rtol, c.atol)
-            for c in cases]
+    return tuple(Case(c.name, c.model, [([arr(t) for t in ins], [arr(t) for t in outs])
+                                        for ins, outs in c.data_sets], c.rtol, c.atol)
+                 for c in cases)
 
 
 def _read_pb(path: Path):
@@ -88,3 +92,12 @@ def collect(suites=DEFAULT_SUITES) -> list[Case]:
         out.extend(_node_cases() if s == "node" else _light_cases() if s == "light"
                    else _data_cases(s))
     return out
+
+
+def spread(cases, per_kind: int) -> list[Case]:
+    """A deterministic sample over operator types: the first per_kind cases of each set of
+    operators a model uses (one op for a node test, its expansion for an _expanded one)."""
+    kinds: dict[tuple, list[Case]] = {}
+    for c in cases:
+        kinds.setdefault(tuple(sorted({n.op_type for n in c.model.graph.node})), []).append(c)
+    return [c for key in sorted(kinds) for c in kinds[key][:per_kind]]

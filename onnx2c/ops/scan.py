@@ -106,7 +106,7 @@ def lower_scan(node, ctx):
         results.append(tmp)
     ws = f"ws + {scratch.take(sub.workspace_bytes)}" if sub.workspace_bytes else "NULL"
     args, used = params(node, sub, formal, results, ws)
-    p = dict(kind="scan", states=states, args=args, rows=None, count=f"{steps}u",
+    p = dict(kind="scan", states=states, args=args, rows=None, count=steps,
              batch=batch, temps=temps, gathers=gathers, scatters=scatters,
              scratch=scratch.size > 0)
     used |= set(range(first, first + n_state + n_in))
