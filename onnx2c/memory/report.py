@@ -2,20 +2,33 @@
 from __future__ import annotations
 
 
-def print_plan(r) -> None:
+def plan_rows(r) -> list[tuple[str, ...]]:
+    """(step, op, output, shape, bytes, offset, live) of every value a node writes."""
     g, plan = r.graph, r.plan
-    print(f"{'step':>4}  {'op':<18} {'output':<24} {'shape':<16} {'bytes':>10} {'offset':>10}"
-          f"  live")
+    rows = []
     for step, (node, _) in enumerate(plan.steps):
         for o in node.outputs:
             if not o:
                 continue
             v = g.values[o]
             b = plan.buffers.get(plan.root(o))
-            where = f"{b.offset:>10}" if b else f"{'(output)' if o in g.outputs else '':>10}"
+            where = str(b.offset) if b else "(output)" if o in g.outputs else ""
             live = f"{b.first}-{b.last}" if b else ""
-            print(f"{step:>4}  {node.op_type:<18} {o[:24]:<24} "
-                  f"{'x'.join(map(str, v.shape)) or 'scalar':<16} {v.nbytes:>10} {where}  {live}")
+            rows.append((str(step), node.op_type, o, "x".join(map(str, v.shape)) or "scalar",
+                         str(v.nbytes), where, live))
+    return rows
+
+
+def print_plan(r) -> None:
+    """The table, each column as wide as its longest entry: names are never cut."""
+    g, plan = r.graph, r.plan
+    head = ("step", "op", "output", "shape", "bytes", "offset", "live")
+    rows = plan_rows(r)
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    right = (True, False, False, False, True, True, False)
+    for row in [head] + rows:
+        print("  ".join(x.rjust(w) if ra else x.ljust(w)
+                        for x, w, ra in zip(row, widths, right)).rstrip())
     weights = sum(v.nbytes for v in g.values.values() if v.is_const)
     print(f"workspace bytes: {plan.workspace_bytes} (packing: {plan.heuristic})")
     print(f"lower bound:     {plan.lower_bound} (most bytes live at one step)")

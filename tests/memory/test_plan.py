@@ -102,15 +102,31 @@ def test_concat_on_an_inner_axis_still_copies(tmp_path):
 
 
 def test_inspect_prints_the_plan_and_draws_it(tmp_path):
+    """A PyTorch-named model: the table and the picture's legend show every name in full,
+    the picture has numbers on both axes and a tooltip per buffer."""
+    import re
     import subprocess
     import sys
+    from html import unescape
+    model = REPO / "tests" / "models" / "resnet8_ts.onnx"
     svg = tmp_path / "plan.svg"
-    p = subprocess.run([sys.executable, "-m", "onnx2c.cli", "inspect",
-                        str(REPO / "tests" / "models" / "resnet8_dynamo.onnx"), "--plan-svg",
+    p = subprocess.run([sys.executable, "-m", "onnx2c.cli", "inspect", str(model), "--plan-svg",
                         str(svg)], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    r = onnx2c.build(REPO / "tests" / "models" / "resnet8_dynamo.onnx", "m")
+    r = onnx2c.build(model, "m")
     assert f"workspace bytes: {r.workspace_bytes}" in p.stdout
     assert f"lower bound:     {r.plan.lower_bound}" in p.stdout
+    written = [o for node, _ in r.plan.steps for o in node.outputs if o]
+    assert max(map(len, written)) > 24
+    table = [line.split() for line in p.stdout.splitlines()]
+    assert all(any(o in row for row in table) for o in written)
     text = svg.read_text()
-    assert text.startswith("<svg") and text.count("<rect") == len(r.plan.buffers) + 1
+    texts = [unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", text)]
+    assert text.startswith("<svg") and text.count("<title>") == len(r.plan.buffers)
+    for b in r.plan.buffers.values():
+        assert b.name.replace("scratch:", "scratch of ") in texts, b.name
+    # tick labels: steps along x, offsets (KiB) along y, from 0 to the ends
+    assert {"0", "5", "10"} <= set(texts) and "workspace offset (KiB)" in texts
+    y_ticks = [int(t.replace(",", "")) for t in re.findall(
+        r'<text x="72" y="[\d.]+" text-anchor="end">([\d,]+)</text>', text)]
+    assert y_ticks[0] == 0 and r.workspace_bytes / 2 <= y_ticks[-1] * 1024 <= r.workspace_bytes
