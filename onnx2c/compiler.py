@@ -26,6 +26,7 @@ from .ops.registry import lookup
 from .ops.strings import check_string_support
 from .passes.dce import remove_dead_code
 from .passes.fold import fold_and_infer
+from .passes.pack import install_packed
 from .passes.scope import free_names, subgraph_model
 from .passes.splat import materialise_splats
 
@@ -93,6 +94,11 @@ def _lower(g: Graph) -> list:
     return steps
 
 
+def _steps(g: Graph) -> list:
+    """The kernels of g's nodes, their constants in the layouts they read."""
+    return materialise_splats(g, install_packed(g, _lower(g)))
+
+
 def _runtime_files() -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(data_dir("runtime_c").glob("*.h"))}
 
@@ -123,8 +129,9 @@ def compile_subgraph(node, key: str, formal: list[Value], scope: Graph,
         raise CompileError(f"{key}: {e}", node,
                            reason=f"{node.op_type}: value-dependent shape in {key}") from None
     remove_dead_code(g)
-    plan = plan_memory(g, materialise_splats(g, _lower(g)))
-    shared = [n for n in free_names(body) if scope.values[n].is_const and n in g.values]
+    plan = plan_memory(g, _steps(g))
+    read = {i for n in g.nodes for i in n.inputs}
+    shared = [n for n in free_names(body) if scope.values[n].is_const and n in read]
     return Subgraph(g, plan, g.inputs + shared)
 
 
@@ -149,7 +156,7 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
            string_bytes) -> CompileResult:
     g = load_graph(model, shapes, freeze, capacity)
     remove_dead_code(g)
-    plan = plan_memory(g, materialise_splats(g, _lower(g)))
+    plan = plan_memory(g, _steps(g))
     files, ins, outs, blob = generate(g, plan, name,
                                       weights_threshold if weights_file else None)
     files.update(_runtime_files())

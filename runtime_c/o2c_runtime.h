@@ -9,6 +9,11 @@
 #include "o2c_abi.h"
 #include "o2c_numeric.h"
 
+/* Fails the build (a negative array size) unless the workspace plan reserved exactly the
+ * scratch a kernel's *_SCRATCH_BYTES companion asks for: the two formulas live in
+ * Python and C, and must not drift apart. */
+#define O2C_CHECK_SCRATCH(planned, needed) ((void)sizeof(char[(planned) == (needed) ? 1 : -1]))
+
 /* Round half to even without depending on the floating-point environment (ONNX Round). */
 static inline float o2c_round_evenf(float x)
 {
@@ -52,6 +57,7 @@ static inline double o2c_mod_float(double a, double b)
 }
 
 #include "o2c_gemm.h"
+#include "o2c_conv.h"
 
 #include "o2c_quant.h"
 

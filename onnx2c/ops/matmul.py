@@ -1,8 +1,9 @@
 """MatMul, Gemm, MatMulInteger and QLinearMatMul: one batched matrix-product template.
 
-Float32 products go to the o2c_gemm_f32 core; every other dtype (float16, bfloat16,
-double, 32/64-bit integers, quantized 8-bit) uses the template's reference loop, whose
-accumulation and epilogue an `Accum` describes. conv.py shares `Accum` and `requant`.
+Float32 products, and the fused MatMul/Gemm of domain onnx2c, go to the kernel library
+(matmul_f32.py); every other dtype (float16, bfloat16, double, 32/64-bit integers,
+quantized 8-bit) uses the template's reference loop, whose accumulation and epilogue an
+`Accum` describes. conv.py shares `Accum` and `requant`.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import broadcast_loops, inp, out, strides
+from .epilogue import DOMAIN
+from .matmul_f32 import lower_matmul_f32
 from .registry import Kernel, op
 
 
@@ -97,30 +100,45 @@ def batched(node, g, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 
     dims, (ba, bb) = broadcast_loops(batch, [sa[:-2], sb[:-2]])
     a_i, a_k = (1, lda) if trans[0] else (lda, 1)
     b_k, b_j = (1, ldb) if trans[1] else (ldb, 1)
-    params = dict(batch=dims, M=m, N=n, K=k, a=ia, b=ib, acc=acc, prefill=addend, core=None,
+    params = dict(batch=dims, M=m, N=n, K=k, a=ia, b=ib, acc=acc,
                   a_off=offset_expr([s * m * k for s in ba], "b"),
                   b_off=offset_expr([s * k * n for s in bb], "b"),
                   y_off=offset_expr([s * m * n for s in strides(dims)], "b"),
                   a_idx=_lin(("a_off", int(bool(dims))), ("i", a_i), ("k", a_k)),
                   b_idx=_lin(("b_off", int(bool(dims))), ("k", b_k), ("j", b_j)),
                   y_idx=_lin(("y_off", int(bool(dims))), ("i", n), ("j", 1)))
-    if y.dtype == DType.FLOAT:
-        params["core"] = dict(ta=trans[0], tb=trans[1], lda=lda, ldb=ldb,
-                              alpha=scalar(alpha, "float"), beta="1.0f" if addend else "0.0f")
-    else:
-        result = acc.result if alpha == 1 else f"{scalar(alpha, y.dtype.compute)} * {acc.result}"
-        params["acc"] = replace(acc, result=f"{result} + {addend}" if addend else result)
+    result = acc.result if alpha == 1 else f"{scalar(alpha, y.dtype.compute)} * {acc.result}"
+    params["acc"] = replace(acc, result=f"{result} + {addend}" if addend else result)
     return Kernel("ops/matmul.c.j2", params, inputs=inputs)
 
 
 @op("MatMul")
 def lower_matmul(node, g):
+    if out(node, g).dtype == DType.FLOAT:
+        return lower_matmul_f32(node, g)
     return batched(node, g, 0, 1, plain_accum(out(node, g)))
+
+
+@op("MatMul", domain=DOMAIN)
+def lower_fused_matmul(node, g):
+    return lower_matmul_f32(node, g)
+
+
+def _gemm_f32(node):
+    return dict(trans=(bool(node.attrs["transA"]), bool(node.attrs["transB"])),
+                alpha=float(node.attrs["alpha"]), beta=float(node.attrs["beta"]))
+
+
+@op("Gemm", domain=DOMAIN)
+def lower_fused_gemm(node, g):
+    return lower_matmul_f32(node, g, **_gemm_f32(node))
 
 
 @op("Gemm")
 def lower_gemm(node, g):
     y, c = out(node, g), inp(node, g, 2)
+    if y.dtype == DType.FLOAT:
+        return lower_matmul_f32(node, g, **_gemm_f32(node))
     alpha, beta = float(node.attrs["alpha"]), float(node.attrs["beta"])
     if y.dtype.is_int and (alpha != 1 or beta != 1):
         raise CompileError("integer Gemm with alpha or beta other than 1 is not supported",
