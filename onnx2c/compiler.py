@@ -26,6 +26,8 @@ from .ops.registry import lookup
 from .ops.strings import check_string_support
 from .passes.dce import remove_dead_code
 from .passes.fold import fold_and_infer
+from .passes.fold_batchnorm import fold_batchnorm
+from .passes.fuse_epilogue import fuse_epilogue
 from .passes.pack import install_packed
 from .passes.scope import free_names, subgraph_model
 from .passes.splat import materialise_splats
@@ -156,6 +158,7 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
            string_bytes) -> CompileResult:
     g = load_graph(model, shapes, freeze, capacity)
     remove_dead_code(g)
+    g = fuse_epilogue(fold_batchnorm(g))
     plan = plan_memory(g, _steps(g))
     files, ins, outs, blob = generate(g, plan, name,
                                       weights_threshold if weights_file else None)

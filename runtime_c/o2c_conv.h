@@ -58,7 +58,7 @@ static inline void o2c_gather_run_f32(const float *row, size_t w, ptrdiff_t star
         if (j < n && start + (ptrdiff_t)j < (ptrdiff_t)w) {
             size_t len = (size_t)((ptrdiff_t)w - start - (ptrdiff_t)j);
             len = len < n - j ? len : n - j;
-            memcpy(dst + j, row + start + (ptrdiff_t)j, len * sizeof *dst);
+            o2c_copy_f32(dst + j, row + start + (ptrdiff_t)j, len);
             j += len;
         }
         for (; j < n; j++)
@@ -197,7 +197,7 @@ static inline int o2c_conv_pointwise_band_f32(const o2c_conv_shape *s, size_t ba
                 et.residual += p0;
             o2c_gemm_packed_a_f32(C, cols, s->in_c, et, w, xn + p0, plane, buf, band);
             for (c = 0; c < C; c++)
-                memcpy(yn + c * plane + p0, buf + c * band, cols * sizeof *buf);
+                o2c_copy_f32(yn + c * plane + p0, buf + c * band, cols);
         }
     }
     return O2C_OK;

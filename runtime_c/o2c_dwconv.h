@@ -25,7 +25,7 @@ static inline void o2c_dw_fill_f32(const o2c_conv_shape *s, size_t span_h, size_
     const size_t w = s->in_w < span_w - s->pad_w ? s->in_w : span_w - s->pad_w;
     size_t ih;
     for (ih = 0; ih < s->in_h && ih + s->pad_h < span_h; ih++)
-        memcpy(plane + (ih + s->pad_h) * span_w + s->pad_w, xc + ih * s->in_w, w * sizeof *xc);
+        o2c_copy_f32(plane + (ih + s->pad_h) * span_w + s->pad_w, xc + ih * s->in_w, w);
 }
 
 /*
@@ -62,6 +62,18 @@ O2C_INLINE void o2c_dw_channel_f32(const size_t KH, const size_t KW, const size_
                                          o2c_vf_load(top + ky * span_w + ox + kx));
                 o2c_vf_store(row + ox, o2c_epilogue_vf(acc, &e, row + ox,
                                                        rr ? rr + ox : NULL, 0, O2C_VF));
+            }
+            if (ox < s->out_w) {
+                /* the rest of the row (often all of it: 5 columns in a keyword spotter) */
+                const size_t n = s->out_w - ox;
+                o2c_vf acc = o2c_vf_splat(bias);
+                O2C_UNROLL for (ky = 0; ky < KH; ky++)
+                    O2C_UNROLL for (kx = 0; kx < KW; kx++)
+                        acc = o2c_vf_fma(acc, o2c_vf_splat(wr[ky * KW + kx]),
+                                         o2c_vf_load_part(top + ky * span_w + ox + kx, n));
+                o2c_vf_store_part(row + ox, o2c_epilogue_vf(acc, &e, row + ox,
+                                                            rr ? rr + ox : NULL, 1, n), n);
+                ox = s->out_w;
             }
         }
         for (; ox < s->out_w; ox++) {

@@ -26,6 +26,7 @@
  *   o2c_vf_splat(s), o2c_vf_add, o2c_vf_mul, o2c_vf_max, o2c_vf_min
  *   o2c_vf_fma(acc, a, b)                     acc + a * b
  *   o2c_f32_fma(acc, a, b)                    the same on scalars
+ *   o2c_copy_f32(dst, src, n)                 memcpy of n floats, inline when short
  */
 #ifndef O2C_SIMD_H
 #define O2C_SIMD_H
@@ -181,5 +182,23 @@ O2C_INLINE void o2c_vf_store_part(float *p, o2c_vf v, size_t n)
 }
 #endif
 #undef O2C_VF_PART_DONE
+
+/* dst[0..n) = src[0..n): inline for the short rows of small feature maps, where a call
+ * to memcpy costs more than the copy */
+static inline void o2c_copy_f32(float *dst, const float *src, size_t n)
+{
+    /* the tail counted from n % O2C_VF: GCC 12 cannot bound `for (; i < n; i++)` after
+     * the vector loop and warns (-Waggressive-loop-optimizations) */
+    const size_t body = n - n % O2C_VF;
+    size_t i;
+    if (n >= 256) {
+        memcpy(dst, src, n * sizeof *dst);
+        return;
+    }
+    for (i = 0; i < body; i += O2C_VF)
+        o2c_vf_store(dst + i, o2c_vf_load(src + i));
+    for (i = 0; i < n % O2C_VF; i++)
+        dst[body + i] = src[body + i];
+}
 
 #endif /* O2C_SIMD_H */
