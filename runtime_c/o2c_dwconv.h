@@ -14,9 +14,10 @@
 
 /* Rows (columns) of the zero-bordered plane: the input extent the taps reach. */
 #define O2C_DWCONV_SPAN(out, stride, k, dil) (((out) - 1) * (stride) + ((k) - 1) * (dil) + 1)
+/* the plane, and one float after it that stride-2 vector loads read but do not use */
 #define O2C_DWCONV_SCRATCH_BYTES(out_h, stride_h, k_h, dil_h, out_w, stride_w, k_w, dil_w) \
-    ((size_t)O2C_DWCONV_SPAN(out_h, stride_h, k_h, dil_h) *                               \
-     O2C_DWCONV_SPAN(out_w, stride_w, k_w, dil_w) * sizeof(float))
+    (((size_t)O2C_DWCONV_SPAN(out_h, stride_h, k_h, dil_h) *                              \
+      O2C_DWCONV_SPAN(out_w, stride_w, k_w, dil_w) + 1) * sizeof(float))
 
 /* copy input channel xc (in_h x in_w) to plane (span_h x span_w) at (pad_h, pad_w) */
 static inline void o2c_dw_fill_f32(const o2c_conv_shape *s, size_t span_h, size_t span_w,
@@ -53,24 +54,36 @@ O2C_INLINE void o2c_dw_channel_f32(const size_t KH, const size_t KW, const size_
         float *row = out + oy * s->out_w;
         const float *rr = res ? res + oy * s->out_w : NULL;
         ox = 0;
-        if (KH && SW == 1 && O2C_VF > 1) {
+        if (O2C_VF > 1 && (sw == 1 || sw == 2)) {
+            /* stride 2 takes every other float of 2 * O2C_VF, one past the last tap */
+#define O2C_DW_TAP(p) (sw == 1 ? o2c_vf_load(p) : o2c_vf_load_even(p))
             for (; ox + O2C_VF <= s->out_w; ox += O2C_VF) {
+                const float *px = top + ox * sw;
                 o2c_vf acc = o2c_vf_splat(bias);
-                O2C_UNROLL for (ky = 0; ky < KH; ky++)
-                    O2C_UNROLL for (kx = 0; kx < KW; kx++)
-                        acc = o2c_vf_fma(acc, o2c_vf_splat(wr[ky * KW + kx]),
-                                         o2c_vf_load(top + ky * span_w + ox + kx));
+                if (KH) {
+                    O2C_UNROLL for (ky = 0; ky < KH; ky++)
+                        O2C_UNROLL for (kx = 0; kx < KW; kx++)
+                            acc = o2c_vf_fma(acc, o2c_vf_splat(wr[ky * KW + kx]),
+                                             O2C_DW_TAP(px + ky * span_w + kx));
+                } else {
+                    for (ky = 0; ky < kh_n; ky++)
+                        for (kx = 0; kx < kw_n; kx++)
+                            acc = o2c_vf_fma(acc, o2c_vf_splat(wk[ky * kw_n + kx]),
+                                             O2C_DW_TAP(px + ky * dh * span_w + kx * dw));
+                }
                 o2c_vf_store(row + ox, o2c_epilogue_vf(acc, &e, row + ox,
                                                        rr ? rr + ox : NULL, 0, O2C_VF));
             }
-            if (ox < s->out_w) {
+#undef O2C_DW_TAP
+            if (sw == 1 && ox < s->out_w) {
                 /* the rest of the row (often all of it: 5 columns in a keyword spotter) */
                 const size_t n = s->out_w - ox;
+                const float *px = top + ox;
                 o2c_vf acc = o2c_vf_splat(bias);
-                O2C_UNROLL for (ky = 0; ky < KH; ky++)
-                    O2C_UNROLL for (kx = 0; kx < KW; kx++)
-                        acc = o2c_vf_fma(acc, o2c_vf_splat(wr[ky * KW + kx]),
-                                         o2c_vf_load_part(top + ky * span_w + ox + kx, n));
+                for (ky = 0; ky < kh_n; ky++)
+                    for (kx = 0; kx < kw_n; kx++)
+                        acc = o2c_vf_fma(acc, o2c_vf_splat(wk[ky * kw_n + kx]),
+                                         o2c_vf_load_part(px + ky * dh * span_w + kx * dw, n));
                 o2c_vf_store_part(row + ox, o2c_epilogue_vf(acc, &e, row + ox,
                                                             rr ? rr + ox : NULL, 1, n), n);
                 ox = s->out_w;
@@ -140,7 +153,7 @@ static inline int o2c_conv_depthwise_f32(const o2c_conv_shape *s, o2c_epilogue e
     const size_t ksz = s->k_h * s->k_w;
     float *plane = (float *)scratch;
     size_t n, ic, j;
-    memset(plane, 0, span_h * span_w * sizeof *plane);
+    memset(plane, 0, (span_h * span_w + 1) * sizeof *plane);
     for (n = 0; n < s->batch; n++)
         for (ic = 0; ic < s->in_c; ic++) {
             o2c_dw_fill_f32(s, span_h, span_w, x + (n * s->in_c + ic) * in_plane, plane);

@@ -25,6 +25,12 @@
  *   o2c_vf_store_part(p, v, n)                writes p[0..n) only
  *   o2c_vf_splat(s), o2c_vf_add, o2c_vf_mul, o2c_vf_max, o2c_vf_min
  *   o2c_vf_fma(acc, a, b)                     acc + a * b
+ *   o2c_vf_load_even(p)                       p[0], p[2], ..., p[2 * O2C_VF - 2]; reads
+ *                                             the 2 * O2C_VF floats from p
+ *   o2c_vf_div(a, b)
+ *   o2c_vf_exp(x)                             expf lane by lane; where the target has
+ *                                             integer vector ops (O2C_VF_POW2I), a
+ *                                             polynomial within 2 ulp of expf instead
  *   o2c_f32_fma(acc, a, b)                    the same on scalars
  *   o2c_copy_f32(dst, src, n)                 memcpy of n floats, inline when short
  */
@@ -71,6 +77,12 @@ O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return _mm512_mul_ps(a, b); }
 O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return _mm512_max_ps(a, b); }
 O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return _mm512_min_ps(a, b); }
 O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return _mm512_fmadd_ps(a, b, acc); }
+O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return _mm512_div_ps(a, b); }
+O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
+{
+    return _mm512_castsi512_ps(_mm512_slli_epi32(
+        _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
+}
 /* masked lanes are neither read nor written, so a partial access cannot fault */
 O2C_INLINE o2c_vf o2c_vf_load_part(const float *p, size_t n)
 {
@@ -80,7 +92,14 @@ O2C_INLINE void o2c_vf_store_part(float *p, o2c_vf v, size_t n)
 {
     _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), v);
 }
+O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
+{
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16));
+}
 #define O2C_VF_PART_DONE
+#define O2C_VF_POW2I
+#define O2C_VF_EVEN
 
 #elif defined(__AVX__)
 #include <immintrin.h>
@@ -93,6 +112,22 @@ O2C_INLINE o2c_vf o2c_vf_add(o2c_vf a, o2c_vf b) { return _mm256_add_ps(a, b); }
 O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return _mm256_mul_ps(a, b); }
 O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return _mm256_max_ps(a, b); }
 O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return _mm256_min_ps(a, b); }
+O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return _mm256_div_ps(a, b); }
+#if defined(__AVX2__)
+O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
+{
+    return _mm256_castsi256_ps(_mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+}
+#define O2C_VF_POW2I
+O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
+{
+    /* a0 a2 b0 b2 | a4 a6 b4 b6, then its 64-bit quarters reordered */
+    const __m256 t = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), 0x88);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), 0xd8));
+}
+#define O2C_VF_EVEN
+#endif
 #if defined(__FMA__)
 O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return _mm256_fmadd_ps(a, b, acc); }
 #else
@@ -113,6 +148,17 @@ O2C_INLINE o2c_vf o2c_vf_add(o2c_vf a, o2c_vf b) { return _mm_add_ps(a, b); }
 O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return _mm_mul_ps(a, b); }
 O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return _mm_max_ps(a, b); }
 O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return _mm_min_ps(a, b); }
+O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return _mm_div_ps(a, b); }
+O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
+{
+    return _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_cvtps_epi32(n), _mm_set1_epi32(127)), 23));
+}
+O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
+{
+    return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4), 0x88);
+}
+#define O2C_VF_POW2I
+#define O2C_VF_EVEN
 O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b)
 {
     return _mm_add_ps(acc, _mm_mul_ps(a, b));
@@ -129,6 +175,27 @@ O2C_INLINE o2c_vf o2c_vf_add(o2c_vf a, o2c_vf b) { return vaddq_f32(a, b); }
 O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return vmulq_f32(a, b); }
 O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return vmaxq_f32(a, b); }
 O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return vminq_f32(a, b); }
+O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
+{
+    return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23));
+}
+O2C_INLINE o2c_vf o2c_vf_load_even(const float *p) { return vld2q_f32(p).val[0]; }
+#define O2C_VF_POW2I
+#define O2C_VF_EVEN
+#if defined(__aarch64__)
+O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return vdivq_f32(a, b); }
+#else
+O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b)
+{
+    float x[4], y[4];
+    int i;
+    vst1q_f32(x, a);
+    vst1q_f32(y, b);
+    for (i = 0; i < 4; i++)
+        x[i] /= y[i];
+    return vld1q_f32(x);
+}
+#endif
 #if defined(__ARM_FEATURE_FMA)
 O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return vfmaq_f32(acc, a, b); }
 #else
@@ -147,6 +214,18 @@ O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return a * b; }
 O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return (o2c_vf)wasm_f32x4_pmax((v128_t)a, (v128_t)b); }
 O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return (o2c_vf)wasm_f32x4_pmin((v128_t)a, (v128_t)b); }
 O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return acc + a * b; }
+O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return a / b; }
+O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
+{
+    return (o2c_vf)wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4((v128_t)n),
+                                                 wasm_i32x4_splat(127)), 23);
+}
+O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
+{
+    return (o2c_vf)wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
+}
+#define O2C_VF_POW2I
+#define O2C_VF_EVEN
 
 #else
 /* scalar: Cortex-M's FPU, and any compiler or target without one of the above */
@@ -160,6 +239,7 @@ O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return a * b; }
 O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return a > b ? a : b; }
 O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return a < b ? a : b; }
 O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return o2c_f32_fma(acc, a, b); }
+O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return a / b; }
 #endif
 
 #if !defined(O2C_VF_PART_DONE)
@@ -182,6 +262,54 @@ O2C_INLINE void o2c_vf_store_part(float *p, o2c_vf v, size_t n)
 }
 #endif
 #undef O2C_VF_PART_DONE
+
+#if defined(O2C_VF_POW2I)
+/* e^x = 2^n e^r, n = round(x / ln 2), |r| <= ln(2) / 2: e^r by its Taylor series to r^7
+ * (truncation below 6e-9 relative), 2^n built in the exponent bits. Rounding to an
+ * integer adds and subtracts 1.5 * 2^23, exact in round-to-nearest. */
+O2C_INLINE o2c_vf o2c_vf_exp(o2c_vf x)
+{
+    const o2c_vf big = o2c_vf_splat(12582912.0f);
+    o2c_vf n, r, p;
+    x = o2c_vf_min(o2c_vf_max(x, o2c_vf_splat(-87.3f)), o2c_vf_splat(88.3f));
+    n = o2c_vf_add(o2c_vf_mul(x, o2c_vf_splat(1.44269504f)), big);
+    n = o2c_vf_add(n, o2c_vf_mul(big, o2c_vf_splat(-1.0f)));
+    r = o2c_vf_fma(x, n, o2c_vf_splat(-0.693145752f));          /* ln 2, high bits */
+    r = o2c_vf_fma(r, n, o2c_vf_splat(-1.42860677e-6f));       /* and the rest */
+    p = o2c_vf_splat(1.0f / 5040.0f);
+    p = o2c_vf_fma(o2c_vf_splat(1.0f / 720.0f), p, r);
+    p = o2c_vf_fma(o2c_vf_splat(1.0f / 120.0f), p, r);
+    p = o2c_vf_fma(o2c_vf_splat(1.0f / 24.0f), p, r);
+    p = o2c_vf_fma(o2c_vf_splat(1.0f / 6.0f), p, r);
+    p = o2c_vf_fma(o2c_vf_splat(0.5f), p, r);
+    p = o2c_vf_fma(o2c_vf_splat(1.0f), p, r);
+    p = o2c_vf_fma(o2c_vf_splat(1.0f), p, r);
+    return o2c_vf_mul(p, o2c_vf_pow2i(n));
+}
+#else
+O2C_INLINE o2c_vf o2c_vf_exp(o2c_vf x)
+{
+    float lanes[O2C_VF];
+    int i;
+    o2c_vf_store(lanes, x);
+    for (i = 0; i < O2C_VF; i++)
+        lanes[i] = expf(lanes[i]);
+    return o2c_vf_load(lanes);
+}
+#endif
+#undef O2C_VF_POW2I
+
+#if !defined(O2C_VF_EVEN)
+O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
+{
+    float lanes[O2C_VF];
+    int i;
+    for (i = 0; i < O2C_VF; i++)
+        lanes[i] = p[2 * i];
+    return o2c_vf_load(lanes);
+}
+#endif
+#undef O2C_VF_EVEN
 
 /* dst[0..n) = src[0..n): inline for the short rows of small feature maps, where a call
  * to memcpy costs more than the copy */

@@ -56,7 +56,7 @@ def _kernel_scratch(kind: str, s: ConvGeometry, tile: int) -> int:
     if kind == "depthwise":
         (_, oh, ow), (_, sh, sw) = s.padded3("out_size", 1), s.padded3("strides", 1)
         (_, kh, kw), (_, dh, dw) = s.padded3("kernel", 1), s.padded3("dilations", 1)
-        return _span(oh, sh, kh, dh) * _span(ow, sw, kw, dw) * F32
+        return (_span(oh, sh, kh, dh) * _span(ow, sw, kw, dw) + 1) * F32
     if kind == "band":
         return s.out_c * tile * F32
     if kind == "transpose":
