@@ -4,15 +4,16 @@
  * One set of operations over `o2c_vf`, a vector of O2C_VF floats, chosen by the
  * compiler's predefined macros; the kernels are written once against it.
  *
- *   __AVX512F__                      __m512, 16 floats, fused multiply-add
+ *   __AVX512F__                      __m512, 16 floats, fused multiply-add  (o2c_simd_x86.h)
  *   __AVX__ (+ __FMA__)              __m256, 8 floats (fused with __FMA__)
  *   __SSE2__                         __m128, 4 floats (x86-64's baseline)
- *   __ARM_NEON                       float32x4_t, 4 floats (fused with __ARM_FEATURE_FMA)
- *   __wasm_simd128__                 GNU vector of 4 floats (WebAssembly SIMD128)
- *   anything else, and Cortex-M      a plain float (O2C_VF == 1): the register-blocked
- *                                    kernels become scalar code, which is what a
- *                                    single-precision FPU with 32 registers wants; GNU
- *                                    vectors would be split into scalars and spilled there
+ *   __ARM_NEON                       float32x4_t, 4 floats, fused with      (o2c_simd_neon.h)
+ *                                    __ARM_FEATURE_FMA
+ *   __wasm_simd128__, AltiVec, MSA   a GNU C vector of 4 floats             (o2c_simd_gnu.h)
+ *   anything else, and Cortex-M      a plain float (O2C_VF == 1): the      (o2c_simd_scalar.h)
+ *                                    register-blocked kernels become scalar code, which is
+ *                                    what a single-precision FPU with 32 registers wants;
+ *                                    GNU vectors would be split into scalars and spilled
  *
  * The fused forms are used where the hardware has them: a C99 compiler does not contract
  * `a * b + c` on its own (GCC's -std=c99 implies -ffp-contract=off), and the kernels never
@@ -65,181 +66,21 @@
 #define O2C_SHARED static inline
 #endif
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#define O2C_VF 16
-typedef __m512 o2c_vf;
-O2C_INLINE o2c_vf o2c_vf_splat(float s) { return _mm512_set1_ps(s); }
-O2C_INLINE o2c_vf o2c_vf_load(const float *p) { return _mm512_loadu_ps(p); }
-O2C_INLINE void o2c_vf_store(float *p, o2c_vf v) { _mm512_storeu_ps(p, v); }
-O2C_INLINE o2c_vf o2c_vf_add(o2c_vf a, o2c_vf b) { return _mm512_add_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return _mm512_mul_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return _mm512_max_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return _mm512_min_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return _mm512_fmadd_ps(a, b, acc); }
-O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return _mm512_div_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
-{
-    return _mm512_castsi512_ps(_mm512_slli_epi32(
-        _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
-}
-/* masked lanes are neither read nor written, so a partial access cannot fault */
-O2C_INLINE o2c_vf o2c_vf_load_part(const float *p, size_t n)
-{
-    return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), p);
-}
-O2C_INLINE void o2c_vf_store_part(float *p, o2c_vf v, size_t n)
-{
-    _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), v);
-}
-O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
-{
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16));
-}
-#define O2C_VF_PART_DONE
-#define O2C_VF_POW2I
-#define O2C_VF_EVEN
-
-#elif defined(__AVX__)
-#include <immintrin.h>
-#define O2C_VF 8
-typedef __m256 o2c_vf;
-O2C_INLINE o2c_vf o2c_vf_splat(float s) { return _mm256_set1_ps(s); }
-O2C_INLINE o2c_vf o2c_vf_load(const float *p) { return _mm256_loadu_ps(p); }
-O2C_INLINE void o2c_vf_store(float *p, o2c_vf v) { _mm256_storeu_ps(p, v); }
-O2C_INLINE o2c_vf o2c_vf_add(o2c_vf a, o2c_vf b) { return _mm256_add_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return _mm256_mul_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return _mm256_max_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return _mm256_min_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return _mm256_div_ps(a, b); }
-#if defined(__AVX2__)
-O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
-{
-    return _mm256_castsi256_ps(_mm256_slli_epi32(
-        _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
-}
-#define O2C_VF_POW2I
-O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
-{
-    /* a0 a2 b0 b2 | a4 a6 b4 b6, then its 64-bit quarters reordered */
-    const __m256 t = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), 0x88);
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), 0xd8));
-}
-#define O2C_VF_EVEN
-#endif
-#if defined(__FMA__)
-O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return _mm256_fmadd_ps(a, b, acc); }
-#else
-O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b)
-{
-    return _mm256_add_ps(acc, _mm256_mul_ps(a, b));
-}
-#endif
-
-#elif defined(__SSE2__)
-#include <emmintrin.h>
-#define O2C_VF 4
-typedef __m128 o2c_vf;
-O2C_INLINE o2c_vf o2c_vf_splat(float s) { return _mm_set1_ps(s); }
-O2C_INLINE o2c_vf o2c_vf_load(const float *p) { return _mm_loadu_ps(p); }
-O2C_INLINE void o2c_vf_store(float *p, o2c_vf v) { _mm_storeu_ps(p, v); }
-O2C_INLINE o2c_vf o2c_vf_add(o2c_vf a, o2c_vf b) { return _mm_add_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return _mm_mul_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return _mm_max_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return _mm_min_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return _mm_div_ps(a, b); }
-O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
-{
-    return _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_cvtps_epi32(n), _mm_set1_epi32(127)), 23));
-}
-O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
-{
-    return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4), 0x88);
-}
-#define O2C_VF_POW2I
-#define O2C_VF_EVEN
-O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b)
-{
-    return _mm_add_ps(acc, _mm_mul_ps(a, b));
-}
-
+/* Which one: O2C_PORTABLE forces the portable C99 path and O2C_GNU_VECTORS the generic
+ * GNU C vectors (both for tests and for a target the predefined macros misjudge). */
+#if defined(O2C_PORTABLE)
+#include "o2c_simd_scalar.h"
+#elif defined(O2C_GNU_VECTORS)
+#include "o2c_simd_gnu.h"
+#elif defined(__AVX512F__) || defined(__AVX__) || defined(__SSE2__)
+#include "o2c_simd_x86.h"
 #elif defined(__ARM_NEON)
-#include <arm_neon.h>
-#define O2C_VF 4
-typedef float32x4_t o2c_vf;
-O2C_INLINE o2c_vf o2c_vf_splat(float s) { return vdupq_n_f32(s); }
-O2C_INLINE o2c_vf o2c_vf_load(const float *p) { return vld1q_f32(p); }
-O2C_INLINE void o2c_vf_store(float *p, o2c_vf v) { vst1q_f32(p, v); }
-O2C_INLINE o2c_vf o2c_vf_add(o2c_vf a, o2c_vf b) { return vaddq_f32(a, b); }
-O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return vmulq_f32(a, b); }
-O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return vmaxq_f32(a, b); }
-O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return vminq_f32(a, b); }
-O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
-{
-    return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23));
-}
-O2C_INLINE o2c_vf o2c_vf_load_even(const float *p) { return vld2q_f32(p).val[0]; }
-#define O2C_VF_POW2I
-#define O2C_VF_EVEN
-#if defined(__aarch64__)
-O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return vdivq_f32(a, b); }
+#include "o2c_simd_neon.h"
+#elif defined(__wasm_simd128__) || \
+    (defined(__GNUC__) && (defined(__ALTIVEC__) || defined(__mips_msa)))
+#include "o2c_simd_gnu.h"
 #else
-O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b)
-{
-    float x[4], y[4];
-    int i;
-    vst1q_f32(x, a);
-    vst1q_f32(y, b);
-    for (i = 0; i < 4; i++)
-        x[i] /= y[i];
-    return vld1q_f32(x);
-}
-#endif
-#if defined(__ARM_FEATURE_FMA)
-O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return vfmaq_f32(acc, a, b); }
-#else
-O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return vaddq_f32(acc, vmulq_f32(a, b)); }
-#endif
-
-#elif defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-#define O2C_VF 4
-typedef float o2c_vf __attribute__((vector_size(16)));
-O2C_INLINE o2c_vf o2c_vf_splat(float s) { return (o2c_vf){s, s, s, s}; }
-O2C_INLINE o2c_vf o2c_vf_load(const float *p) { o2c_vf v; memcpy(&v, p, sizeof v); return v; }
-O2C_INLINE void o2c_vf_store(float *p, o2c_vf v) { memcpy(p, &v, sizeof v); }
-O2C_INLINE o2c_vf o2c_vf_add(o2c_vf a, o2c_vf b) { return a + b; }
-O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return a * b; }
-O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return (o2c_vf)wasm_f32x4_pmax((v128_t)a, (v128_t)b); }
-O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return (o2c_vf)wasm_f32x4_pmin((v128_t)a, (v128_t)b); }
-O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return acc + a * b; }
-O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return a / b; }
-O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
-{
-    return (o2c_vf)wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4((v128_t)n),
-                                                 wasm_i32x4_splat(127)), 23);
-}
-O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
-{
-    return (o2c_vf)wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
-}
-#define O2C_VF_POW2I
-#define O2C_VF_EVEN
-
-#else
-/* scalar: Cortex-M's FPU, and any compiler or target without one of the above */
-#define O2C_VF 1
-typedef float o2c_vf;
-O2C_INLINE o2c_vf o2c_vf_splat(float s) { return s; }
-O2C_INLINE o2c_vf o2c_vf_load(const float *p) { return *p; }
-O2C_INLINE void o2c_vf_store(float *p, o2c_vf v) { *p = v; }
-O2C_INLINE o2c_vf o2c_vf_add(o2c_vf a, o2c_vf b) { return a + b; }
-O2C_INLINE o2c_vf o2c_vf_mul(o2c_vf a, o2c_vf b) { return a * b; }
-O2C_INLINE o2c_vf o2c_vf_max(o2c_vf a, o2c_vf b) { return a > b ? a : b; }
-O2C_INLINE o2c_vf o2c_vf_min(o2c_vf a, o2c_vf b) { return a < b ? a : b; }
-O2C_INLINE o2c_vf o2c_vf_fma(o2c_vf acc, o2c_vf a, o2c_vf b) { return o2c_f32_fma(acc, a, b); }
-O2C_INLINE o2c_vf o2c_vf_div(o2c_vf a, o2c_vf b) { return a / b; }
+#include "o2c_simd_scalar.h"
 #endif
 
 #if !defined(O2C_VF_PART_DONE)
