@@ -150,16 +150,25 @@ O2C_INLINE void o2c_tile_row_f32(const size_t MR, const size_t NV, size_t rows, 
                                  size_t a_rs, size_t a_ks, const float *b, size_t ldb,
                                  float *c, size_t ldc)
 {
+    /* tile counts from N alone, each loop from zero: GCC 12 misjudges loops that resume
+     * where another one stopped (`for (; n + w <= N; n += w)`) and warns of impossible
+     * iterations (-Waggressive-loop-optimizations) */
     const int per_col = ep->bias_per_col;
-    size_t n = 0;
+    const size_t full = N / (NV * O2C_VF), singles = NV > 1 ? N % (NV * O2C_VF) / O2C_VF : 0;
+    size_t t, n;
 #define O2C_TILE_AT(nv, part, cols)                                                         \
     o2c_tile_f32(MR, nv, part, rows, cols, K, ep, bias ? bias + (per_col ? n : 0) : NULL, \
                  res ? res + n : NULL, ldr, a, a_ps, a_rs, a_ks, b + n, ldb, c + n, ldc)
-    for (; n + NV * O2C_VF <= N; n += NV * O2C_VF)
+    for (t = 0; t < full; t++) {
+        n = t * NV * O2C_VF;
         O2C_TILE_AT(NV, 0, NV * O2C_VF);
-    for (; NV > 1 && n + O2C_VF <= N; n += O2C_VF)
+    }
+    for (t = 0; t < singles; t++) {
+        n = full * NV * O2C_VF + t * O2C_VF;
         O2C_TILE_AT(1, 0, O2C_VF);
+    }
 #if O2C_VF > 1
+    n = full * NV * O2C_VF + singles * O2C_VF;
     if (n < N)
         O2C_TILE_AT(1, 1, N - n);
 #endif
@@ -175,18 +184,24 @@ static inline int o2c_gemm_packed_a_f32(size_t M, size_t N, size_t K, o2c_epilog
                                  const float *a, const float *b, size_t ldb,
                                  float *c, size_t ldc)
 {
-    size_t m = 0;
     const size_t panel = O2C_PANEL_ROWS * K, ldr = ep.residual_ld ? ep.residual_ld : ldc;
+    /* every count from M alone (see o2c_tile_row_f32) */
+    const size_t big = O2C_TILE_ROWS > 4 ? M / O2C_TILE_ROWS * O2C_TILE_ROWS : 0;
+    size_t m, t;
 #define O2C_ROWS_AT(mr, nv, rows)                                                            \
     o2c_tile_row_f32(mr, nv, rows, N, K, &ep, ep.bias ? ep.bias + (ep.bias_per_col ? 0 : m) \
                      : NULL, ep.residual ? ep.residual + m * ldr : NULL, ldr, a + (m / 4) * panel, \
                      panel, 1, O2C_PANEL_ROWS, b, ldb, c + m * ldc, ldc)
 #if O2C_TILE_ROWS > 4
-    for (; m + O2C_TILE_ROWS <= M; m += O2C_TILE_ROWS)
+    for (t = 0; t < big / O2C_TILE_ROWS; t++) {
+        m = t * O2C_TILE_ROWS;
         O2C_ROWS_AT(O2C_TILE_ROWS, O2C_TILE_NV, O2C_TILE_ROWS);
+    }
 #endif
-    for (; m < M; m += 4)
+    for (t = 0; t < (M - big + 3) / 4; t++) {
+        m = big + t * 4;
         O2C_ROWS_AT(4, O2C_TILE_NV, M - m < 4 ? M - m : 4);
+    }
 #undef O2C_ROWS_AT
     return O2C_OK;
 }
@@ -209,13 +224,18 @@ static inline int o2c_gemm_packed_b_f32(size_t M, size_t N, size_t K, o2c_epilog
         o2c_tile_row_f32(mr, O2C_FC_NV, mr, cols, K, &ep, ep.bias ? ep.bias + (ep.bias_per_col \
                          ? n : m) : NULL, ep.residual ? ep.residual + m * ldr + n : NULL, ldr, \
                          a + m * lda, 4 * lda, lda, 1, panel, O2C_PANEL_COLS, c + m * ldc + n, ldc)
-        m = 0;
+        const size_t big = O2C_FC_ROWS > 1 ? M / O2C_FC_ROWS * O2C_FC_ROWS : 0;
+        size_t t;
 #if O2C_FC_ROWS > 1
-        for (; m + O2C_FC_ROWS <= M; m += O2C_FC_ROWS)
+        for (t = 0; t < big / O2C_FC_ROWS; t++) {
+            m = t * O2C_FC_ROWS;
             O2C_FC_AT(O2C_FC_ROWS);
+        }
 #endif
-        for (; m < M; m++)
+        for (t = 0; t < M - big; t++) {
+            m = big + t;
             O2C_FC_AT(1);
+        }
 #undef O2C_FC_AT
     }
     return O2C_OK;

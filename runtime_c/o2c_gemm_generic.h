@@ -39,7 +39,9 @@ static inline int o2c_gemm_f32(int trans_a, int trans_b, size_t M, size_t N, siz
     /* element (i, k) of op(A) is A[i * a_i + k * a_k] */
     const size_t a_i = trans_a ? 1u : lda, a_k = trans_a ? lda : 1u;
     const size_t ldr = ep.residual_ld ? ep.residual_ld : ldc;
-    size_t m = 0, j;
+    const size_t big = O2C_TILE_ROWS > 4 ? M / O2C_TILE_ROWS * O2C_TILE_ROWS : 0;
+    const size_t by4 = big + (M - big) / 4 * 4;
+    size_t m, j, t;
     if (trans_b) {
         /* rows of B are the columns of op(B): dot products along k */
         for (m = 0; m < M; m++)
@@ -53,19 +55,20 @@ static inline int o2c_gemm_f32(int trans_a, int trans_b, size_t M, size_t N, siz
     o2c_tile_row_f32(mr, O2C_TILE_NV, mr, N, K, &ep, ep.bias ? ep.bias + (ep.bias_per_col \
                      ? 0 : m) : NULL, ep.residual ? ep.residual + m * ldr : NULL, ldr,      \
                      A + m * a_i, 4 * a_i, a_i, a_k, B, ldb, C + m * ldc, ldc)
+    /* every count from M alone, as in o2c_tile_row_f32 */
 #if O2C_TILE_ROWS > 4
-    for (; m + O2C_TILE_ROWS <= M; m += O2C_TILE_ROWS)
+    for (t = 0; t < big / O2C_TILE_ROWS; t++) {
+        m = t * O2C_TILE_ROWS;
         O2C_ROWS_AT(O2C_TILE_ROWS);
+    }
 #endif
-    for (; m + 4 <= M; m += 4)
+    for (t = 0; t < (by4 - big) / 4; t++) {
+        m = big + t * 4;
         O2C_ROWS_AT(4);
-    if (m < M) {
-        /* counted from the rows left: GCC 12 misjudges `for (; m < M; m++)` here and
-         * warns of an impossible iteration (-Waggressive-loop-optimizations) */
-        const size_t left = M - m;
-        size_t i;
-        for (i = 0; i < left; i++, m++)
-            O2C_ROWS_AT(1);
+    }
+    for (t = 0; t < M - by4; t++) {
+        m = by4 + t;
+        O2C_ROWS_AT(1);
     }
 #undef O2C_ROWS_AT
     return O2C_OK;
