@@ -9,6 +9,9 @@
  *   o2c_conv_gemm_f32          any convolution as C = W * im2col(X), im2col built `tile`
  *                              output positions at a time; a 1x1 stride-1 unpadded one
  *                              multiplies the image itself (no scratch)
+ *   o2c_conv_rows_f32          2-D / 1-D convolutions with column stride 1 or 2, directly
+ *                              on a stack of the input rows each output row reads
+ *                              (o2c_convrow.h), no im2col
  *   o2c_conv_pointwise_band_f32  a pointwise convolution writing over its own input
  *   o2c_conv_depthwise_f32     one input channel per group, direct (o2c_dwconv.h)
  *   o2c_conv_transpose_f32     ConvTranspose as col = W^T * X then col2im
@@ -37,6 +40,8 @@ typedef struct {
 } o2c_conv_shape;
 
 #define O2C_PACKED_ROWS(rows) (((rows) + O2C_PANEL_ROWS - 1) / O2C_PANEL_ROWS * O2C_PANEL_ROWS)
+/* input rows (or columns) that `out` outputs' taps reach: padding included */
+#define O2C_CONV_SPAN(out, stride, k, dil) (((out) - 1) * (stride) + ((k) - 1) * (dil) + 1)
 #define O2C_CONV_IM2COL_SCRATCH_BYTES(k_rows, tile) ((size_t)(k_rows) * (tile) * sizeof(float))
 #define O2C_CONV_BAND_SCRATCH_BYTES(out_c, band) ((size_t)(out_c) * (band) * sizeof(float))
 #define O2C_CONV_TRANSPOSE_SCRATCH_BYTES(col_rows, tile) \
@@ -258,6 +263,7 @@ static inline int o2c_conv_transpose_f32(const o2c_conv_shape *s, size_t tile,
     return O2C_OK;
 }
 
+#include "o2c_convrow.h"
 #include "o2c_dwconv.h"
 
 #endif /* O2C_CONV_H */

@@ -12,12 +12,11 @@
 #ifndef O2C_DWCONV_H
 #define O2C_DWCONV_H
 
-/* Rows (columns) of the zero-bordered plane: the input extent the taps reach. */
-#define O2C_DWCONV_SPAN(out, stride, k, dil) (((out) - 1) * (stride) + ((k) - 1) * (dil) + 1)
+/* the zero-bordered plane covers O2C_CONV_SPAN rows by O2C_CONV_SPAN columns */
 /* the plane, and one float after it that stride-2 vector loads read but do not use */
 #define O2C_DWCONV_SCRATCH_BYTES(out_h, stride_h, k_h, dil_h, out_w, stride_w, k_w, dil_w) \
-    (((size_t)O2C_DWCONV_SPAN(out_h, stride_h, k_h, dil_h) *                              \
-      O2C_DWCONV_SPAN(out_w, stride_w, k_w, dil_w) + 1) * sizeof(float))
+    (((size_t)O2C_CONV_SPAN(out_h, stride_h, k_h, dil_h) *                              \
+      O2C_CONV_SPAN(out_w, stride_w, k_w, dil_w) + 1) * sizeof(float))
 
 /* copy input channel xc (in_h x in_w) to plane (span_h x span_w) at (pad_h, pad_w) */
 static inline void o2c_dw_fill_f32(const o2c_conv_shape *s, size_t span_h, size_t span_w,
@@ -147,8 +146,8 @@ static inline int o2c_conv_depthwise_f32(const o2c_conv_shape *s, o2c_epilogue e
                                          float *y)
 {
     const size_t mult = s->out_c / s->in_c;
-    const size_t span_h = O2C_DWCONV_SPAN(s->out_h, s->stride_h, s->k_h, s->dil_h);
-    const size_t span_w = O2C_DWCONV_SPAN(s->out_w, s->stride_w, s->k_w, s->dil_w);
+    const size_t span_h = O2C_CONV_SPAN(s->out_h, s->stride_h, s->k_h, s->dil_h);
+    const size_t span_w = O2C_CONV_SPAN(s->out_w, s->stride_w, s->k_w, s->dil_w);
     const size_t in_plane = s->in_h * s->in_w, out_plane = s->out_h * s->out_w;
     const size_t ksz = s->k_h * s->k_w;
     float *plane = (float *)scratch;

@@ -62,6 +62,8 @@
 #define O2C_FC_ROWS 1
 #endif
 #define O2C_FC_NV (O2C_PANEL_COLS / O2C_VF)
+/* a B operand up to this size is taken to stay in a (level-2) cache */
+#define O2C_B_CACHED_BYTES (256u * 1024u)
 /* the largest tile any caller below asks for */
 #define O2C_ACC_ROWS (O2C_TILE_ROWS > O2C_FC_ROWS ? O2C_TILE_ROWS : O2C_FC_ROWS)
 #define O2C_ACC_NV (O2C_TILE_NV > O2C_FC_NV ? O2C_TILE_NV : O2C_FC_NV)
@@ -69,6 +71,50 @@
 /* Bytes of scratch o2c_pack_a_f32 fills for an M x K matrix. */
 #define O2C_PACK_A_SCRATCH_BYTES(M, K) \
     ((((M) + O2C_PANEL_ROWS - 1) / O2C_PANEL_ROWS) * O2C_PANEL_ROWS * (K) * sizeof(float))
+
+/* The store step of a register tile: acc (MR x NV vectors) through the epilogue into
+ * C[r][j] for r < rows, j < cols (see o2c_tile_f32 below). */
+O2C_INLINE void o2c_tile_store_f32(const size_t MR, const size_t NV, const int part,
+                                   o2c_vf acc[O2C_ACC_ROWS][O2C_ACC_NV], size_t rows,
+                                   size_t cols, const o2c_epilogue *ep, const float *bias,
+                                   const float *res, size_t ldr, float *c, size_t ldc)
+{
+    size_t r, j;
+    if (!ep->residual && !ep->accumulate && ep->scale == 1.0f &&
+        (ep->act == O2C_ACT_NONE || ep->act == O2C_ACT_RELU)) {
+        /* the common case in registers: bias, then ReLU or nothing */
+        const int relu = ep->act == O2C_ACT_RELU;
+        O2C_UNROLL for (r = 0; r < MR; r++) {
+            if (r >= rows)
+                break;
+            O2C_UNROLL for (j = 0; j < NV; j++) {
+                float *out = c + r * ldc + j * O2C_VF;
+                o2c_vf v = acc[r][j];
+                if (bias && ep->bias_per_col)
+                    v = o2c_vf_add(v, part ? o2c_vf_load_part(bias, cols)
+                                           : o2c_vf_load(bias + j * O2C_VF));
+                else if (bias)
+                    v = o2c_vf_add(v, o2c_vf_splat(bias[r]));
+                if (relu)
+                    v = o2c_vf_max(v, o2c_vf_splat(0.0f));
+                if (part)
+                    o2c_vf_store_part(out, v, cols);
+                else
+                    o2c_vf_store(out, v);
+            }
+        }
+    } else {
+        /* everything else through memory, by one shared loop (less code to compile and
+         * to store; the sums are still in L1) */
+        float sums[O2C_ACC_ROWS][O2C_ACC_NV * O2C_VF];
+        O2C_UNROLL for (r = 0; r < MR; r++)
+            O2C_UNROLL for (j = 0; j < NV; j++)
+                o2c_vf_store(&sums[r][j * O2C_VF], acc[r][j]);
+        o2c_epilogue_block_f32(rows, cols, O2C_ACC_NV * O2C_VF, &sums[0][0], ep, bias, res,
+                               ldr, c, ldc);
+    }
+    (void)part;
+}
 
 /*
  * One register tile: C[r][j] for r < rows, j < cols is the epilogue of
@@ -106,40 +152,7 @@ O2C_INLINE void o2c_tile_f32(const size_t MR, const size_t NV, const int part,
         a += a_ks;
         b += ldb;
     }
-    if (!ep->residual && !ep->accumulate && ep->scale == 1.0f &&
-        (ep->act == O2C_ACT_NONE || ep->act == O2C_ACT_RELU)) {
-        /* the common case in registers: bias, then ReLU or nothing */
-        const int relu = ep->act == O2C_ACT_RELU;
-        O2C_UNROLL for (r = 0; r < MR; r++) {
-            if (r >= rows)
-                break;
-            O2C_UNROLL for (j = 0; j < NV; j++) {
-                float *out = c + r * ldc + j * O2C_VF;
-                o2c_vf v = acc[r][j];
-                if (bias && ep->bias_per_col)
-                    v = o2c_vf_add(v, part ? o2c_vf_load_part(bias, cols)
-                                           : o2c_vf_load(bias + j * O2C_VF));
-                else if (bias)
-                    v = o2c_vf_add(v, o2c_vf_splat(bias[r]));
-                if (relu)
-                    v = o2c_vf_max(v, o2c_vf_splat(0.0f));
-                if (part)
-                    o2c_vf_store_part(out, v, cols);
-                else
-                    o2c_vf_store(out, v);
-            }
-        }
-    } else {
-        /* everything else through memory, by one shared loop (less code to compile and
-         * to store; the sums are still in L1) */
-        float sums[O2C_ACC_ROWS][O2C_ACC_NV * O2C_VF];
-        O2C_UNROLL for (r = 0; r < MR; r++)
-            O2C_UNROLL for (j = 0; j < NV; j++)
-                o2c_vf_store(&sums[r][j * O2C_VF], acc[r][j]);
-        o2c_epilogue_block_f32(rows, cols, O2C_ACC_NV * O2C_VF, &sums[0][0], ep, bias, res,
-                               ldr, c, ldc);
-    }
-    (void)part;
+    o2c_tile_store_f32(MR, NV, part, acc, rows, cols, ep, bias, res, ldr, c, ldc);
 }
 
 /* The tiles of rows [0, rows) x columns [0, N) for one row block of MR (compile-time)
@@ -175,34 +188,96 @@ O2C_INLINE void o2c_tile_row_f32(const size_t MR, const size_t NV, size_t rows, 
 #undef O2C_TILE_AT
 }
 
-/*
- * C (M x N) = epilogue(A * B): A (M x K) packed (see above), B (K x N) with row stride
- * ldb, C with row stride ldc. The convolutions' product: A the weights, B the image or
- * its im2col. ep->bias is per row unless ep->bias_per_col.
- */
-static inline int o2c_gemm_packed_a_f32(size_t M, size_t N, size_t K, o2c_epilogue ep,
+/* Every row block of a packed A against one chunk of `cols` columns of B (NV vectors,
+ * or a partial one): the chunk's K x cols block of B, read with stride ldb, stays in
+ * cache while all of A streams past it. */
+O2C_INLINE void o2c_tile_col_f32(const size_t NV, const int part, size_t cols, size_t M,
+                                 size_t K, const o2c_epilogue *ep, size_t ldr,
                                  const float *a, const float *b, size_t ldb,
                                  float *c, size_t ldc)
 {
-    const size_t panel = O2C_PANEL_ROWS * K, ldr = ep.residual_ld ? ep.residual_ld : ldc;
     /* every count from M alone (see o2c_tile_row_f32) */
+    const size_t panel = O2C_PANEL_ROWS * K;
     const size_t big = O2C_TILE_ROWS > 4 ? M / O2C_TILE_ROWS * O2C_TILE_ROWS : 0;
     size_t m, t;
-#define O2C_ROWS_AT(mr, nv, rows)                                                            \
-    o2c_tile_row_f32(mr, nv, rows, N, K, &ep, ep.bias ? ep.bias + (ep.bias_per_col ? 0 : m) \
-                     : NULL, ep.residual ? ep.residual + m * ldr : NULL, ldr, a + (m / 4) * panel, \
-                     panel, 1, O2C_PANEL_ROWS, b, ldb, c + m * ldc, ldc)
+#define O2C_TILE_AT(mr, rows)                                                               \
+    o2c_tile_f32(mr, NV, part, rows, cols, K, ep, ep->bias ? ep->bias + (ep->bias_per_col  \
+                 ? 0 : m) : NULL, ep->residual ? ep->residual + m * ldr : NULL, ldr,       \
+                 a + (m / 4) * panel, panel, 1, O2C_PANEL_ROWS, b, ldb, c + m * ldc, ldc)
 #if O2C_TILE_ROWS > 4
     for (t = 0; t < big / O2C_TILE_ROWS; t++) {
         m = t * O2C_TILE_ROWS;
-        O2C_ROWS_AT(O2C_TILE_ROWS, O2C_TILE_NV, O2C_TILE_ROWS);
+        O2C_TILE_AT(O2C_TILE_ROWS, O2C_TILE_ROWS);
     }
 #endif
     for (t = 0; t < (M - big + 3) / 4; t++) {
         m = big + t * 4;
-        O2C_ROWS_AT(4, O2C_TILE_NV, M - m < 4 ? M - m : 4);
+        O2C_TILE_AT(4, M - m < 4 ? M - m : 4);
     }
+#undef O2C_TILE_AT
+}
+
+/*
+ * C (M x N) = epilogue(A * B): A (M x K) packed (see above), B (K x N) with row stride
+ * ldb, C with row stride ldc. The convolutions' product: A the weights, B the image or
+ * its im2col. ep->bias is per row unless ep->bias_per_col. Column chunks outermost: an
+ * image row is read once from memory, then from cache by every row block of weights.
+ */
+static inline int o2c_gemm_packed_a_f32(size_t M, size_t N, size_t K, o2c_epilogue ep,
+                                        const float *a, const float *b, size_t ldb,
+                                        float *c, size_t ldc)
+{
+    const size_t ldr = ep.residual_ld ? ep.residual_ld : ldc, w = O2C_TILE_NV * O2C_VF;
+    const size_t full = N / w, singles = O2C_TILE_NV > 1 ? N % w / O2C_VF : 0;
+    size_t n, t;
+#if O2C_VF > 1
+    if (K * N * sizeof(float) <= O2C_B_CACHED_BYTES) {
+        /* B stays in cache anyway: stream the weights once instead */
+        const size_t panel = O2C_PANEL_ROWS * K;
+        const size_t big = O2C_TILE_ROWS > 4 ? M / O2C_TILE_ROWS * O2C_TILE_ROWS : 0;
+        size_t m;
+#define O2C_ROWS_AT(mr, rows)                                                                \
+        o2c_tile_row_f32(mr, O2C_TILE_NV, rows, N, K, &ep, ep.bias ? ep.bias +              \
+                         (ep.bias_per_col ? 0 : m) : NULL, ep.residual ? ep.residual +      \
+                         m * ldr : NULL, ldr, a + (m / 4) * panel, panel, 1, O2C_PANEL_ROWS, \
+                         b, ldb, c + m * ldc, ldc)
+#if O2C_TILE_ROWS > 4
+        for (t = 0; t < big / O2C_TILE_ROWS; t++) {
+            m = t * O2C_TILE_ROWS;
+            O2C_ROWS_AT(O2C_TILE_ROWS, O2C_TILE_ROWS);
+        }
+#endif
+        for (t = 0; t < (M - big + 3) / 4; t++) {
+            m = big + t * 4;
+            O2C_ROWS_AT(4, M - m < 4 ? M - m : 4);
+        }
 #undef O2C_ROWS_AT
+        return O2C_OK;
+    }
+#endif
+#define O2C_COL_AT(nv, part, cols)                                                          \
+    do {                                                                                    \
+        o2c_epilogue e = ep;                                                                \
+        if (e.bias && e.bias_per_col)                                                       \
+            e.bias += n;                                                                    \
+        if (e.residual)                                                                     \
+            e.residual += n;                                                                \
+        o2c_tile_col_f32(nv, part, cols, M, K, &e, ldr, a, b + n, ldb, c + n, ldc);       \
+    } while (0)
+    for (t = 0; t < full; t++) {
+        n = t * w;
+        O2C_COL_AT(O2C_TILE_NV, 0, w);
+    }
+    for (t = 0; t < singles; t++) {
+        n = full * w + t * O2C_VF;
+        O2C_COL_AT(1, 0, O2C_VF);
+    }
+#if O2C_VF > 1
+    n = full * w + singles * O2C_VF;
+    if (n < N)
+        O2C_COL_AT(1, 1, N - n);
+#endif
+#undef O2C_COL_AT
     return O2C_OK;
 }
 

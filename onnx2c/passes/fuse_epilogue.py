@@ -5,8 +5,8 @@ registers (runtime_c/o2c_epilogue.h) and the intermediate tensors disappear.
 The fused node is the original op in domain `onnx2c` (ops/epilogue.py reads it) with
 attributes `activation` (Relu, Clip, LeakyRelu, Sigmoid, HardSwish or SiLU, the last
 being PyTorch's x * Sigmoid(x) pair), `activation_alpha`, `activation_beta`,
-`residual_first` (the Add came before the activation), and the Add's other operand as
-input 3. A node absorbs what reads its output only when nothing else reads it and it is
+`residual_first` (the Add came before the activation), and the Add's (or a two-input
+Sum's) other operand as input 3. A node absorbs what reads its output only when nothing else reads it and it is
 not a graph output; it then stands where the last absorbed node stood, which all of its
 inputs precede.
 """
@@ -84,7 +84,8 @@ def _absorb(g: Graph, node: Node, readers: dict) -> tuple[Node, list[Node]] | No
         f = _fused(node)
         f.attrs.update(activation=a[0], activation_alpha=a[1], activation_beta=a[2])
         return f, [user]
-    if user.op_type == "Add" and not user.domain and not has_res and len(user.inputs) == 2:
+    if user.op_type in ("Add", "Sum") and not user.domain and not has_res and \
+            len(user.inputs) == 2:
         other = user.inputs[1] if user.inputs[0] == y else user.inputs[0]
         ov, yv = g.values[other], g.values[y]
         if other != y and ov.shape == yv.shape and ov.dtype == yv.dtype:

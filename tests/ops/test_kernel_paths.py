@@ -31,7 +31,10 @@ def _w(*shape):
 
 
 def paths_model():
-    """One graph, one output per kernel path (see the comments)."""
+    """One graph, one output per kernel path: direct row-stack convs (stride 1 and 2,
+    dilated, grouped, 1-D, run-time weights), im2col (column stride 3, 3-D), pointwise
+    (band and plain), depthwise (3x3 s1 and s2, 5x5 with two outputs per channel),
+    ConvTranspose, fused epilogues, packed and generic Gemm/MatMul, GRU."""
     nodes, inits = [], []
 
     def conv(op, src, dst, w, b=None, act=None, **attrs):
@@ -47,6 +50,8 @@ def paths_model():
     conv("Conv", "x", "im2col_relu", _w(12, 8, 3, 3), _w(12), "Relu", pads=[1, 1, 1, 1])
     conv("Conv", "x", "strided_grouped", _w(6, 4, 3, 3), None, "LeakyRelu", strides=[2, 2],
          dilations=[2, 1], group=2, pads=[2, 0, 1, 1])
+    conv("Conv", "x", "im2col_stride3", _w(5, 8, 3, 2), _w(5), "Relu", strides=[1, 3],
+         pads=[1, 1, 1, 0])
     conv("Conv", "x", "pointwise_band", _w(8, 8, 1, 1), _w(8))
     nodes.append(N("Add", ["pointwise_band", "x"], ["band_residual"]))
     conv("Conv", "x", "pointwise_wide", _w(16, 8, 1, 1), _w(16), "HardSwish")
