@@ -44,6 +44,10 @@
 #define O2C_TILE_ROWS 12
 #define O2C_TILE_NV 2
 #define O2C_FC_ROWS 8
+#elif O2C_VF == 8 && defined(__AVX512VL__)
+#define O2C_TILE_ROWS 12        /* AVX-512's 32 registers, 256-bit vectors */
+#define O2C_TILE_NV 2
+#define O2C_FC_ROWS 8
 #elif O2C_VF == 8
 #define O2C_TILE_ROWS 4
 #define O2C_TILE_NV 3

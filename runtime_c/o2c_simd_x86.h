@@ -3,7 +3,7 @@
 #ifndef O2C_SIMD_X86_H
 #define O2C_SIMD_X86_H
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && !defined(O2C_X86_256)
 #include <immintrin.h>
 #define O2C_VF 16
 typedef __m512 o2c_vf;
@@ -58,6 +58,17 @@ O2C_INLINE o2c_vf o2c_vf_pow2i(o2c_vf n)
         _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
 }
 #define O2C_VF_POW2I
+#if defined(__AVX512VL__)
+O2C_INLINE o2c_vf o2c_vf_load_part(const float *p, size_t n)
+{
+    return _mm256_maskz_loadu_ps((__mmask8)((1u << n) - 1u), p);
+}
+O2C_INLINE void o2c_vf_store_part(float *p, o2c_vf v, size_t n)
+{
+    _mm256_mask_storeu_ps(p, (__mmask8)((1u << n) - 1u), v);
+}
+#define O2C_VF_PART_DONE
+#endif
 O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
 {
     /* a0 a2 b0 b2 | a4 a6 b4 b6, then its 64-bit quarters reordered */

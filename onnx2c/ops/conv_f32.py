@@ -4,8 +4,8 @@
 - pointwise with as many outputs as inputs: the GEMM on the image a band of positions at
   a time, so that it may write over its input (the memory planner decides);
 - 2-D and 1-D convolutions with a column stride of 1 or 2 and output rows of at least
-  _ROWS_MIN_WIDTH: directly on a stack of the input rows each output row reads
-  (o2c_convrow.h), without im2col;
+  _ROWS_MIN_WIDTH: directly on a stack of the input rows that _ROWS_PASS output rows
+  read (o2c_convrow.h), without im2col;
 - any other convolution: the GEMM on the image itself when pointwise, else on the
   im2col of `tile` output positions at a time (output rows too short to fill vector
   registers are better flattened this way);
@@ -31,7 +31,8 @@ from .registry import Kernel
 # register tiles full rows of positions
 _TILE_BYTES = 16 * 1024
 _TILE_MIN_COLS = 32
-_ROWS_MIN_WIDTH = 8
+_ROWS_MIN_WIDTH = 16       # narrower rows leave vector lanes idle: im2col flattens them
+_ROWS_PASS = 4             # output rows per stack: each weight block serves them all
 F32 = 4
 
 
@@ -39,7 +40,8 @@ F32 = 4
 class ConvF32:
     kernel: str             # depthwise | rows | band | gemm | transpose
     shape: ConvGeometry
-    tile: int               # positions per im2col / col2im tile or band; 0: none
+    tile: int               # positions per im2col / col2im tile or band, or output rows
+                            # per stack pass; 0: none
     epilogue: Epilogue
     bias: bool
     pack_rows: int          # rows per group of weights packed at run time; 0: at compile time
@@ -65,9 +67,9 @@ def _kernel_scratch(kind: str, s: ConvGeometry, tile: int) -> int:
     if kind == "band":
         return s.out_c * tile * F32
     if kind == "rows":
-        (_, kh, kw), (_, _, sw), (_, _, dw) = s.padded3("kernel", 1), \
+        (_, kh, kw), (_, sh, sw), (_, dh, dw) = s.padded3("kernel", 1), \
             s.padded3("strides", 1), s.padded3("dilations", 1)
-        return (s.cig * kh * _span(s.out_size[-1], sw, kw, dw) + 1) * F32
+        return (s.cig * _span(tile, sh, kh, dh) * _span(s.out_size[-1], sw, kw, dw) + 1) * F32
     if kind == "transpose":
         return s.cog * s.taps * tile * F32
     return s.cig * s.taps * tile * F32
@@ -82,7 +84,7 @@ def _choose(s: ConvGeometry, transpose: bool) -> tuple[str, int]:
         return "band", _tile(s.out_c, s.out_plane)
     if s.rank <= 2 and not s.pointwise and s.strides[-1] <= 2 and \
             s.out_size[-1] >= _ROWS_MIN_WIDTH:
-        return "rows", 0
+        return "rows", min(_ROWS_PASS, s.padded3("out_size", 1)[1])
     return "gemm", 0 if s.pointwise else _tile(s.cig * s.taps, s.out_plane)
 
 
