@@ -64,7 +64,8 @@ O2C_INLINE void o2c_tile_stack_f32(const size_t MR, const size_t NV, const int p
                 if (part)
                     bv[j] = SW == 1 ? o2c_vf_load_part(b, cols) : o2c_vf_load_part_even(b, cols);
                 else
-                    bv[j] = SW == 1 ? o2c_vf_load(b + j * O2C_VF) : o2c_vf_load_even(b + 2 * j * O2C_VF);
+                    bv[j] = O2C_VF == 1 ? o2c_vf_load(b + j * SW) : SW == 1 ?
+                        o2c_vf_load(b + j * O2C_VF) : o2c_vf_load_even(b + 2 * j * O2C_VF);
             }
             O2C_UNROLL for (i = 0; i < MR; i++) {
                 const o2c_vf av = o2c_vf_splat(a[(i / 4) * panel + i % 4]);
@@ -163,7 +164,10 @@ static inline int o2c_conv_rows_f32(const o2c_conv_shape *s, size_t pass, o2c_ep
                     }
                 if (er.residual)
                     er.residual += oy * s->out_w;
-                if (s->stride_w == 1)
+                if (O2C_VF == 1)    /* scalar loads: the stride costs nothing at run time */
+                    o2c_conv_row_f32(s->stride_w, cog, s->out_w, nrows, s->stride_h, &st, &er,
+                                     out_plane, wg, stack, yg + oy * s->out_w, out_plane);
+                else if (s->stride_w == 1)
                     o2c_conv_row_f32(1, cog, s->out_w, nrows, s->stride_h, &st, &er, out_plane,
                                      wg, stack, yg + oy * s->out_w, out_plane);
                 else

@@ -125,7 +125,13 @@ static inline void o2c_dw_dispatch_f32(const o2c_conv_shape *s, size_t span_w,
     default: o2c_dw_channel_f32(KH, KW, SW, ep->act, s, span_w, plane, wk, bias, ep, res, \
                                 out); break;                                                \
     }
-    if (k3 && s->stride_w == 1) {
+    if (k3 && O2C_VF == 1) {
+        /* scalar targets: the activation at run time (flash), the stride folded */
+        if (s->stride_w == 1)
+            o2c_dw_channel_f32(3, 3, 1, ep->act, s, span_w, plane, wk, bias, ep, res, out);
+        else
+            o2c_dw_channel_f32(3, 3, 2, ep->act, s, span_w, plane, wk, bias, ep, res, out);
+    } else if (k3 && s->stride_w == 1) {
         O2C_DW_ACTS(3, 3, 1)
     } else if (k3 && s->stride_w == 2) {
         O2C_DW_ACTS(3, 3, 2)

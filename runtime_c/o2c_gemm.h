@@ -84,7 +84,9 @@ O2C_INLINE void o2c_tile_store_f32(const size_t MR, const size_t NV, const int p
                                    const float *res, size_t ldr, float *c, size_t ldc)
 {
     size_t r, j;
-    if (!ep->residual && !ep->accumulate && ep->scale == 1.0f &&
+    /* scalar targets (Cortex-M) take the shared loop always: an unrolled epilogue per
+     * tile shape costs more flash than its few cycles are worth there */
+    if (O2C_VF > 1 && !ep->residual && !ep->accumulate && ep->scale == 1.0f &&
         (ep->act == O2C_ACT_NONE || ep->act == O2C_ACT_RELU)) {
         /* the common case in registers: bias, then ReLU or nothing */
         const int relu = ep->act == O2C_ACT_RELU;
@@ -144,7 +146,9 @@ O2C_INLINE void o2c_tile_f32(const size_t MR, const size_t NV, const int part,
     O2C_UNROLL for (r = 0; r < MR; r++)
         O2C_UNROLL for (j = 0; j < NV; j++)
             acc[r][j] = o2c_vf_splat(0.0f);
-    for (k = 0; k < K; k++) {
+    /* two steps per iteration halve the loop's own instructions, which a scalar FPU's
+     * 16 multiply-adds per step do not hide */
+    O2C_UNROLL2 for (k = 0; k < K; k++) {
         o2c_vf bv[O2C_ACC_NV];
         O2C_UNROLL for (j = 0; j < NV; j++)
             bv[j] = part ? o2c_vf_load_part(b, cols) : o2c_vf_load(b + j * O2C_VF);

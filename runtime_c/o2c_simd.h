@@ -52,8 +52,10 @@
  * once the kernel is inlined), so that accumulator arrays live in registers. */
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
 #define O2C_UNROLL _Pragma("GCC unroll 16")
+#define O2C_UNROLL2 _Pragma("GCC unroll 2")
 #else
 #define O2C_UNROLL
+#define O2C_UNROLL2
 #endif
 
 /* O2C_INLINE: always inlined (the caller's constant arguments fold into it);
