@@ -30,6 +30,7 @@
 #define O2C_ACT_SIGMOID 4
 #define O2C_ACT_HARD_SWISH 5    /* v * min(max(v / 6 + 1/2, 0), 1) */
 #define O2C_ACT_SILU 6          /* v * sigmoid(v), PyTorch's SiLU */
+#define O2C_ACT_TANH 7
 
 typedef struct {
     const float *bias;          /* NULL, or one per output row (bias_per_col: per column) */
@@ -58,6 +59,7 @@ static inline float o2c_act_f32(float v, int act, float alpha, float beta)
         return v * (g < 0.0f ? 0.0f : (g > 1.0f ? 1.0f : g));
     }
     case O2C_ACT_SILU: return v / (1.0f + expf(-v));
+    case O2C_ACT_TANH: return tanhf(v);
     default: return v;
     }
 }
@@ -80,6 +82,12 @@ O2C_INLINE o2c_vf o2c_act_vf(o2c_vf v, int act, float alpha, float beta)
         const o2c_vf one = o2c_vf_splat(1.0f);
         const o2c_vf e = o2c_vf_exp(o2c_vf_mul(v, o2c_vf_splat(-1.0f)));
         return o2c_vf_div(act == O2C_ACT_SILU ? v : one, o2c_vf_add(one, e));
+    }
+    case O2C_ACT_TANH: {
+        /* 1 - 2 / (1 + e^2v): absolute error near 1e-7, like tanhf's, also near 0 */
+        const o2c_vf one = o2c_vf_splat(1.0f);
+        const o2c_vf e = o2c_vf_exp(o2c_vf_add(v, v));
+        return o2c_vf_add(one, o2c_vf_div(o2c_vf_splat(-2.0f), o2c_vf_add(one, e)));
     }
     default: return v;
     }
@@ -159,6 +167,18 @@ O2C_SHARED void o2c_epilogue_block_f32(size_t rows, size_t cols, size_t ld_sums,
                 o2c_vf_store(orow + j, v);
         }
     }
+}
+
+/* v[i] = activation(v[i]) for i < n, in vectors (the recurrent ops' gates). */
+static inline void o2c_act_run_f32(size_t n, int act, float alpha, float beta, float *v)
+{
+    const size_t body = n - n % O2C_VF;
+    size_t i;
+    for (i = 0; i < body; i += O2C_VF)
+        o2c_vf_store(v + i, o2c_act_vf(o2c_vf_load(v + i), act, alpha, beta));
+    if (body < n)
+        o2c_vf_store_part(v + body, o2c_act_vf(o2c_vf_load_part(v + body, n - body), act,
+                                               alpha, beta), n - body);
 }
 
 /* The epilogue, in place, on rows x cols plain sums at y (row stride ldy; the residual's

@@ -70,6 +70,27 @@ def _activations(node, dirs: int, ct: str) -> list[str]:
     return slots
 
 
+_VECTOR_ACTS = {"sigmoid": "SIGMOID", "tanh": "TANH", "relu": "RELU"}
+
+
+def _vector_slots(node, dirs: int) -> list[str] | None:
+    """O2C_ACT_ names of the activation slots when each is the same parameterless
+    function in every direction and o2c_act_run_f32 computes it; else None."""
+    per = len(_DEFAULT_ACTS[node.op_type])
+    names = [n.lower() for n in (node.attrs.get("activations") or
+                                 _DEFAULT_ACTS[node.op_type] * dirs)]
+    names = names[:per] if dirs == 1 else names
+    if len(names) != per * dirs:
+        return None
+    slots = []
+    for k in range(per):
+        fwd, bwd = names[k], names[(dirs - 1) * per + k]
+        if fwd != bwd or fwd not in _VECTOR_ACTS:
+            return None
+        slots.append(_VECTOR_ACTS[fwd])
+    return slots
+
+
 def _strides(layout: int, seq: int, batch: int, dirs: int, hidden: int, size: int) -> dict:
     """Element strides of X by (t, b), Y by (t, d, b), initial and final states by (d, b)."""
     if layout:
@@ -126,6 +147,8 @@ def lower_rnn(node, g):
         lbr=bool(a.get("linear_before_reset", 0)), input_forget=bool(a.get("input_forget", 0)),
         clip=None if clip is None else lit(clip, ct), act=_activations(node, dirs, ct),
         gemv="f64" if ct == "double" else "generic", w_at=[], r_at=[],
+        # float gates apply their activations in vector passes (o2c_act_run_f32)
+        vec=_vector_slots(node, dirs) if ct == "float" and not (lstm and has(7)) else None,
         **_strides(layout, seq, batch, dirs, hidden, size))
     w, r = inp(node, g, 1), inp(node, g, 2)
     packed = {}
