@@ -141,13 +141,62 @@ static inline void o2c_dw_dispatch_f32(const o2c_conv_shape *s, size_t span_w,
 #undef O2C_DW_ACTS
 }
 
+/* Scratch of the flat form (o2c_dw_flat_f32): its results, span_w apart, and room for
+ * the vector loads that run past the last one. */
+#define O2C_DWCONV_FLAT_BYTES(out_h, span_w) (((size_t)(out_h) * (span_w) + 32) * sizeof(float))
+
+/*
+ * One output channel of a plane with short rows (equal strides sh = sw = SW, 1 or 2):
+ * output (oy, ox) is flat position q = oy * span_w + ox, and its taps are plane
+ * elements SW * q + ky * dil_h * span_w + kx * dil_w, so the whole channel is one run of
+ * full vectors into flat (the columns past out_w are computed and dropped), then each
+ * row goes through the epilogue into out. Loads past the plane read flat, harmlessly.
+ */
+O2C_INLINE void o2c_dw_flat_f32(const size_t SW, const o2c_conv_shape *s, size_t span_w,
+                                const float *plane, const float *wk, float bias,
+                                const o2c_epilogue *ep, const float *res, float *flat,
+                                float *out)
+{
+    const size_t nflat = (s->out_h - 1) * span_w + s->out_w, kw = s->k_w;
+    o2c_epilogue e = *ep;
+    size_t q, ky, kx, oy, ox;
+    e.bias = NULL;
+    e.accumulate = 0;
+    for (q = 0; q < nflat; q += O2C_VF) {
+        o2c_vf acc = o2c_vf_splat(bias);
+        for (ky = 0; ky < s->k_h; ky++)
+            for (kx = 0; kx < kw; kx++) {
+                const float *p = plane + SW * q + ky * s->dil_h * span_w + kx * s->dil_w;
+                acc = o2c_vf_fma(acc, o2c_vf_splat(wk[ky * kw + kx]),
+                                 SW == 1 ? o2c_vf_load(p) : o2c_vf_load_even(p));
+            }
+        o2c_vf_store(flat + q, acc);
+    }
+    for (oy = 0; oy < s->out_h; oy++) {
+        const float *src = flat + oy * span_w, *rr = res ? res + oy * s->out_w : NULL;
+        float *row = out + oy * s->out_w;
+        for (ox = 0; ox < s->out_w; ox += O2C_VF) {
+            const int part = s->out_w - ox < O2C_VF;
+            const size_t n = part ? s->out_w - ox : O2C_VF;
+            const o2c_vf v = o2c_epilogue_vf(o2c_vf_load(src + ox), &e, row + ox,
+                                             rr ? rr + ox : NULL, part, n);
+            if (part)
+                o2c_vf_store_part(row + ox, v, n);
+            else
+                o2c_vf_store(row + ox, v);
+        }
+    }
+}
+
 /*
  * Depthwise convolution (groups == in_c, 2-D or 1-D): output channel oc reads input
  * channel oc / (out_c / in_c) with weights w[oc] (k_h x k_w, ONNX's layout). y may be x.
- * Scratch: O2C_DWCONV_SCRATCH_BYTES(out_h, stride_h, k_h, dil_h, out_w, stride_w, k_w,
- * dil_w), the bordered plane.
+ * With `flat` (equal strides of 1 or 2, short rows) vector targets take the channels
+ * through o2c_dw_flat_f32 (scalar ones gain nothing from it). Scratch: O2C_DWCONV_SCRATCH_BYTES(out_h, stride_h, k_h, dil_h, out_w,
+ * stride_w, k_w, dil_w), the bordered plane, plus O2C_DWCONV_FLAT_BYTES(out_h, span_w)
+ * with `flat`.
  */
-static inline int o2c_conv_depthwise_f32(const o2c_conv_shape *s, o2c_epilogue ep,
+static inline int o2c_conv_depthwise_f32(const o2c_conv_shape *s, int flat, o2c_epilogue ep,
                                          const float *x, const float *w, void *scratch,
                                          float *y)
 {
@@ -164,8 +213,15 @@ static inline int o2c_conv_depthwise_f32(const o2c_conv_shape *s, o2c_epilogue e
             o2c_dw_fill_f32(s, span_h, span_w, x + (n * s->in_c + ic) * in_plane, plane);
             for (j = 0; j < mult; j++) {
                 const size_t oc = ic * mult + j, at = (n * s->out_c + oc) * out_plane;
-                o2c_dw_dispatch_f32(s, span_w, plane, w + oc * ksz, ep.bias ? ep.bias[oc] : 0.0f,
-                                    &ep, ep.residual ? ep.residual + at : NULL, y + at);
+                const float bias = ep.bias ? ep.bias[oc] : 0.0f;
+                const float *res = ep.residual ? ep.residual + at : NULL;
+                float *rest = plane + span_h * span_w + 1;
+                if (flat && O2C_VF > 1 && s->stride_w == 1)
+                    o2c_dw_flat_f32(1, s, span_w, plane, w + oc * ksz, bias, &ep, res, rest, y + at);
+                else if (flat && O2C_VF > 1)
+                    o2c_dw_flat_f32(2, s, span_w, plane, w + oc * ksz, bias, &ep, res, rest, y + at);
+                else
+                    o2c_dw_dispatch_f32(s, span_w, plane, w + oc * ksz, bias, &ep, res, y + at);
             }
         }
     return O2C_OK;

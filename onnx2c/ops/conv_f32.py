@@ -1,6 +1,7 @@
 """Float32 Conv and ConvTranspose: which kernel of runtime_c/o2c_conv.h runs a layer.
 
-- depthwise (one input channel per group, 1-D or 2-D): the direct kernel;
+- depthwise (one input channel per group, 1-D or 2-D): the direct kernel; planes with
+  rows shorter than _FLAT_BELOW (and equal strides of 1 or 2) as one flat run;
 - pointwise with as many outputs as inputs: the GEMM on the image a band of positions at
   a time, so that it may write over its input (the memory planner decides);
 - 2-D and 1-D convolutions with a column stride of 1 or 2 and output rows of at least
@@ -33,6 +34,7 @@ _TILE_BYTES = 16 * 1024
 _TILE_MIN_COLS = 32
 _ROWS_MIN_WIDTH = 16       # narrower rows leave vector lanes idle: im2col flattens them
 _ROWS_PASS = 4             # output rows per stack: each weight block serves them all
+_FLAT_BELOW = 32           # depthwise rows shorter than two AVX-512 vectors go flat
 F32 = 4
 
 
@@ -40,8 +42,8 @@ F32 = 4
 class ConvF32:
     kernel: str             # depthwise | rows | band | gemm | transpose
     shape: ConvGeometry
-    tile: int               # positions per im2col / col2im tile or band, or output rows
-                            # per stack pass; 0: none
+    tile: int               # positions per im2col / col2im tile or band, output rows
+                            # per stack pass, or 1 for a flat depthwise; 0: none
     epilogue: Epilogue
     bias: bool
     pack_rows: int          # rows per group of weights packed at run time; 0: at compile time
@@ -63,7 +65,8 @@ def _kernel_scratch(kind: str, s: ConvGeometry, tile: int) -> int:
     if kind == "depthwise":
         (_, oh, ow), (_, sh, sw) = s.padded3("out_size", 1), s.padded3("strides", 1)
         (_, kh, kw), (_, dh, dw) = s.padded3("kernel", 1), s.padded3("dilations", 1)
-        return (_span(oh, sh, kh, dh) * _span(ow, sw, kw, dw) + 1) * F32
+        flat = (oh * _span(ow, sw, kw, dw) + 32) * F32 if tile else 0    # FLAT_BYTES
+        return (_span(oh, sh, kh, dh) * _span(ow, sw, kw, dw) + 1) * F32 + flat
     if kind == "band":
         return s.out_c * tile * F32
     if kind == "rows":
@@ -79,7 +82,8 @@ def _choose(s: ConvGeometry, transpose: bool) -> tuple[str, int]:
     if transpose:
         return "transpose", _tile(s.cog * s.taps, s.in_plane)
     if s.depthwise and s.rank <= 2:
-        return "depthwise", 0
+        _, sh, sw = s.padded3("strides", 1)
+        return "depthwise", int(sh == sw <= 2 and s.out_size[-1] < _FLAT_BELOW)
     if s.pointwise and s.groups == 1 and s.in_c == s.out_c:
         return "band", _tile(s.out_c, s.out_plane)
     if s.rank <= 2 and not s.pointwise and s.strides[-1] <= 2 and \

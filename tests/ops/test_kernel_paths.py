@@ -33,7 +33,8 @@ def _w(*shape):
 def paths_model():
     """One graph, one output per kernel path: direct row-stack convs (stride 1 and 2,
     dilated, grouped, 1-D, run-time weights), im2col (column stride 3, 3-D), pointwise
-    (band and plain), depthwise (3x3 s1 and s2, 5x5 with two outputs per channel),
+    (band and plain), depthwise (3x3 s1 and s2, 5x5 with two outputs per channel, a
+    narrow plane as one flat run with a residual),
     ConvTranspose, fused epilogues, packed and generic Gemm/MatMul, GRU."""
     nodes, inits = [], []
 
@@ -59,6 +60,8 @@ def paths_model():
          group=8)
     conv("Conv", "x", "depthwise_s2", _w(8, 1, 3, 3), _w(8), "Sigmoid", strides=[2, 2],
          auto_pad="SAME_UPPER", group=8)
+    conv("Conv", "xn", "depthwise_narrow", _w(8, 1, 3, 3), _w(8), pads=[1, 1, 1, 1], group=8)
+    nodes += [N("Add", ["depthwise_narrow", "xn"], ["dn_sum"]), N("Relu", ["dn_sum"], ["dn_res"])]
     conv("Conv", "x", "depthwise_5x5_mult2", _w(16, 1, 5, 5), _w(16), strides=[2, 2],
          pads=[2, 2, 2, 2], group=8)
     conv("ConvTranspose", "x", "transpose_grouped", _w(8, 3, 2, 2), _w(6), "Relu",
@@ -83,12 +86,12 @@ def paths_model():
               numpy_helper.from_array(_w(1, 6 * hidden), "gru_b")]
     nodes.append(N("GRU", ["seq", "gru_w", "gru_r", "gru_b"], ["gru_y", "gru_h"],
                    hidden_size=hidden, linear_before_reset=1))
-    inputs = [("x", F, [1, 8, 11, 37]), ("x1", F, [1, 4, 50]), ("x3", F, [1, 2, 4, 5, 6]),
+    inputs = [("x", F, [1, 8, 11, 37]), ("xn", F, [1, 8, 9, 5]), ("x1", F, [1, 4, 50]), ("x3", F, [1, 2, 4, 5, 6]),
               ("w_runtime", F, [6, 8, 2, 3]), ("at", F, [20, 3]), ("a", F, [5, 20]),
               ("b", F, [20, 9]), ("c", F, [5, 9]), ("a3", F, [2, 3, 5, 20]),
               ("b3", F, [3, 20, 6]), ("seq", F, [7, 1, 6])]
     outputs = [n.output[0] for n in nodes if not n.output[0].endswith(("_pre", "mm", "_s"))
-               and n.output[0] != "pointwise_band"] + ["gru_h"]
+               and n.output[0] not in ("pointwise_band", "depthwise_narrow", "dn_sum")] + ["gru_h"]
     graph = helper.make_graph(nodes, "paths", [helper.make_tensor_value_info(*i) for i in inputs],
                               [helper.make_tensor_value_info(o, TP.UNDEFINED, None)
                                for o in outputs], inits)
