@@ -18,16 +18,6 @@
 #define O2C_CONV_ROWS_SCRATCH_BYTES(cig, span_h, span_w) \
     (((size_t)(cig) * (span_h) * (span_w) + 1) * sizeof(float))
 
-/* p[0], p[2], ... p[2 * (n - 1)], zeros above: the partial stride-2 vector */
-O2C_INLINE o2c_vf o2c_vf_load_part_even(const float *p, size_t n)
-{
-    float lanes[O2C_VF] = {0};
-    size_t i;
-    for (i = 0; i < n && i < O2C_VF; i++)
-        lanes[i] = p[2 * i];
-    return o2c_vf_load(lanes);
-}
-
 /* The geometry of a stack pass (see above), for the tiles. */
 typedef struct {
     size_t cig, k_h, k_w, dil_h, dil_w;

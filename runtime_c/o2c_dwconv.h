@@ -41,7 +41,7 @@ O2C_INLINE void o2c_dw_channel_f32(const size_t KH, const size_t KW, const size_
     const size_t kh_n = KH ? KH : s->k_h, kw_n = KW ? KW : s->k_w;
     const size_t sw = SW ? SW : s->stride_w, dh = KH ? 1 : s->dil_h, dw = KW ? 1 : s->dil_w;
     o2c_epilogue e = *ep;
-    float wr[9];
+    float wr[25];
     size_t oy, ox, ky, kx, t;
     e.act = act;
     e.bias = NULL;              /* already the sum's start */
@@ -74,15 +74,17 @@ O2C_INLINE void o2c_dw_channel_f32(const size_t KH, const size_t KW, const size_
                                                        rr ? rr + ox : NULL, 0, O2C_VF));
             }
 #undef O2C_DW_TAP
-            if (sw == 1 && ox < s->out_w) {
-                /* the rest of the row (often all of it: 5 columns in a keyword spotter) */
+            if (ox < s->out_w) {
+                /* the rest of the row */
                 const size_t n = s->out_w - ox;
-                const float *px = top + ox;
+                const float *px = top + ox * sw;
                 o2c_vf acc = o2c_vf_splat(bias);
                 for (ky = 0; ky < kh_n; ky++)
-                    for (kx = 0; kx < kw_n; kx++)
-                        acc = o2c_vf_fma(acc, o2c_vf_splat(wk[ky * kw_n + kx]),
-                                         o2c_vf_load_part(px + ky * dh * span_w + kx * dw, n));
+                    for (kx = 0; kx < kw_n; kx++) {
+                        const float *p = px + ky * dh * span_w + kx * dw;
+                        acc = o2c_vf_fma(acc, o2c_vf_splat(wk[ky * kw_n + kx]), sw == 1 ?
+                                         o2c_vf_load_part(p, n) : o2c_vf_load_part_even(p, n));
+                    }
                 o2c_vf_store_part(row + ox, o2c_epilogue_vf(acc, &e, row + ox,
                                                             rr ? rr + ox : NULL, 1, n), n);
                 ox = s->out_w;
@@ -116,6 +118,7 @@ static inline void o2c_dw_dispatch_f32(const o2c_conv_shape *s, size_t span_w,
                                        const o2c_epilogue *ep, const float *res, float *out)
 {
     const int k3 = s->k_h == 3 && s->k_w == 3 && s->dil_h == 1 && s->dil_w == 1;
+    const int k5 = s->k_h == 5 && s->k_w == 5 && s->dil_h == 1 && s->dil_w == 1;
 #define O2C_DW_ACTS(KH, KW, SW)                                                             \
     switch (ep->act) {                                                                      \
     case O2C_ACT_NONE: o2c_dw_channel_f32(KH, KW, SW, O2C_ACT_NONE, s, span_w, plane, wk, \
@@ -135,6 +138,10 @@ static inline void o2c_dw_dispatch_f32(const o2c_conv_shape *s, size_t span_w,
         O2C_DW_ACTS(3, 3, 1)
     } else if (k3 && s->stride_w == 2) {
         O2C_DW_ACTS(3, 3, 2)
+    } else if (k5 && s->stride_w == 1 && O2C_VF > 1) {
+        O2C_DW_ACTS(5, 5, 1)
+    } else if (k5 && s->stride_w == 2 && O2C_VF > 1) {
+        O2C_DW_ACTS(5, 5, 2)
     } else {
         o2c_dw_channel_f32(0, 0, 0, ep->act, s, span_w, plane, wk, bias, ep, res, out);
     }
@@ -142,17 +149,17 @@ static inline void o2c_dw_dispatch_f32(const o2c_conv_shape *s, size_t span_w,
 }
 
 /* Scratch of the flat form (o2c_dw_flat_f32): its results, span_w apart, and room for
- * the vector loads that run past the last one. */
+ * the vector loads that run past the last one (16 floats would do; 32 for margin). */
 #define O2C_DWCONV_FLAT_BYTES(out_h, span_w) (((size_t)(out_h) * (span_w) + 32) * sizeof(float))
 
 /*
- * One output channel of a plane with short rows (equal strides sh = sw = SW, 1 or 2):
- * output (oy, ox) is flat position q = oy * span_w + ox, and its taps are plane
- * elements SW * q + ky * dil_h * span_w + kx * dil_w, so the whole channel is one run of
- * full vectors into flat (the columns past out_w are computed and dropped), then each
- * row goes through the epilogue into out. Loads past the plane read flat, harmlessly.
+ * One output channel of a plane with short rows (stride 1): output (oy, ox) is flat
+ * position q = oy * span_w + ox, and its taps are plane elements q + ky * dil_h * span_w +
+ * kx * dil_w, so the whole channel is one run of full vectors into flat (the k_w - 1
+ * columns past out_w are computed and dropped), then each row goes through the epilogue
+ * into out. Loads past the plane read flat, harmlessly.
  */
-O2C_INLINE void o2c_dw_flat_f32(const size_t SW, const o2c_conv_shape *s, size_t span_w,
+O2C_INLINE void o2c_dw_flat_f32(const o2c_conv_shape *s, size_t span_w,
                                 const float *plane, const float *wk, float bias,
                                 const o2c_epilogue *ep, const float *res, float *flat,
                                 float *out)
@@ -166,9 +173,8 @@ O2C_INLINE void o2c_dw_flat_f32(const size_t SW, const o2c_conv_shape *s, size_t
         o2c_vf acc = o2c_vf_splat(bias);
         for (ky = 0; ky < s->k_h; ky++)
             for (kx = 0; kx < kw; kx++) {
-                const float *p = plane + SW * q + ky * s->dil_h * span_w + kx * s->dil_w;
-                acc = o2c_vf_fma(acc, o2c_vf_splat(wk[ky * kw + kx]),
-                                 SW == 1 ? o2c_vf_load(p) : o2c_vf_load_even(p));
+                const float *p = plane + q + ky * s->dil_h * span_w + kx * s->dil_w;
+                acc = o2c_vf_fma(acc, o2c_vf_splat(wk[ky * kw + kx]), o2c_vf_load(p));
             }
         o2c_vf_store(flat + q, acc);
     }
@@ -191,8 +197,8 @@ O2C_INLINE void o2c_dw_flat_f32(const size_t SW, const o2c_conv_shape *s, size_t
 /*
  * Depthwise convolution (groups == in_c, 2-D or 1-D): output channel oc reads input
  * channel oc / (out_c / in_c) with weights w[oc] (k_h x k_w, ONNX's layout). y may be x.
- * With `flat` (equal strides of 1 or 2, short rows) vector targets take the channels
- * through o2c_dw_flat_f32 (scalar ones gain nothing from it). Scratch: O2C_DWCONV_SCRATCH_BYTES(out_h, stride_h, k_h, dil_h, out_w,
+ * With `flat` (stride 1, short rows) vector targets take the channels through
+ * o2c_dw_flat_f32 (scalar ones gain nothing from it). Scratch: O2C_DWCONV_SCRATCH_BYTES(out_h, stride_h, k_h, dil_h, out_w,
  * stride_w, k_w, dil_w), the bordered plane, plus O2C_DWCONV_FLAT_BYTES(out_h, span_w)
  * with `flat`.
  */
@@ -216,10 +222,8 @@ static inline int o2c_conv_depthwise_f32(const o2c_conv_shape *s, int flat, o2c_
                 const float bias = ep.bias ? ep.bias[oc] : 0.0f;
                 const float *res = ep.residual ? ep.residual + at : NULL;
                 float *rest = plane + span_h * span_w + 1;
-                if (flat && O2C_VF > 1 && s->stride_w == 1)
-                    o2c_dw_flat_f32(1, s, span_w, plane, w + oc * ksz, bias, &ep, res, rest, y + at);
-                else if (flat && O2C_VF > 1)
-                    o2c_dw_flat_f32(2, s, span_w, plane, w + oc * ksz, bias, &ep, res, rest, y + at);
+                if (flat && O2C_VF > 1)
+                    o2c_dw_flat_f32(s, span_w, plane, w + oc * ksz, bias, &ep, res, rest, y + at);
                 else
                     o2c_dw_dispatch_f32(s, span_w, plane, w + oc * ksz, bias, &ep, res, y + at);
             }

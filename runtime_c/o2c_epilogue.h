@@ -170,7 +170,7 @@ O2C_SHARED void o2c_epilogue_block_f32(size_t rows, size_t cols, size_t ld_sums,
 }
 
 /* v[i] = activation(v[i]) for i < n, in vectors (the recurrent ops' gates). */
-static inline void o2c_act_run_f32(size_t n, int act, float alpha, float beta, float *v)
+O2C_SHARED void o2c_act_run_f32(size_t n, int act, float alpha, float beta, float *v)
 {
     const size_t body = n - n % O2C_VF;
     size_t i;

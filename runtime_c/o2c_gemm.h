@@ -86,10 +86,10 @@ O2C_INLINE void o2c_tile_store_f32(const size_t MR, const size_t NV, const int p
     size_t r, j;
     /* scalar targets (Cortex-M) take the shared loop always: an unrolled epilogue per
      * tile shape costs more flash than its few cycles are worth there */
-    if (O2C_VF > 1 && !ep->residual && !ep->accumulate && ep->scale == 1.0f &&
-        (ep->act == O2C_ACT_NONE || ep->act == O2C_ACT_RELU)) {
-        /* the common case in registers: bias, then ReLU or nothing */
-        const int relu = ep->act == O2C_ACT_RELU;
+    if (O2C_VF > 1 && !ep->residual && !ep->accumulate && ep->scale == 1.0f) {
+        /* the common case in registers: bias, then ReLU, or any other activation in a
+         * second, vectorised pass over the tile's rows while they are in L1 */
+        const int relu = ep->act == O2C_ACT_RELU, other = ep->act != O2C_ACT_NONE && !relu;
         O2C_UNROLL for (r = 0; r < MR; r++) {
             if (r >= rows)
                 break;
@@ -109,6 +109,8 @@ O2C_INLINE void o2c_tile_store_f32(const size_t MR, const size_t NV, const int p
                     o2c_vf_store(out, v);
             }
         }
+        for (r = 0; other && r < rows; r++)
+            o2c_act_run_f32(cols, ep->act, ep->alpha, ep->beta, c + r * ldc);
     } else {
         /* everything else through memory, by one shared loop (less code to compile and
          * to store; the sums are still in L1) */

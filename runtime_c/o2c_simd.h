@@ -28,6 +28,8 @@
  *   o2c_vf_fma(acc, a, b)                     acc + a * b
  *   o2c_vf_load_even(p)                       p[0], p[2], ..., p[2 * O2C_VF - 2]; reads
  *                                             the 2 * O2C_VF floats from p
+ *   o2c_vf_load_part_even(p, n)               its first n lanes, zeros above; reads only
+ *                                             p[0 .. 2n - 2]
  *   o2c_vf_div(a, b)
  *   o2c_vf_exp(x)                             expf lane by lane; where the target has
  *                                             integer vector ops (O2C_VF_POW2I), a
@@ -153,6 +155,19 @@ O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
 }
 #endif
 #undef O2C_VF_EVEN
+
+#if !defined(O2C_VF_PART_EVEN)
+/* p[0], p[2], ... p[2 * (n - 1)], zeros above: a partial o2c_vf_load_even */
+O2C_INLINE o2c_vf o2c_vf_load_part_even(const float *p, size_t n)
+{
+    float lanes[O2C_VF] = {0};
+    size_t i;
+    for (i = 0; i < n && i < O2C_VF; i++)
+        lanes[i] = p[2 * i];
+    return o2c_vf_load(lanes);
+}
+#endif
+#undef O2C_VF_PART_EVEN
 
 /* dst[0..n) = src[0..n): inline for the short rows of small feature maps, where a call
  * to memcpy costs more than the copy */

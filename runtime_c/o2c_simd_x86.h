@@ -35,6 +35,17 @@ O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16));
 }
+/* the first n lanes of o2c_vf_load_even, reading only p[0 .. 2n - 2] */
+O2C_INLINE o2c_vf o2c_vf_load_part_even(const float *p, size_t n)
+{
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const unsigned bits = n ? 2u * (unsigned)n - 1u : 0u;
+    const __mmask16 lo = (__mmask16)(bits >= 16u ? 0xffffu : (1u << bits) - 1u);
+    const __mmask16 hi = (__mmask16)(bits > 16u ? (1u << (bits - 16u)) - 1u : 0u);
+    return _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(lo, p), even,
+                                  _mm512_maskz_loadu_ps(hi, p + 16));
+}
+#define O2C_VF_PART_EVEN
 #define O2C_VF_PART_DONE
 #define O2C_VF_POW2I
 #define O2C_VF_EVEN

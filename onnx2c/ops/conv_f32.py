@@ -1,7 +1,7 @@
 """Float32 Conv and ConvTranspose: which kernel of runtime_c/o2c_conv.h runs a layer.
 
 - depthwise (one input channel per group, 1-D or 2-D): the direct kernel; planes with
-  rows shorter than _FLAT_BELOW (and equal strides of 1 or 2) as one flat run;
+  rows shorter than _FLAT_BELOW (stride 1) as one flat run;
 - pointwise with as many outputs as inputs: the GEMM on the image a band of positions at
   a time, so that it may write over its input (the memory planner decides);
 - 2-D and 1-D convolutions with a column stride of 1 or 2 and output rows of at least
@@ -83,7 +83,7 @@ def _choose(s: ConvGeometry, transpose: bool) -> tuple[str, int]:
         return "transpose", _tile(s.cog * s.taps, s.in_plane)
     if s.depthwise and s.rank <= 2:
         _, sh, sw = s.padded3("strides", 1)
-        return "depthwise", int(sh == sw <= 2 and s.out_size[-1] < _FLAT_BELOW)
+        return "depthwise", int(sh == sw == 1 and s.out_size[-1] < _FLAT_BELOW)
     if s.pointwise and s.groups == 1 and s.in_c == s.out_c:
         return "band", _tile(s.out_c, s.out_plane)
     if s.rank <= 2 and not s.pointwise and s.strides[-1] <= 2 and \
