@@ -86,23 +86,29 @@ O2C_INLINE void o2c_tile_store_f32(const size_t MR, const size_t NV, const int p
     size_t r, j;
     /* scalar targets (Cortex-M) take the shared loop always: an unrolled epilogue per
      * tile shape costs more flash than its few cycles are worth there */
-    if (O2C_VF > 1 && !ep->residual && !ep->accumulate && ep->scale == 1.0f) {
-        /* the common case in registers: bias, then ReLU, or any other activation in a
-         * second, vectorised pass over the tile's rows while they are in L1 */
-        const int relu = ep->act == O2C_ACT_RELU, other = ep->act != O2C_ACT_NONE && !relu;
+    const int relu = ep->act == O2C_ACT_RELU, other = ep->act != O2C_ACT_NONE && !relu;
+    if (O2C_VF > 1 && !ep->accumulate && ep->scale == 1.0f &&
+        !(res && other && !ep->residual_first)) {
+        /* the common cases in registers: bias, the residual, ReLU; any other activation
+         * in a second, vectorised pass over the tile's rows while they are in L1 */
         O2C_UNROLL for (r = 0; r < MR; r++) {
             if (r >= rows)
                 break;
             O2C_UNROLL for (j = 0; j < NV; j++) {
                 float *out = c + r * ldc + j * O2C_VF;
+                const float *rv = res ? res + r * ldr + j * O2C_VF : NULL;
                 o2c_vf v = acc[r][j];
                 if (bias && ep->bias_per_col)
                     v = o2c_vf_add(v, part ? o2c_vf_load_part(bias, cols)
                                            : o2c_vf_load(bias + j * O2C_VF));
                 else if (bias)
                     v = o2c_vf_add(v, o2c_vf_splat(bias[r]));
+                if (rv && ep->residual_first)
+                    v = o2c_vf_add(v, part ? o2c_vf_load_part(rv, cols) : o2c_vf_load(rv));
                 if (relu)
                     v = o2c_vf_max(v, o2c_vf_splat(0.0f));
+                if (rv && !ep->residual_first)
+                    v = o2c_vf_add(v, part ? o2c_vf_load_part(rv, cols) : o2c_vf_load(rv));
                 if (part)
                     o2c_vf_store_part(out, v, cols);
                 else
