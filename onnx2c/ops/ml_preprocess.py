@@ -32,7 +32,7 @@ class ColumnParams:
     widths: list = field(default_factory=list)      # FeatureVectorizer: (input cols, kept)
 
 
-@op("ArrayFeatureExtractor", domain=ML)
+@op("ArrayFeatureExtractor", domain=ML, strings=True)
 def lower_array_feature_extractor(node, ctx):
     # Gather along the last axis: the output only reshapes Gather's (same element order)
     return lower_gather(dataclasses.replace(node, attrs={"axis": -1}), ctx)
