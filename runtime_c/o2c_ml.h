@@ -63,4 +63,47 @@ static inline void o2c_ml_post(float *z, size_t n, int post)
     }
 }
 
+/* libsvm's pairwise coupling (Wu, Lin and Weng 2004, method 2), as onnxruntime runs it
+ * in float: r is the k x k matrix of pairwise probabilities, p receives the k class
+ * probabilities; q (k x k) and qp (k) are scratch. */
+static inline void o2c_ml_coupling(size_t k, const float *r, float *p, float *q, float *qp)
+{
+    const float eps = 0.005f / (float)k;
+    size_t i, j, loop;
+    for (i = 0; i < k * k; i++) q[i] = 0.0f;
+    for (i = 0; i < k; i++) {
+        p[i] = 1.0f / (float)k;
+        for (j = 0; j < i; j++) {
+            q[i * k + i] += r[j * k + i] * r[j * k + i];
+            q[i * k + j] = q[j * k + i];
+        }
+        for (j = i + 1; j < k; j++) {
+            q[i * k + i] += r[j * k + i] * r[j * k + i];
+            q[i * k + j] = -r[j * k + i] * r[i * k + j];
+        }
+    }
+    for (loop = 0; loop < 100; loop++) {
+        float pqp = 0.0f, max_error = 0.0f;
+        for (i = 0; i < k; i++) {
+            qp[i] = 0.0f;
+            for (j = 0; j < k; j++) qp[i] += q[i * k + j] * p[j];
+            pqp += p[i] * qp[i];
+        }
+        for (i = 0; i < k; i++) {
+            const float error = fabsf(qp[i] - pqp);
+            if (error > max_error) max_error = error;
+        }
+        if (max_error < eps) break;
+        for (i = 0; i < k; i++) {
+            const float diff = (-qp[i] + pqp) / q[i * k + i];
+            p[i] += diff;
+            pqp = (pqp + diff * (diff * q[i * k + i] + 2 * qp[i])) / (1 + diff) / (1 + diff);
+            for (j = 0; j < k; j++) {
+                qp[j] = (qp[j] + diff * q[i * k + j]) / (1 + diff);
+                p[j] /= (1 + diff);
+            }
+        }
+    }
+}
+
 #endif
