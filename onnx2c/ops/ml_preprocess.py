@@ -129,7 +129,7 @@ def _vectorized(node, inputs):
 @type_rule("ArrayFeatureExtractor", domain=ML)
 def _extracted(node, inputs):
     x, idx = inputs
-    if idx is None or idx.data is None:
-        return [None]       # the count of a run-time index list is not known
-    count = int(idx.data.size)
+    count = 1
+    for d in idx.shape:         # run-time indices too: only their count shapes the output
+        count *= int(d)
     return [(x.dtype, (1, count) if len(x.shape) == 1 else tuple(x.shape[:-1]) + (count,))]
