@@ -21,6 +21,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 OPSET = {"": 17, "ai.onnx.ml": 3}
 SEED = 0
+ROWS = 12
 
 
 def _data(kind: str):
@@ -90,7 +91,7 @@ def _models():
         "rf_reg": (RandomForestRegressor(**forest), "diabetes"),
         "et_clf": (ExtraTreesClassifier(**forest), "wine"),
         "et_reg": (ExtraTreesRegressor(**forest), "diabetes"),
-        "rf_digits": (RandomForestClassifier(n_estimators=10, max_depth=8, **s), "digits"),
+        "rf_digits": (RandomForestClassifier(n_estimators=10, max_depth=5, **s), "digits"),
         "gb_clf": (GradientBoostingClassifier(**boost), "iris"),
         "gb_binary": (GradientBoostingClassifier(**boost), "cancer"),
         "gb_reg": (GradientBoostingRegressor(**boost), "diabetes"),
@@ -158,6 +159,12 @@ def _convert(name, est, x, converter, zipmap=True):
                             target_opset=15, zipmap=False)
 
 
+def _column(values):
+    """A frame column as the [rows, 1] input the converted pipeline takes (str, not
+    object, so the .npz loads without pickle)."""
+    return (values.astype(str) if values.dtype == object else values).reshape(-1, 1)
+
+
 def _bools_as_ints():
     """skl2onnx 1.20 passes HistGradientBoosting's numpy-bool missing-value flags as
     ints, which onnx.helper refuses: make them ints (its own comment says it meant to)."""
@@ -169,6 +176,7 @@ def _bools_as_ints():
 
 def build(out: Path, only: str = "") -> list[Path]:
     import onnx
+    import onnx.helper
     _bools_as_ints()
     out.mkdir(parents=True, exist_ok=True)
     models = _models()
@@ -185,9 +193,20 @@ def build(out: Path, only: str = "") -> list[Path]:
             m = _convert(name, est, x, converter, zipmap)
         m.graph.name = name
         m.producer_version = ""         # the same bytes whatever converter build made it
+        # the converters list opsets in set order (it varies with the hash seed)
+        opsets = sorted({(o.domain, o.version) for o in m.opset_import})
+        del m.opset_import[:]
+        m.opset_import.extend(onnx.helper.make_opsetid(d, v) for d, v in opsets)
         path = out / f"{name}.onnx"
         onnx.save(m, path)
         written.append(path)
+        # a few rows of the training data: realistic inputs for the tests, which add edge
+        # cases (values at thresholds, NaN) themselves
+        rows = np.random.default_rng(SEED).choice(len(y), ROWS, replace=False)
+        feeds = {c: _column(x[c].to_numpy()[rows]) for c in x.columns} \
+            if hasattr(x, "columns") else {m.graph.input[0].name: x[rows]}
+        np.savez(out / f"{name}.inputs.npz", **feeds)
+        written.append(out / f"{name}.inputs.npz")
     return written
 
 
