@@ -44,7 +44,7 @@ def _model(node, ctx, targets: int) -> tuple[list[float], int, int]:
     return coefficients, rows, features
 
 
-@op("LinearClassifier", domain=ML)
+@op("LinearClassifier", domain=ML, strings=True)
 def lower_linear_classifier(node, ctx):
     intercepts = floats(node, "intercepts", "float32")
     labels, strings = class_labels(node)

@@ -71,7 +71,7 @@ def _scratch(sizes: dict) -> tuple[dict, int]:
     return offsets, at
 
 
-@op("SVMClassifier", domain=ML)
+@op("SVMClassifier", domain=ML, strings=True)
 def lower_svm_classifier(node, ctx):
     labels, strings = class_labels(node)
     per_class = [int(v) for v in node.attrs.get("vectors_per_class") or []]

@@ -90,7 +90,7 @@ def lower_tree_regressor(node, ctx):
     return Kernel("ops/tree_ensemble.c.j2", p, scratch=size)
 
 
-@op("TreeEnsembleClassifier", domain=ML)
+@op("TreeEnsembleClassifier", domain=ML, strings=True)
 def lower_tree_classifier(node, ctx):
     labels, strings = class_labels(node)
     if len(labels) < 2:
