@@ -41,6 +41,8 @@ class TreeParams:
     z_at: int                   # scratch offsets of the float scores and the has flags
     has_at: int
     labels: list[str]
+    direct: bool = False        # float scores summed in the float output row itself
+    identity_labels: bool = False   # int64 labels 0..targets-1: the label is the index
     label_string: bool = False
     cell: int = 0
     binary_case: bool = False
@@ -48,14 +50,17 @@ class TreeParams:
     bin_labels: tuple[str, str] = ("0", "1")
 
 
-def _scratch(targets: int, thr_bytes: int) -> tuple[int, int, int]:
-    z_at = -(-targets * thr_bytes // 4) * 4
-    has_at = z_at + 4 * targets
-    return z_at, has_at, has_at + targets
+def _scratch(targets: int, thr_bytes: int, direct: bool, need_has: bool
+             ) -> tuple[int, int, int]:
+    """Offsets of the float scores and the has flags after the sums, and the bytes in
+    all; the sums and scores need none when they are the float output row itself."""
+    z_at = 0 if direct else -(-targets * thr_bytes // 4) * 4
+    has_at = z_at + (0 if direct else 4 * targets)
+    return z_at, has_at, has_at + (targets if need_has else 0)
 
 
 def _params(node, ctx, forest, targets: int, kind: str, agg: str, post: int,
-            base: list[float], **extra) -> TreeParams:
+            base: list[float], **extra) -> tuple[TreeParams, int]:
     x = inp(node, ctx, 0)
     rows, cols = rows_cols(x)
     thr_t = "double" if x.dtype == DType.DOUBLE else "float"
@@ -68,11 +73,16 @@ def _params(node, ctx, forest, targets: int, kind: str, agg: str, post: int,
     form = _tree_tables.choose_form(forest, ctx.options.optimize, 8 if thr_t == "double" else 4,
                                     cols)
     walk = _tree_tables.walk(forest, leaf_of, thr_t, cols, form)
-    z_at, has_at, size = _scratch(targets, 8 if thr_t == "double" else 4)
+    y = out(node, ctx, 1 if kind == "classify" else 0)
+    direct = thr_t == "float" and y.dtype == DType.FLOAT
+    # which targets a leaf reached matters to MIN/MAX and to the classifier's argmax,
+    # unless every leaf reaches every target
+    need_has = agg in ("MIN", "MAX") or (kind == "classify" and not leaves.dense)
+    z_at, has_at, size = _scratch(targets, 8 if thr_t == "double" else 4, direct, need_has)
     params = TreeParams(walk, leaves, kind, rows, cols, targets, agg, post,
                         base if len(base) == targets else [], base[0] if len(base) == 1 else 0.0,
-                        agg in ("MIN", "MAX") or kind == "classify",
-                        _tree_tables.uint_type(targets), z_at, has_at, [], **extra)
+                        need_has, _tree_tables.uint_type(targets), z_at, has_at, [],
+                        direct=direct, **extra)
     return params, size
 
 
@@ -112,6 +122,7 @@ def lower_tree_classifier(node, ctx):
                       label_string=strings, cell=cell(), binary_case=binary_case,
                       all_positive=all(w >= 0 for w in weights), bin_labels=bin_labels)
     p.base, p.labels = base, lits
+    p.identity_labels = not strings and labels == list(range(len(labels)))
     return Kernel("ops/tree_ensemble.c.j2", p, scratch=size)
 
 

@@ -174,6 +174,17 @@ def _bools_as_ints():
                                               for k, v in kw.items()})
 
 
+def fitted(name: str):
+    """(fitted estimator, X, y) of test model `name` (a _NO_ZIPMAP twin: its source), as
+    build() fits it: for benchmarks that compile the same model with other tools."""
+    est, kind, _ = _models()[_NO_ZIPMAP.get(name, name)]
+    x, y = _mixed() if kind == "mixed" else _data(kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(x, y)
+    return est, x, y
+
+
 def build(out: Path, only: str = "") -> list[Path]:
     import onnx
     import onnx.helper
