@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 
 from ._forest import MEMBER, Forest
 
-# bytes of Cortex-M4 Thumb-2 code per if/else branch node (a load, a compare with a
-# literal-pool or VLDR constant, a conditional branch) and per leaf (a move and a
-# branch), measured on the test forests; the table form's loop is about 120 bytes
-_CODE_PER_BRANCH, _CODE_PER_LEAF, _TABLE_LOOP = 14, 6, 120
+# bytes of Cortex-M4 Thumb-2 code per if/else branch node (the feature load, the
+# threshold from the literal pool, a compare, the flags move, a branch) and per leaf (a
+# move and a branch), and of the table form's walk loop, fitted to the test forests
+# (tests/ml/models) with arm-none-eabi-gcc 12 -O2
+_CODE_PER_BRANCH, _CODE_PER_LEAF, _TABLE_LOOP = 26, 4, 150
+# --optimize speed takes the if/else form (a third to a half fewer instructions per
+# inference on Cortex-M4) only while it costs at most this much more flash than tables
+SPEED_FLASH_FACTOR = 1.25
 
 
 def uint_type(largest: int) -> str:
@@ -93,16 +97,15 @@ def table_bytes(forest: Forest, thr_bytes: int, features: int) -> int:
 
 
 def choose_form(forest: Forest, optimize: str, thr_bytes: int, features: int) -> str:
-    """--optimize size: whichever is smaller. speed (the default): if/else unless it is
-    more than twice the table's size, since the code form saves the loads of feature,
-    threshold and child per node (about a third of the instructions on Cortex-M4) but
-    unrolls every node."""
+    """--optimize size: whichever is smaller (tables, but for the tiniest trees). speed
+    (the default): the same unless if/else costs at most SPEED_FLASH_FACTOR times the
+    tables' flash, where its saved loads of feature, threshold and child per node make it
+    clearly faster; an unrolled node takes about 3x a table entry's flash."""
     code, table = code_bytes(forest), table_bytes(forest, thr_bytes, features)
     if any(m == MEMBER for m in forest.mode):
         return "table"
-    if optimize == "size":
-        return "code" if code < table else "table"
-    return "code" if code <= 2 * table else "table"
+    limit = 1.0 if optimize == "size" else SPEED_FLASH_FACTOR
+    return "code" if code <= limit * table else "table"
 
 
 def walk(forest: Forest, leaf_of: list[int], thr_t: str, features: int, form: str) -> Walk:

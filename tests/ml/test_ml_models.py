@@ -19,6 +19,7 @@ import onnx
 import pytest
 from onnx import helper
 
+from onnx2c.ops import _tree_tables
 from tests.conftest import check_run, compile_host, strict_compile
 
 HERE = Path(__file__).resolve().parent
@@ -94,12 +95,12 @@ def test_model_builds_strictly(name, built, cc, tmp_path):
 
 @pytest.mark.parametrize("name", [m for m in MODELS if m.startswith(("rf_", "gb_", "xgb_",
                                                                        "lgbm_", "dtree_"))])
-@pytest.mark.parametrize("optimize", ["size", "speed"])
-def test_tree_forms_match(name, optimize, tmp_path):
+@pytest.mark.parametrize("form", ["table", "code"])
+def test_tree_forms_match(name, form, tmp_path, monkeypatch):
     """Both tree forms (tables and if/else code) give onnxruntime's results."""
+    monkeypatch.setattr(_tree_tables, "choose_form", lambda *a: form)
     model, feeds = feeds_for(name)
-    _, host = compile_host(model, tmp_path, shapes={k: v.shape for k, v in feeds.items()},
-                           optimize=optimize)
+    _, host = compile_host(model, tmp_path, shapes={k: v.shape for k, v in feeds.items()})
     check_run(host, model, feeds, rtol=RTOL, atol=ATOL)
 
 

@@ -12,6 +12,7 @@ from onnx import TensorProto as TP
 from onnx import helper
 
 from onnx2c.errors import CompileError
+from onnx2c.ops import _forest, _tree_tables
 from tests.conftest import O2C_ERR_VALUE, compile_host, graph_model, run_and_compare
 
 RTOL, ATOL = 1e-5, 1e-6
@@ -75,13 +76,26 @@ def test_tree_regressor_aggregates_and_transforms(agg, post, targets, tmp_path):
 
 @pytest.mark.parametrize("mode", ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT",
                                   "BRANCH_EQ", "BRANCH_NEQ"])
-@pytest.mark.parametrize("optimize", ["size", "speed"])
-def test_tree_branch_modes_at_thresholds(mode, optimize, tmp_path):
+@pytest.mark.parametrize("form", ["table", "code"])
+def test_tree_branch_modes_at_thresholds(mode, form, tmp_path, monkeypatch):
+    monkeypatch.setattr(_tree_tables, "choose_form", lambda *a: form)
     m = ml_model("TreeEnsembleRegressor", [("x", TP.FLOAT, [6, 3])], [("y", TP.FLOAT, [6, 1])],
                  **forest(modes=(mode, "BRANCH_LT" if mode == "BRANCH_LEQ" else "BRANCH_LEQ")))
     x = X.copy()
     x[:3, 0], x[3:, 1] = 0.5, 1.0       # exactly at the thresholds
-    check(m, {"x": x}, tmp_path, optimize=optimize)
+    c = check(m, {"x": x}, tmp_path)
+    assert ("switch (t)" in (c.result.out_dir / "model.c").read_text()) == (form == "code")
+
+
+def test_tree_form_follows_optimize(tmp_path):
+    """A tiny tree is smaller as if/else code, a bigger one as tables (--optimize size)."""
+    small = _forest.Forest([0], [0], [0.5], [0], [[]], [-1], [-2], [0], [[(0, 1.0)], [(0, 2.0)]])
+    assert _tree_tables.choose_form(small, "size", 4, 3) == "code"
+    big = _forest.Forest([0] * 40, [0] * 40, [0.5] * 40, [0] * 40, [[]] * 40,
+                         list(range(1, 40)) + [-1], [-(k + 2) for k in range(40)], [0],
+                         [[(0, float(k))] for k in range(41)])
+    assert _tree_tables.choose_form(big, "size", 4, 3) == "table"
+    assert _tree_tables.choose_form(big, "speed", 4, 3) == "table"
 
 
 @pytest.mark.parametrize("missing", [(1, 0), (0, 1), (1, 1)])
