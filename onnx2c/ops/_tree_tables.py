@@ -1,6 +1,8 @@
-"""A Forest as the parameters of templates/ops/tree_ensemble.c.j2: deduplicated leaves,
-the narrowest integer types for features and child codes, and the choice between the
-table form (node arrays walked by one loop) and the code form (each tree as if/else).
+"""A Forest's branch nodes as the parameters of templates/ops/tree_ensemble.c.j2: the
+narrowest integer types for features and child codes, thresholds as indices into their
+distinct values where that is smaller, and the choice between the table form (node
+arrays walked by one loop) and the code form (each tree as if/else). The leaves are
+ops/_tree_leaves.py's.
 
 Child codes in C are unsigned: a branch node is its preorder index, a leaf is
 `branches + leaf`, so the walk is `while (at < branches)`.
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ._forest import MEMBER, Forest
+from ._tree_leaves import uint_type
 
 # bytes of Cortex-M4 Thumb-2 code per if/else branch node (the feature load, the
 # threshold from the literal pool, a compare, the flags move, a branch) and per leaf (a
@@ -19,10 +22,6 @@ _CODE_PER_BRANCH, _CODE_PER_LEAF, _TABLE_LOOP = 26, 4, 150
 # --optimize speed takes the if/else form (a third to a half fewer instructions per
 # inference on Cortex-M4) only while it costs at most this much more flash than tables
 SPEED_FLASH_FACTOR = 1.25
-
-
-def uint_type(largest: int) -> str:
-    return "uint8_t" if largest < 1 << 8 else "uint16_t" if largest < 1 << 16 else "uint32_t"
 
 
 @dataclass
@@ -46,36 +45,10 @@ class Walk:
     any_member: bool
     member_lo: list[int] = field(default_factory=list)
     member_values: list[float] = field(default_factory=list)
-
-
-@dataclass
-class Leaves:
-    """Deduplicated leaf payloads: dense (count x targets weights) or sparse (ranges
-    lo[l]..lo[l+1] into target/weight lists)."""
-    count: int
-    dense: bool
-    weights: list[float]
-    lo: list[int]
-    target: list[int]
-
-
-def dedup_leaves(forest: Forest, targets: int) -> tuple[Leaves, list[int]]:
-    """The distinct leaf payloads and each original leaf's index among them."""
-    index, unique, of = {}, [], []
-    for payload in forest.leaves:
-        key = tuple(payload)
-        if key not in index:
-            index[key] = len(unique)
-            unique.append(payload)
-        of.append(index[key])
-    dense = all([t for t, _ in p] == list(range(targets)) for p in unique)
-    if dense:
-        return Leaves(len(unique), True, [w for p in unique for _, w in p], [], []), of
-    lo = [0]
-    for p in unique:
-        lo.append(lo[-1] + len(p))
-    return Leaves(len(unique), False, [w for p in unique for _, w in p], lo,
-                  [t for p in unique for t, _ in p]), of
+    # thresholds as indices into their distinct values, when that takes fewer bytes
+    threshold_index: list[int] = field(default_factory=list)
+    threshold_values: list[float] = field(default_factory=list)
+    index_t: str = "uint8_t"
 
 
 def _branch_count(forest: Forest) -> int:
@@ -108,6 +81,16 @@ def choose_form(forest: Forest, optimize: str, thr_bytes: int, features: int) ->
     return "code" if code <= limit * table else "table"
 
 
+def _index_thresholds(w: Walk, thr_bytes: int) -> None:
+    distinct = sorted(set(w.threshold))
+    index_t = uint_type(len(distinct) - 1) if distinct else "uint8_t"
+    per = {"uint8_t": 1, "uint16_t": 2, "uint32_t": 4}[index_t]
+    if w.branches * per + len(distinct) * thr_bytes < w.branches * thr_bytes:
+        at = {v: k for k, v in enumerate(distinct)}
+        w.threshold_index = [at[v] for v in w.threshold]
+        w.threshold_values, w.index_t = distinct, index_t
+
+
 def walk(forest: Forest, leaf_of: list[int], thr_t: str, features: int, form: str) -> Walk:
     n = len(forest.feature)
     recode = lambda c: c if c >= 0 else n + leaf_of[~c]
@@ -117,6 +100,7 @@ def walk(forest: Forest, leaf_of: list[int], thr_t: str, features: int, form: st
              [recode(c) for c in forest.true_next], [recode(c) for c in forest.false_next],
              [recode(c) for c in forest.roots], modes.pop() if len(modes) == 1 else -1,
              any(forest.missing), MEMBER in forest.mode)
+    _index_thresholds(w, 8 if thr_t == "double" else 4)
     if w.any_member:
         for m in forest.members:
             w.member_lo.append(len(w.member_values))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..errors import CompileError
 from ..ir import DType
 from ..ir.optable import Kernel, op, type_rule
-from . import _forest, _tree_tables
+from . import _forest, _tree_leaves, _tree_tables
 from ._ml import (ML, POST_V5, class_labels, floats, label_dtype, label_literals, post_code,
                   rows_cols, rows_of)
 from ._util import inp, out
@@ -27,7 +27,7 @@ _AGGREGATE = ("AVERAGE", "SUM", "MIN", "MAX")
 @dataclass
 class TreeParams:
     walk: _tree_tables.Walk
-    leaves: _tree_tables.Leaves
+    leaves: _tree_leaves.Leaves
     kind: str                   # "regress" or "classify"
     rows: int
     cols: int
@@ -37,7 +37,6 @@ class TreeParams:
     base: list[float]           # per target, or [] when not one per target
     origin: float               # a single target's base value
     need_has: bool
-    target_t: str
     z_at: int                   # scratch offsets of the float scores and the has flags
     has_at: int
     labels: list[str]
@@ -69,7 +68,7 @@ def _params(node, ctx, forest, targets: int, kind: str, agg: str, post: int,
                            reason=f"{node.op_type}: no trees")
     if targets == 1:        # onnxruntime adds a single target's first weight only
         forest.leaves = [p[:1] for p in forest.leaves]
-    leaves, leaf_of = _tree_tables.dedup_leaves(forest, targets)
+    leaves, leaf_of = _tree_leaves.encode(forest, targets, thr_t, agg in ("SUM", "AVERAGE"))
     form = _tree_tables.choose_form(forest, ctx.options.optimize, 8 if thr_t == "double" else 4,
                                     cols)
     walk = _tree_tables.walk(forest, leaf_of, thr_t, cols, form)
@@ -77,11 +76,11 @@ def _params(node, ctx, forest, targets: int, kind: str, agg: str, post: int,
     direct = thr_t == "float" and y.dtype == DType.FLOAT
     # which targets a leaf reached matters to MIN/MAX and to the classifier's argmax,
     # unless every leaf reaches every target
-    need_has = agg in ("MIN", "MAX") or (kind == "classify" and not leaves.dense)
+    need_has = agg in ("MIN", "MAX") or (kind == "classify" and not leaves.covers_all)
     z_at, has_at, size = _scratch(targets, 8 if thr_t == "double" else 4, direct, need_has)
     params = TreeParams(walk, leaves, kind, rows, cols, targets, agg, post,
                         base if len(base) == targets else [], base[0] if len(base) == 1 else 0.0,
-                        need_has, _tree_tables.uint_type(targets), z_at, has_at, [],
+                        need_has, z_at, has_at, [],
                         direct=direct, **extra)
     return params, size
 
