@@ -36,6 +36,9 @@ def _data(kind: str):
         x, y = datasets.load_diabetes(return_X_y=True)
     elif kind == "digits":          # 64 integer-valued features (0..16), 10 classes
         x, y = datasets.load_digits(return_X_y=True)
+    elif kind == "iris_names":      # string class labels
+        x, y = datasets.load_iris(return_X_y=True)
+        y = np.array(["setosa", "versicolor", "virginica"])[y]
     else:
         raise ValueError(kind)
     return x.astype(np.float32), y
@@ -92,6 +95,7 @@ def _models():
         "et_clf": (ExtraTreesClassifier(**forest), "wine"),
         "et_reg": (ExtraTreesRegressor(**forest), "diabetes"),
         "rf_digits": (RandomForestClassifier(n_estimators=10, max_depth=5, **s), "digits"),
+        "rf_names": (RandomForestClassifier(n_estimators=5, max_depth=4, **s), "iris_names"),
         "gb_clf": (GradientBoostingClassifier(**boost), "iris"),
         "gb_binary": (GradientBoostingClassifier(**boost), "cancer"),
         "gb_reg": (GradientBoostingRegressor(**boost), "diabetes"),
