@@ -1,4 +1,4 @@
-"""A Forest's branch nodes as the parameters of templates/ops/tree_ensemble.c.j2: the
+"""A Forest's branch nodes as the parameters of templates/ops/ml_trees.c.j2: the
 narrowest integer types for features and child codes, thresholds as indices into their
 distinct values where that is smaller, and the choice between the table form (node
 arrays walked by one loop) and the code form (each tree as if/else). The leaves are

@@ -1,5 +1,5 @@
 """LinearClassifier and LinearRegressor (ai.onnx.ml): scores = X W^T + b in float, then
-labels and score transforms as onnxruntime computes them (templates/ops/linear_model.c.j2).
+labels and score transforms as onnxruntime computes them (templates/ops/ml_linear.c.j2).
 
 A classifier with one coefficient row and two labels writes two score columns, [1 - s, s]
 (onnxruntime applies no transform to them but PROBIT); with one row its label is the
@@ -58,7 +58,7 @@ def lower_linear_classifier(node, ctx):
                            reason="LinearClassifier: labels")
     p = LinearParams(rows, features, targets, 2 if targets == 1 and len(labels) == 2 else targets,
                      coefficients, intercepts, post_code(node), True, lits, strings, cell())
-    return Kernel("ops/linear_model.c.j2", p)
+    return Kernel("ops/ml_linear.c.j2", p)
 
 
 @op("LinearRegressor", domain=ML)
@@ -68,7 +68,7 @@ def lower_linear_regressor(node, ctx):
     intercepts = floats(node, "intercepts", "float32")
     p = LinearParams(rows, features, targets, targets, coefficients,
                      intercepts if len(intercepts) == targets else [], post_code(node), False, [])
-    return Kernel("ops/linear_model.c.j2", p)
+    return Kernel("ops/ml_linear.c.j2", p)
 
 
 @type_rule("LinearClassifier", domain=ML)

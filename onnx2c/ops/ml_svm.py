@@ -1,4 +1,4 @@
-"""SVMClassifier and SVMRegressor (ai.onnx.ml), templates/ops/svm.c.j2, as onnxruntime
+"""SVMClassifier and SVMRegressor (ai.onnx.ml), templates/ops/ml_svm.c.j2, as onnxruntime
 computes them: the input as float, kernels in float (LINEAR x.s, POLY (gamma x.s +
 coef0)^degree, RBF exp(-gamma |x - s|^2), SIGMOID tanh(gamma x.s + coef0)), each pair's
 one-vs-one decision summed in double, votes picking the label; with prob_a/prob_b the
@@ -95,7 +95,7 @@ def lower_svm_classifier(node, ctx):
                   all_positive=all(v >= 0 for v in c["coefficients"]),
                   bin_labels=(lits[0], lits[1]) if k == 2 else
                   (('"0"', '"1"') if strings else ("0", "1")), scratch_at=offsets)
-    return Kernel("ops/svm.c.j2", p, scratch=size)
+    return Kernel("ops/ml_svm.c.j2", p, scratch=size)
 
 
 def _classifier_columns(node, vectors: int, proba: bool, k: int) -> int:
@@ -114,7 +114,7 @@ def lower_svm_regressor(node, ctx):
     offsets, size = _scratch({"kernel": vectors})
     p = SvmParams(**c, columns=1, one_class=bool(node.attrs.get("one_class", 0)),
                   scratch_at=offsets)
-    return Kernel("ops/svm.c.j2", p, scratch=size)
+    return Kernel("ops/ml_svm.c.j2", p, scratch=size)
 
 
 @type_rule("SVMClassifier", domain=ML)

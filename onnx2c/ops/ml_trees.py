@@ -1,5 +1,5 @@
 """Tree ensembles: TreeEnsembleClassifier and TreeEnsembleRegressor (ai.onnx.ml 1-3) and
-TreeEnsemble (ai.onnx.ml 5), one template (templates/ops/tree_ensemble.c.j2).
+TreeEnsemble (ai.onnx.ml 5), one template (templates/ops/ml_trees.c.j2).
 
 Semantics are onnxruntime's, which is what converted models are checked against: trees
 summed in order, thresholds and sums in float (double for a double input), an integer
@@ -96,7 +96,7 @@ def lower_tree_regressor(node, ctx):
     forest = _forest.from_legacy(node, "target", targets, rows_cols(inp(node, ctx, 0))[1])
     p, size = _params(node, ctx, forest, targets, "regress", agg, post_code(node),
                       floats(node, "base_values"))
-    return Kernel("ops/tree_ensemble.c.j2", p, scratch=size)
+    return Kernel("ops/ml_trees.c.j2", p, scratch=size)
 
 
 @op("TreeEnsembleClassifier", domain=ML, strings=True)
@@ -122,7 +122,7 @@ def lower_tree_classifier(node, ctx):
                       all_positive=all(w >= 0 for w in weights), bin_labels=bin_labels)
     p.base, p.labels = base, lits
     p.identity_labels = not strings and labels == list(range(len(labels)))
-    return Kernel("ops/tree_ensemble.c.j2", p, scratch=size)
+    return Kernel("ops/ml_trees.c.j2", p, scratch=size)
 
 
 @op("TreeEnsemble", domain=ML, since=5)
@@ -138,7 +138,7 @@ def lower_tree_ensemble(node, ctx):
     targets = y.shape[-1]
     forest = _forest.from_v5(node, targets, rows_cols(x)[1])
     p, size = _params(node, ctx, forest, targets, "regress", _AGGREGATE[agg], POST_V5[post], [])
-    return Kernel("ops/tree_ensemble.c.j2", p, scratch=size)
+    return Kernel("ops/ml_trees.c.j2", p, scratch=size)
 
 
 @type_rule("TreeEnsembleClassifier", domain=ML)
