@@ -1,17 +1,22 @@
 """Tree ensembles: TreeEnsembleClassifier and TreeEnsembleRegressor (ai.onnx.ml 1-3) and
 TreeEnsemble (ai.onnx.ml 5), one template (templates/ops/ml_trees.c.j2).
 
-Semantics are onnxruntime's, which is what converted models are checked against: trees
-summed in order, thresholds and sums in float (double for a double input), an integer
-feature compared as float; a single-target regressor applies only PROBIT; a classifier
-picks its label as onnxruntime's TreeAggregatorClassifier does, including the binary
-special cases with one weight column. The trees become static tables walked by one loop,
+Semantics of the older two are onnxruntime's, which is what converted models are checked
+against: trees summed in order, thresholds and sums in float (double for a double input),
+an integer feature compared as float; a single-target regressor applies only PROBIT; a
+classifier picks its label as onnxruntime's TreeAggregatorClassifier does, including the
+binary special cases with one weight column. TreeEnsemble follows its specification and
+the ONNX reference where onnxruntime 1.32 departs from them (post_transform 1 is SOFTMAX
+and 2 LOGISTIC; MIN and MAX start from the largest float). The trees become static tables walked by one loop,
 or if/else code (ops/_tree_tables.py: --optimize chooses).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ..ir.optable import Kernel, op, type_rule
@@ -40,6 +45,10 @@ class TreeParams:
     z_at: int                   # scratch offsets of the float scores and the has flags
     has_at: int
     labels: list[str]
+    # TreeEnsemble (opset 5) as its specification and the ONNX reference define it: MIN
+    # and MAX start from the largest magnitude, post_transform applies to one target too
+    spec: bool = False
+    start: str = "0"            # C literal every sum starts from
     direct: bool = False        # float scores summed in the float output row itself
     identity_labels: bool = False   # int64 labels 0..targets-1: the label is the index
     label_string: bool = False
@@ -59,7 +68,7 @@ def _scratch(targets: int, thr_bytes: int, direct: bool, need_has: bool
 
 
 def _params(node, ctx, forest, targets: int, kind: str, agg: str, post: int,
-            base: list[float], **extra) -> tuple[TreeParams, int]:
+            base: list[float], spec: bool = False, **extra) -> tuple[TreeParams, int]:
     x = inp(node, ctx, 0)
     rows, cols = rows_cols(x)
     thr_t = "double" if x.dtype == DType.DOUBLE else "float"
@@ -76,12 +85,14 @@ def _params(node, ctx, forest, targets: int, kind: str, agg: str, post: int,
     direct = thr_t == "float" and y.dtype == DType.FLOAT
     # which targets a leaf reached matters to MIN/MAX and to the classifier's argmax,
     # unless every leaf reaches every target
-    need_has = agg in ("MIN", "MAX") or (kind == "classify" and not leaves.covers_all)
+    need_has = (agg in ("MIN", "MAX") and not spec) or \
+        (kind == "classify" and not leaves.covers_all)
+    big = float(np.finfo(np.float64 if thr_t == "double" else np.float32).max)
+    start = scalar({"MIN": big, "MAX": -big}.get(agg, 0.0) if spec else 0.0, thr_t)
     z_at, has_at, size = _scratch(targets, 8 if thr_t == "double" else 4, direct, need_has)
     params = TreeParams(walk, leaves, kind, rows, cols, targets, agg, post,
                         base if len(base) == targets else [], base[0] if len(base) == 1 else 0.0,
-                        need_has, z_at, has_at, [],
-                        direct=direct, **extra)
+                        need_has, z_at, has_at, [], spec, start, direct=direct, **extra)
     return params, size
 
 
@@ -137,7 +148,8 @@ def lower_tree_ensemble(node, ctx):
                            node, reason="TreeEnsemble: attributes")
     targets = y.shape[-1]
     forest = _forest.from_v5(node, targets, rows_cols(x)[1])
-    p, size = _params(node, ctx, forest, targets, "regress", _AGGREGATE[agg], POST_V5[post], [])
+    p, size = _params(node, ctx, forest, targets, "regress", _AGGREGATE[agg], POST_V5[post], [],
+                      spec=True)
     return Kernel("ops/ml_trees.c.j2", p, scratch=size)
 
 

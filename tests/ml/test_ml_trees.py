@@ -8,7 +8,9 @@ import pytest
 from onnx import TensorProto as TP
 from onnx import helper
 
+from onnx2c.harness.verify import compare
 from onnx2c.ops import _forest, _tree_tables
+from tests.conftest import compile_host, oracle_run
 from tests.ml.helpers import X, check, ml_model
 
 
@@ -135,3 +137,40 @@ def test_tree_classifier_multiclass_string_labels(post, tmp_path):
                  base_values=[0.05, -0.1, 0.0],
                  **forest(targets=3, prefix="class", weights=w))
     check(m, {"x": X}, tmp_path)
+
+
+def _v5(aggregate: int, post: int, targets: int = 2):
+    """TreeEnsemble (ai.onnx.ml 5): tree 0 splits on feature 0 <= 0.5, then feature 1 in
+    {-1, 3} (BRANCH_MEMBER); tree 1 is one split on feature 2 < 0.25."""
+    f32 = lambda v: helper.make_tensor("t", TP.FLOAT, [len(v)], v)
+    u8 = lambda v: helper.make_tensor("m", TP.UINT8, [len(v)], v)
+    return ml_model("TreeEnsemble", [("x", TP.FLOAT, [6, 3])], [("y", TP.FLOAT, [6, targets])],
+                    opsets={"": 21, "ai.onnx.ml": 5}, n_targets=targets,
+                    aggregate_function=aggregate, post_transform=post, tree_roots=[0, 2],
+                    nodes_featureids=[0, 1, 2], nodes_splits=f32([0.5, 0.0, 0.25]),
+                    nodes_modes=u8([0, 6, 1]), nodes_truenodeids=[1, 0, 3],
+                    nodes_trueleafs=[0, 1, 1], nodes_falsenodeids=[2, 1, 4],
+                    nodes_falseleafs=[1, 1, 1], membership_values=f32([-1.0, 3.0, np.nan]),
+                    leaf_targetids=[k % targets for k in (0, 1, 0, 1, 0)],
+                    leaf_weights=f32([0.4, -0.3, 1.2, 0.7, -0.9]))
+
+
+@pytest.mark.parametrize("aggregate", [0, 1, 2, 3])
+@pytest.mark.parametrize("targets", [1, 2])
+def test_tree_ensemble_v5_aggregates(aggregate, targets, tmp_path):
+    """Against the ONNX reference: onnxruntime starts MIN and MAX from 0 where no leaf
+    reaches a target, the specification from the largest float."""
+    check(_v5(aggregate, 0, targets), {"x": X}, tmp_path, oracle="reference")
+
+
+@pytest.mark.parametrize("post", [1, 2, 3, 4])
+def test_tree_ensemble_v5_post_transforms(post, tmp_path):
+    """Against onnxruntime (the reference ignores post_transform), which reads 1 as
+    LOGISTIC and 2 as SOFTMAX, the other way round from the specification: its model
+    gets the swapped code."""
+    swapped = {1: 2, 2: 1}.get(post, post)
+    _, host = compile_host(_v5(1, post), tmp_path)
+    x = (X * 0.1).astype(np.float32)
+    status, got = host.run({"x": x})
+    want = oracle_run(_v5(1, swapped), {"x": x})
+    assert status == 0 and compare(got[0], want[0], 1e-5, 1e-6)[0], (got[0], want[0])
