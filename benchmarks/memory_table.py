@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import onnx2c
+from onnx2c import mdtable
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "examples" / "seed_motion"))
@@ -23,9 +24,6 @@ def models():
     for p in sorted((REPO / "tests" / "models").glob("*.onnx")):
         yield p.stem, p
     yield "seed_motion", make_model()
-
-
-BEGIN, END = "<!-- memory:begin -->", "<!-- memory:end -->"
 
 
 def table() -> str:
@@ -43,10 +41,7 @@ def table() -> str:
 
 def main() -> None:
     if len(sys.argv) > 1:
-        path = Path(sys.argv[1])
-        head, _, rest = path.read_text().partition(BEGIN)
-        tail = rest.partition(END)[2]
-        path.write_text(f"{head}{BEGIN}\n{table()}\n{END}{tail}")
+        mdtable.update(sys.argv[1], "memory", table())
     else:
         print(table())
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CompileError
+from .lowering.context import OPTIMIZE, REQUANT
 from .targets import NAMES as TARGETS
 
 
@@ -59,6 +60,11 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default="model", help="C prefix and file name (default: model)")
     p.add_argument("--string-bytes", type=int, default=64, metavar="N",
                    help="bytes of each string element's cell, its NUL included (default: 64)")
+    p.add_argument("--optimize", choices=OPTIMIZE, default="speed",
+                   help="where speed and flash pull apart, favour one (default: speed)")
+    p.add_argument("--requant", choices=REQUANT, default="float",
+                   help="int8 requantization: float (bit-exact with onnxruntime) or fixed "
+                   "(integer multiplier and shift, for cores without an FPU) (default: float)")
 
 
 def _add_weights_args(p: argparse.ArgumentParser) -> None:
@@ -78,7 +84,8 @@ def _cmd_compile(a) -> int:
         check_name(a.name)
     r = compile(a.model, a.out, name=a.name, shapes=dict(a.shape), freeze=dict(a.freeze),
                 capacity=dict(a.capacity), weights_file=a.weights_file,
-                weights_threshold=a.weights_threshold, string_bytes=a.string_bytes)
+                weights_threshold=a.weights_threshold, string_bytes=a.string_bytes,
+                optimize=a.optimize, requant=a.requant)
     print(f"wrote {', '.join(str(p) for p in r.paths)}")
     print(f"workspace: {r.workspace_bytes} bytes")
     if a.target:
@@ -101,7 +108,7 @@ def _cmd_size(a) -> int:
     try:
         rep = size_model(a.model, t, a.name, Path(a.keep) if a.keep else None,
                          shapes=dict(a.shape), freeze=dict(a.freeze),
-                         capacity=dict(a.capacity))
+                         capacity=dict(a.capacity), optimize=a.optimize, requant=a.requant)
     except BuildError as e:
         print(f"onnx2c: error: the generated C did not build for {a.target}:\n{e}",
               file=sys.stderr)
@@ -115,14 +122,15 @@ def _cmd_verify(a) -> int:
     return verify(a.model, shapes=dict(a.shape), freeze=dict(a.freeze), inputs=a.inputs,
                   capacity=dict(a.capacity), weights_file=a.weights_file,
                   weights_threshold=a.weights_threshold, name=a.name, seed=a.seed,
-                  rtol=a.rtol, atol=a.atol, keep=a.keep, string_bytes=a.string_bytes)
+                  rtol=a.rtol, atol=a.atol, keep=a.keep, string_bytes=a.string_bytes,
+                  optimize=a.optimize, requant=a.requant)
 
 
 def _cmd_inspect(a) -> int:
     from .compiler import build
     from .memory.report import print_plan
     r = build(a.model, a.name, dict(a.shape), dict(a.freeze), dict(a.capacity),
-              string_bytes=a.string_bytes)
+              string_bytes=a.string_bytes, optimize=a.optimize, requant=a.requant)
     print_plan(r)
     if a.plan_svg:
         from .memory.svg import plan_svg

@@ -9,28 +9,22 @@ from pathlib import Path
 from typing import Mapping
 
 import numpy as np
-from onnx import helper
 
 from . import ops  # noqa: F401  (registers every operator)
 from .codegen.constants import DEFAULT_THRESHOLD
-from .codegen.emit import data_dir, generate
-from .codegen.subgraph import Subgraph
-from .errors import CompileError, NeedsConstant
-from .frontend import load_graph
-from .frontend.importer import import_graph
+from .codegen.emit import generate
+from .codegen.environment import data_dir
+
+from .errors import CompileError
+from .frontend import load_graph, load_subgraph
 from .ir import DType, Graph, Value
 from .ir.dtypes import STRING_BYTES
-from .memory import Plan, plan_memory
-from .ops._util import graph_inputs_upstream
-from .ops.registry import lookup
-from .ops.strings import check_string_support
+from .memory import Plan, Subgraph, plan_memory
+from .lowering import LoweringContext, Options, lower, materialise_splats
 from .passes.dce import remove_dead_code
-from .passes.fold import fold_and_infer
 from .passes.fold_batchnorm import fold_batchnorm
 from .passes.fuse_epilogue import fuse_epilogue
 from .passes.pack import install_packed
-from .passes.scope import free_names, subgraph_model
-from .passes.splat import materialise_splats
 
 
 @dataclass
@@ -42,6 +36,8 @@ class TensorInfo:
     nbytes: int
     bounded: bool = False   # shape is a capacity; the run reports the actual dims
     string_bytes: int = 0   # a string tensor's bytes per element (its cell), else 0
+    # an output that ONNX gives as ZipMap's maps: the class label of each column
+    labels: np.ndarray | None = None
 
 
 @dataclass
@@ -66,82 +62,33 @@ class CompileResult:
         return [self.out_dir / f for f in names] if self.out_dir else []
 
 
-def _check_bounded_inputs(node, g: Graph) -> None:
-    """A bounded value's actual dims reach the caller but no other kernel yet: consumers
-    would need them at run time."""
-    for name in node.inputs:
-        if name and g.values[name].bounded:
-            shape = "x".join(map(str, g.values[name].shape))
-            what = (f"the size of '{name}' (data-dependent, at most {shape}), which "
-                    f"{node.op_type} needs exactly,")
-            ups = graph_inputs_upstream(g, name)
-            if ups:
-                raise NeedsConstant(ups, node, what)
-            raise CompileError(f"{what} is only known at run time; onnx2c supports such "
-                               "values only as graph outputs", node, reason="bounded input")
-
-
-def _lower(g: Graph) -> list:
-    steps = []
-    for node in g.nodes:
-        try:
-            _check_bounded_inputs(node, g)
-            check_string_support(node, g)
-            kernel = lookup(node)(node, g)
-        except CompileError as e:
-            if e.node is None:
-                raise CompileError(str(e), node, reason=e.reason) from None
-            raise
-        steps.append((node, kernel))
-    return steps
-
-
-def _steps(g: Graph) -> list:
-    """The kernels of g's nodes, their constants in the layouts they read."""
-    return materialise_splats(g, install_packed(g, _lower(g)))
-
-
 def _runtime_files() -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(data_dir("runtime_c").glob("*.h"))}
 
 
-def compile_subgraph(node, key: str, formal: list[Value], scope: Graph,
-                     sources: list[str | None], outputs: list[bool] | None = None) -> Subgraph:
-    """Graph attribute `key` of node (an If branch, a Loop or Scan body) lowered and planned
-    like a model of its own; codegen/subgraph.py emits it as a static function.
-
-    formal[k] types the subgraph's formal input k and sources[k] names the value of the
-    enclosing scope it comes from (a Loop's iteration number: the trip count, which
-    unrolls the loop once frozen), so a shape the subgraph cannot settle is explained in
-    terms of the model's inputs; outputs[k] False drops output k."""
-    body = node.attrs[key]
-    typ = lambda v: helper.make_tensor_type_proto(int(v.dtype), list(v.shape))
-    outer = {n: scope.values[n].data if scope.values[n].is_const else typ(scope.values[n])
-             for n in free_names(body)}
-    opsets = [helper.make_opsetid(d, v) for d, v in scope.opsets.items()]
-    try:
-        g = import_graph(fold_and_infer(subgraph_model(body, [typ(v) for v in formal], outer,
-                                                       opsets, outputs)))
-    except NeedsConstant as e:
-        outer = dict(zip([i.name for i in body.input], sources))
-        ups = sorted({u for n in e.inputs if outer.get(n, n)
-                      for u in graph_inputs_upstream(scope, outer.get(n, n))})
-        if ups:
-            raise NeedsConstant(ups, node, f"a shape in its {key}") from None
-        raise CompileError(f"{key}: {e}", node,
-                           reason=f"{node.op_type}: value-dependent shape in {key}") from None
+def _compile_subgraph(ctx: LoweringContext, node, key: str, formal: list[Value],
+                      sources: list[str | None], outputs: list[bool] | None) -> Subgraph:
+    """LoweringContext.compile_subgraph: the frontend loads graph attribute `key` of node,
+    then dead-code removal, lowering and a memory plan of its own; codegen/functions.py
+    emits it as a static function."""
+    g, params = load_subgraph(node, key, formal, sources, ctx.graph, outputs)
     remove_dead_code(g)
-    plan = plan_memory(g, _steps(g))
-    read = {i for n in g.nodes for i in n.inputs}
-    shared = [n for n in free_names(body) if scope.values[n].is_const and n in read]
-    return Subgraph(g, plan, g.inputs + shared)
+    return Subgraph(g, _lower_and_plan(ctx.sub(g)), params)
+
+
+def _lower_and_plan(ctx: LoweringContext) -> Plan:
+    """The kernels of the graph's nodes, their constants in the layouts they read, and
+    the memory plan."""
+    return plan_memory(ctx.graph, materialise_splats(ctx, install_packed(ctx.graph, lower(ctx))))
 
 
 def build(model, name: str = "model", shapes: Mapping | None = None,
           freeze: Mapping | None = None, capacity: Mapping | None = None,
           weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
-          string_bytes: int = 64) -> CompileResult:
+          string_bytes: int = 64, optimize: str = "speed", requant: str = "float"
+          ) -> CompileResult:
     """Compile to C in memory (nothing is written); see compile() for the options."""
+    options = Options(optimize, requant)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise CompileError(f"--name '{name}' is not a C identifier")
     if not 2 <= string_bytes <= 1 << 20:
@@ -149,22 +96,23 @@ def build(model, name: str = "model", shapes: Mapping | None = None,
     token = STRING_BYTES.set(string_bytes)
     try:
         return _build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
-                      string_bytes)
+                      string_bytes, options)
     finally:
         STRING_BYTES.reset(token)
 
 
 def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
-           string_bytes) -> CompileResult:
+           string_bytes, options: Options) -> CompileResult:
     g = load_graph(model, shapes, freeze, capacity)
     remove_dead_code(g)
     g = fuse_epilogue(fold_batchnorm(g))
-    plan = plan_memory(g, _steps(g))
+    plan = _lower_and_plan(LoweringContext(g, options, _compile_subgraph))
     files, ins, outs, blob = generate(g, plan, name,
                                       weights_threshold if weights_file else None)
     files.update(_runtime_files())
     info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes, v.bounded,
-                                     string_bytes if v.dtype == DType.STRING else 0)
+                                     string_bytes if v.dtype == DType.STRING else 0,
+                                     g.labels.get(vn))
                           for vn, cn, v in items]
     return CompileResult(name, files, plan.workspace_bytes, info(ins), info(outs), g, plan,
                          weights=blob)
@@ -173,7 +121,8 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
 def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
             freeze: Mapping | None = None, capacity: Mapping | None = None,
             weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
-            string_bytes: int = 64) -> CompileResult:
+            string_bytes: int = 64, optimize: str = "speed", requant: str = "float"
+            ) -> CompileResult:
     """Compile `model` (a path or ModelProto) to C sources in out_dir.
 
     shapes pins symbolic input dimensions ({'x': (1, 3, 96, 96)}); freeze turns graph
@@ -182,11 +131,12 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
     depend on values). weights_file moves every constant of at least weights_threshold
     bytes to out_dir/NAME.weights.bin, which the caller passes to NAME_run (README: the C
     ABI). string_bytes is the cell each string element occupies (README: the C ABI).
+    optimize ("speed" or "size") and requant ("float" or "fixed") are lowering.Options.
     Files are written only once the whole model has compiled.
     """
     freeze = {k: np.asarray(v) for k, v in (freeze or {}).items()}
     result = build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
-                   string_bytes)
+                   string_bytes, optimize, requant)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = dict(result.files)

@@ -13,10 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from . import ops  # noqa: F401  (fills the registry)
-from .ops.registry import registered
+from . import mdtable, ops  # noqa: F401  (ops fills the registry)
+from .ir.optable import registered
 
-BEGIN, END = "<!-- operators:begin -->", "<!-- operators:end -->"
 DTYPES = Path(__file__).resolve().parents[1] / "docs" / "tested_dtypes.json"
 
 
@@ -48,9 +47,7 @@ def table() -> str:
 
 
 def splice(text: str) -> str:
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    return f"{head}{BEGIN}\n{table()}\n{END}{tail}"
+    return mdtable.splice(text, "operators", table())
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import venv
+from pathlib import Path
 
 import pytest
 
@@ -13,15 +15,22 @@ from tests.conftest import REPO
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     env = tmp_path_factory.mktemp("venv")
-    # system site packages provide onnx/numpy/onnxruntime without downloading them again;
-    # onnx2c itself is installed from a built wheel into the venv and must win over any
-    # editable install outside it
-    venv.create(env, system_site_packages=True, with_pip=True)
+    # A venv that sees nothing outside it but the test venv's own packages (onnx, numpy,
+    # onnxruntime, hatchling), through a .pth file: the system Python's site-packages
+    # would make the test depend on what a machine happens to have installed. Path lines
+    # of a .pth are not themselves scanned for .pth files, so the editable install of
+    # onnx2c in the test venv stays invisible and the wheel below is what gets imported.
+    venv.create(env, with_pip=True)
     py = env / "bin" / "python"
-    p = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(REPO)],
-                       capture_output=True, text=True)
-    if p.returncode != 0 and "Could not find a version that satisfies" in p.stderr:
-        pytest.skip("the build backend (hatchling) cannot be downloaded here")
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                           "['purelib'])"], capture_output=True, text=True, check=True)
+    ours = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    (Path(site.stdout.strip()) / "_test_venv.pth").write_text(
+        "\n".join(sorted(ours)) + "\n")
+    # --no-build-isolation: the build backend comes from the test venv (pinned in the
+    # test extra), so the test needs no network
+    p = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps",
+                        "--no-build-isolation", str(REPO)], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     return env
 

@@ -9,8 +9,8 @@ from onnx import ModelProto, helper, numpy_helper
 
 from ..errors import CompileError, NeedsConstant
 from ..ir import DType, Graph, Node, Value
-from ..ops.registry import Bound, capacity_rule
-from ..passes.scope import inputs_upstream, reads
+from ..ir.optable import Bound, capacity_rule, type_rule_for
+from .scope import inputs_upstream, reads
 
 
 def _dtype(name: str, elem_type: int) -> DType:
@@ -21,7 +21,7 @@ def _dtype(name: str, elem_type: int) -> DType:
                            "which onnx2c does not know") from None
 
 
-def _value(vi, what: str) -> Value:
+def value_of(vi, what: str) -> Value:
     t = vi.type
     if not t.HasField("tensor_type"):
         kind = t.WhichOneof("value")
@@ -48,7 +48,7 @@ _SAME_SHAPE = {"Cast", "CastLike", "Identity", "Neg", "Abs", "Exp", "Log", "Sqrt
                "Sigmoid", "Tanh"}
 
 
-def _is_static(vi) -> bool:
+def is_static(vi) -> bool:
     t = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
     return bool(t and t.HasField("shape") and
                 all(d.HasField("dim_value") and d.dim_value >= 0 for d in t.shape.dim))
@@ -74,6 +74,50 @@ def _decode(v):
     if isinstance(v, onnx.TensorProto):
         return numpy_helper.to_array(v)
     return v
+
+
+def opset_versions(m: ModelProto) -> dict[str, int]:
+    return {("" if o.domain == "ai.onnx" else o.domain): o.version for o in m.opset_import}
+
+
+def node_from_proto(n, opsets: Mapping[str, int], idx: int, used_names: set[str]) -> Node:
+    """The IR node of NodeProto n (the idx-th of its graph), its attributes decoded over
+    the schema's defaults and its name made unique among used_names (which it joins)."""
+    domain = "" if n.domain == "ai.onnx" else n.domain
+    version = opsets.get(domain, 1)
+    base = n.name or f"{n.op_type}_{idx}"
+    name = base if base not in used_names else f"{base}_{idx}"
+    used_names.add(name)
+    attrs = schema_defaults(n.op_type, version, domain)
+    attrs.update({a.name: _decode(helper.get_attribute_value(a)) for a in n.attribute})
+    # values a subgraph reads from this scope become trailing inputs, so liveness,
+    # ordering and dead-code removal see them (ops/control.py)
+    return Node(name, n.op_type, domain, version, reads(n, keep_empty=True), list(n.output),
+                attrs)
+
+
+def constant_value(init) -> Value:
+    arr = numpy_helper.to_array(init)
+    return Value(init.name, _dtype(init.name, init.data_type), tuple(arr.shape), arr)
+
+
+def has_onnx_inference(op_type: str, domain: str, version: int) -> bool:
+    """Whether ONNX's own shape inference knows how to type this op's outputs."""
+    try:
+        return onnx.defs.get_schema(op_type, version, domain).has_type_and_shape_inference_function
+    except Exception:       # not a schema ONNX knows (contrib ops, custom domains)
+        return False
+
+
+def _check_typable(node: Node) -> None:
+    """An output ONNX cannot type and no rule of onnx2c's types is not a matter of
+    run-time values: say so rather than suggest freezing an input."""
+    if type_rule_for(node.domain, node.op_type) is None and \
+            not has_onnx_inference(node.op_type, node.domain, node.version):
+        dom = f" (domain '{node.domain}')" if node.domain else ""
+        raise CompileError(f"onnx2c has no shape rule for {node.op_type}{dom}, and ONNX shape "
+                           "inference does not type it", node,
+                           reason=f"{node.op_type}: no shape rule")
 
 
 def _shape_deciding_inputs(g, node) -> list[str]:
@@ -125,22 +169,18 @@ def _check_overrides(overrides: Mapping[str, int], used: set, values: dict) -> N
 
 def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Graph:
     g = m.graph
-    opsets = {("" if o.domain == "ai.onnx" else o.domain): o.version for o in m.opset_import}
-    values: dict[str, Value] = {}
-    for init in g.initializer:
-        arr = numpy_helper.to_array(init)
-        values[init.name] = Value(init.name, _dtype(init.name, init.data_type),
-                                  tuple(arr.shape), arr)
+    opsets = opset_versions(m)
+    values = {init.name: constant_value(init) for init in g.initializer}
     inputs = [i.name for i in g.input if i.name not in values]
     for vi in g.input:
         if vi.name not in values:
-            values[vi.name] = _value(vi, "graph input")
+            values[vi.name] = value_of(vi, "graph input")
     # inferred types win over what the file declares for its outputs, except where
     # inference could not settle a shape that the declaration pins (a graph output whose
     # shape depends on a run-time input, e.g. Reduce* with axes given at run time)
     known = {vi.name: vi for vi in list(g.output) + list(g.value_info)}
     for vi in g.output:
-        if not _is_static(known[vi.name]) and _is_static(vi) and \
+        if not is_static(known[vi.name]) and is_static(vi) and \
                 known[vi.name].type.tensor_type.elem_type == vi.type.tensor_type.elem_type:
             known[vi.name] = vi
     # and such a shape carries back through shape-preserving unary ops to the value they
@@ -149,7 +189,7 @@ def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Gr
         if n.op_type not in _SAME_SHAPE or n.domain not in ("", "ai.onnx") or not n.input:
             continue
         src, dst = known.get(n.input[0]), known.get(n.output[0])
-        if src and dst and not _is_static(src) and _is_static(dst):
+        if src and dst and not is_static(src) and is_static(dst):
             known[src.name] = helper.make_tensor_value_info(
                 src.name, src.type.tensor_type.elem_type,
                 [d.dim_value for d in dst.type.tensor_type.shape.dim])
@@ -158,22 +198,12 @@ def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Gr
     used: set[str] = set()          # --capacity names applied
     read = {i for n in g.node for i in reads(n)} | {o.name for o in g.output}
     for idx, n in enumerate(g.node):
-        domain = "" if n.domain == "ai.onnx" else n.domain
-        version = opsets.get(domain, 1)
-        base = n.name or f"{n.op_type}_{idx}"
-        name = base if base not in used_names else f"{base}_{idx}"
-        used_names.add(name)
-        attrs = schema_defaults(n.op_type, version, domain)
-        attrs.update({a.name: _decode(helper.get_attribute_value(a)) for a in n.attribute})
-        # values a subgraph reads from this scope become trailing inputs, so liveness,
-        # ordering and dead-code removal see them (ops/control.py)
-        node = Node(name, n.op_type, domain, version, reads(n, keep_empty=True),
-                    list(n.output), attrs)
+        node = node_from_proto(n, opsets, idx, used_names)
         caps = _capacities(node, values, capacity or {}, used)
         for k, o in enumerate(n.output):
             if not o or o in values:
                 continue
-            if o not in read and (o not in known or not _is_static(known[o])):
+            if o not in read and (o not in known or not is_static(known[o])):
                 node.outputs[k] = ""    # nobody reads it, so its shape does not matter
                 continue
             if caps[k] is not None and o in known:
@@ -182,14 +212,16 @@ def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Gr
                                   bounded=any(isinstance(d, Bound) for d in caps[k]))
                 continue
             if o not in known:
+                _check_typable(node)
                 ups = _shape_deciding_inputs(g, n)
                 if ups:
                     raise NeedsConstant(ups, node, _shape_of(node, o, values))
                 raise CompileError(f"the shape of output '{o}' is unknown after shape inference",
                                    node, reason=f"{n.op_type}: output shape not inferred")
             try:
-                values[o] = _value(known[o], "value")
+                values[o] = value_of(known[o], "value")
             except CompileError as e:
+                _check_typable(node)
                 ups = _shape_deciding_inputs(g, n)
                 if ups:
                     raise NeedsConstant(ups, node, _shape_of(node, o, values)) from None
@@ -198,7 +230,7 @@ def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Gr
     outputs = [o.name for o in g.output]
     for o in g.output:
         if o.name not in values:
-            values[o.name] = _value(o, "graph output")
+            values[o.name] = value_of(o, "graph output")
     _check_overrides(capacity or {}, used, values)
     name = re.sub(r"\W", "_", g.name or "model")
     return Graph(name, inputs, outputs, values, nodes, opsets)

@@ -10,7 +10,7 @@ from pathlib import Path
 import cffi
 import numpy as np
 
-from ..codegen.literals import storage_array, string_cells
+from ..csyntax.literals import storage_array, string_cells
 from ..compiler import CompileResult, TensorInfo
 from ..ir import DType
 
@@ -114,6 +114,40 @@ def _aligned(data: bytes | int, align: int = 16) -> np.ndarray:
     return out
 
 
+class Call:
+    """NAME_run bound to buffers prepared once: call() runs it with nothing else to do (what a
+    benchmark times); outputs() reads the results of the last call."""
+
+    def __init__(self, model: "HostModel", inputs):
+        r = model.result
+        if isinstance(inputs, dict):
+            inputs = [inputs[i.name] for i in r.inputs]
+        self.result, self.fn = r, model.fn
+        self.inputs = [to_storage(a, i) for a, i in zip(inputs, r.inputs)]
+        self.outs = [np.zeros(max(1, o.nbytes // _storage_dtype(o).itemsize), _storage_dtype(o))
+                     for o in r.outputs]
+        self.workspace = _aligned(r.workspace_bytes)
+        self.dims = [np.full(len(o.shape), -1, np.int64) if o.bounded else None
+                     for o in r.outputs]
+        ptr = lambda a, ctype="void *": model.ffi.cast(ctype, a.ctypes.data)
+        self.args = [ptr(b) for b in self.inputs]
+        for b, d in zip(self.outs, self.dims):
+            self.args += [ptr(a) for a in (b, d) if a is not None]
+        if model.weights is not None:
+            self.args.append(ptr(model.weights, "const void *"))
+        self.args.append(ptr(self.workspace))
+
+    def call(self) -> int:
+        return self.fn(*self.args)
+
+    def outputs(self, status: int) -> list[np.ndarray]:
+        """A bounded output comes back with the dims the run reported (on success; with its
+        capacity shape otherwise)."""
+        return [from_storage(b[:max(0, o.nbytes // b.itemsize)], o,
+                             _actual_dims(o, d) if status == 0 else None)
+                for b, o, d in zip(self.outs, self.result.outputs, self.dims)]
+
+
 class HostModel:
     """A compiled model loaded into this process."""
 
@@ -123,29 +157,15 @@ class HostModel:
         # the blob passed to NAME_run when the model has a weights file
         self.weights = None if result.weights is None else _aligned(result.weights)
 
-    def run(self, inputs) -> tuple[int, list[np.ndarray]]:
-        """inputs: a list in graph order or a dict by name; returns (status, outputs).
+    def bind(self, inputs) -> Call:
+        """inputs: a list in graph order or a dict by name."""
+        return Call(self, inputs)
 
-        A bounded output comes back with the dims the run reported (on success; with its
-        capacity shape otherwise)."""
-        r = self.result
-        if isinstance(inputs, dict):
-            inputs = [inputs[i.name] for i in r.inputs]
-        bufs = [to_storage(a, i) for a, i in zip(inputs, r.inputs)]
-        outs = [np.zeros(max(1, o.nbytes // _storage_dtype(o).itemsize), _storage_dtype(o))
-                for o in r.outputs]
-        ws = _aligned(r.workspace_bytes)
-        ws_ptr = self.ffi.cast("void *", ws.ctypes.data)
-        dims = [np.full(len(o.shape), -1, np.int64) if o.bounded else None for o in r.outputs]
-        ptrs = [self.ffi.cast("void *", b.ctypes.data) for b in bufs]
-        for b, d in zip(outs, dims):
-            ptrs += [self.ffi.cast("void *", a.ctypes.data) for a in (b, d) if a is not None]
-        if self.weights is not None:
-            ptrs.append(self.ffi.cast("const void *", self.weights.ctypes.data))
-        status = self.fn(*ptrs, ws_ptr)
-        return status, [from_storage(b[:max(0, o.nbytes // b.itemsize)], o,
-                                     _actual_dims(o, d) if status == 0 else None)
-                        for b, o, d in zip(outs, r.outputs, dims)]
+    def run(self, inputs) -> tuple[int, list[np.ndarray]]:
+        """inputs: a list in graph order or a dict by name; returns (status, outputs)."""
+        call = self.bind(inputs)
+        status = call.call()
+        return status, call.outputs(status)
 
 
 def load_shared(results: list[CompileResult], so: Path) -> list[HostModel]:
@@ -155,12 +175,21 @@ def load_shared(results: list[CompileResult], so: Path) -> list[HostModel]:
     return [HostModel(r, ffi, lib) for r in results]
 
 
-def build_host(result: CompileResult, build_dir: Path) -> HostModel:
+def build_host(result: CompileResult, build_dir: Path, flags: list[str] | None = None,
+               reuse: bool = False) -> HostModel:
     """Build one compiled model (already written to result.out_dir) for this host; with a
-    weights file, the run reads the NAME.weights.bin written there."""
+    weights file, the run reads the NAME.weights.bin written there. flags come after the
+    default -O1 (a benchmark passes -O3 -march=native). reuse loads the library an earlier
+    call left in build_dir instead of building it again: only for a build_dir named after
+    the sources and flags."""
     build_dir.mkdir(parents=True, exist_ok=True)
-    so = compile_shared([result.out_dir / f for f in result.files if f.endswith(".c")],
-                        result.out_dir, build_dir / f"lib{result.name}.so")
+    so = build_dir / f"lib{result.name}.so"
+    if not (reuse and so.exists()):
+        # built aside and renamed, so an interrupted build never leaves a library to reuse
+        part = so.with_name(so.name + ".part")
+        compile_shared([result.out_dir / f for f in result.files if f.endswith(".c")],
+                       result.out_dir, part, flags)
+        os.replace(part, so)
     host = load_shared([result], so)[0]
     if result.weights is not None:
         host.weights = _aligned((result.out_dir / result.weights_name).read_bytes())

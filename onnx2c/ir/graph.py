@@ -56,6 +56,9 @@ class Graph:
     values: dict[str, Value]
     nodes: list[Node]
     opsets: dict[str, int]
+    # class labels of a graph output that was a ZipMap's maps (frontend/maps.py): the
+    # output holds the probabilities, one column per label
+    labels: dict[str, np.ndarray] = field(default_factory=dict)
 
     def producers(self) -> dict[str, Node]:
         return {o: n for n in self.nodes for o in n.outputs if o}
@@ -67,3 +70,17 @@ class Graph:
                 if i:
                     out.setdefault(i, []).append(n)
         return out
+
+    def inputs_upstream(self, name: str) -> list[str]:
+        """The graph inputs value `name` depends on, sorted."""
+        producers, seen, stack, found = self.producers(), set(), [name], []
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if n in self.inputs:
+                found.append(n)
+            elif n in producers:
+                stack.extend(i for i in producers[n].inputs if i)
+        return sorted(found)

@@ -1,9 +1,10 @@
 """The shared lowering of every elementwise op: broadcasting loops around a C body."""
 from __future__ import annotations
 
-from ..ir import Graph, Node
+from ..ir import Node
+from ..lowering.context import LoweringContext
 from ._util import broadcast_loops, inp, out, strides
-from .registry import Kernel
+from ..ir.optable import Kernel
 
 
 def offset_expr(strs: list[int], var: str = "i") -> str:
@@ -11,7 +12,7 @@ def offset_expr(strs: list[int], var: str = "i") -> str:
     return " + ".join(terms) or "0"
 
 
-def elementwise(node: Node, g: Graph, body: list[str] | str, inputs: list[int] | None = None,
+def elementwise(node: Node, ctx: LoweringContext, body: list[str] | str, inputs: list[int] | None = None,
                 shapes: dict[int, tuple] | None = None) -> Kernel:
     """Kernel for `body` (C statements assigning r from a0, a1, ...) over broadcast inputs.
 
@@ -20,10 +21,10 @@ def elementwise(node: Node, g: Graph, body: list[str] | str, inputs: list[int] |
     `shapes` overrides how an input broadcasts (for old opsets' axis-1 broadcasting).
     """
     idxs = inputs if inputs is not None else [i for i in range(len(node.inputs))
-                                              if inp(node, g, i) is not None]
-    y = out(node, g)
+                                              if inp(node, ctx, i) is not None]
+    y = out(node, ctx)
     shapes = shapes or {}
-    dims, strs = broadcast_loops(y.shape, [shapes.get(i, g.values[node.inputs[i]].shape)
+    dims, strs = broadcast_loops(y.shape, [shapes.get(i, ctx.graph.values[node.inputs[i]].shape)
                                            for i in idxs])
     offsets = [None] * len(node.inputs)
     for i, s in zip(idxs, strs):
@@ -31,6 +32,6 @@ def elementwise(node: Node, g: Graph, body: list[str] | str, inputs: list[int] |
     params = dict(dims=dims, offsets=offsets, out_offset=offset_expr(strides(dims)),
                   body=[body] if isinstance(body, str) else body)
     # element o of an input with the output's shape is read before element o is written
-    same = [i for i in idxs if g.values[node.inputs[i]].shape == y.shape
-            and g.values[node.inputs[i]].dtype.bits == y.dtype.bits and not y.dtype.is_packed]
+    same = [i for i in idxs if ctx.graph.values[node.inputs[i]].shape == y.shape
+            and ctx.graph.values[node.inputs[i]].dtype.bits == y.dtype.bits and not y.dtype.is_packed]
     return Kernel("ops/elementwise.c.j2", params, inputs=idxs, inplace=same)

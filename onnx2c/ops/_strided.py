@@ -13,9 +13,9 @@ from math import prod
 
 import numpy as np
 
-from ..codegen.literals import scalar, storage_array
+from ..csyntax.literals import scalar, storage_array
 from ..ir import DType
-from .registry import Kernel
+from ..ir.optable import Kernel
 
 
 def _merge(dims, stride_lists):

@@ -4,41 +4,28 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CompileError, NeedsConstant
-from ..ir import Graph, Node, Value
+from ..ir import Node, Value
+from ..lowering.context import LoweringContext
 
 
-def inp(node: Node, g: Graph, i: int) -> Value | None:
+def inp(node: Node, ctx: LoweringContext, i: int) -> Value | None:
     """Input i of node, or None if it is omitted."""
     if i >= len(node.inputs) or not node.inputs[i]:
         return None
-    return g.values[node.inputs[i]]
+    return ctx.graph.values[node.inputs[i]]
 
 
-def out(node: Node, g: Graph, i: int = 0) -> Value:
-    return g.values[node.outputs[i]]
+def out(node: Node, ctx: LoweringContext, i: int = 0) -> Value:
+    return ctx.graph.values[node.outputs[i]]
 
 
-def graph_inputs_upstream(g: Graph, name: str) -> list[str]:
-    producers, seen, stack, found = g.producers(), set(), [name], []
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        if n in g.inputs:
-            found.append(n)
-        elif n in producers:
-            stack.extend(i for i in producers[n].inputs if i)
-    return sorted(found)
-
-
-def const(node: Node, g: Graph, i: int, what: str = "a shape") -> np.ndarray | None:
+def const(node: Node, ctx: LoweringContext, i: int, what: str = "a shape") -> np.ndarray | None:
     """The compile-time value of input i (None when omitted); raises if it is run-time data."""
-    v = inp(node, g, i)
+    v = inp(node, ctx, i)
     if v is None:
         return None
     if v.data is None:
-        ups = graph_inputs_upstream(g, v.name)
+        ups = ctx.graph.inputs_upstream(v.name)
         if ups:
             raise NeedsConstant(ups, node, what)
         raise CompileError(f"input '{v.name}' decides {what} but is computed at run time",
@@ -111,22 +98,22 @@ def lane_loops(shape, axis: int) -> dict:
                 stride=inner, empty=0 in shape)
 
 
-def consts(node: Node, g: Graph, idxs, what: str = "a shape") -> list[np.ndarray | None]:
+def consts(node: Node, ctx: LoweringContext, idxs, what: str = "a shape") -> list[np.ndarray | None]:
     """const() of several inputs, naming every graph input to freeze in one error (so
     Slice's starts, ends, axes and steps are frozen together, not one compile at a time)."""
     missing = set()
     for i in idxs:
-        v = inp(node, g, i)
+        v = inp(node, ctx, i)
         if v is not None and v.data is None:
-            missing.update(graph_inputs_upstream(g, v.name))
+            missing.update(ctx.graph.inputs_upstream(v.name))
     if missing:
         raise NeedsConstant(sorted(missing), node, what)
-    return [const(node, g, i, what) for i in idxs]
+    return [const(node, ctx, i, what) for i in idxs]
 
 
-def runtime(node: Node, g: Graph, i: int) -> bool:
+def runtime(node: Node, ctx: LoweringContext, i: int) -> bool:
     """Input i is present and only known at run time (so a kernel reads and checks it)."""
-    v = inp(node, g, i)
+    v = inp(node, ctx, i)
     return v is not None and v.data is None
 
 

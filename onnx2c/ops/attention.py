@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def lin(*terms) -> str:
@@ -36,12 +36,12 @@ def view(v, heads: int | None, node) -> tuple[int, int, int, tuple[int, int, int
     return heads, s, hd // heads, (s * hd, hd // heads, hd)
 
 
-def rows(node, g, ik: int, ipast: int, iout: int, heads: int | None) -> dict:
+def rows(node, ctx, ik: int, ipast: int, iout: int, heads: int | None) -> dict:
     """Where key (or value) row j of head hk in batch b lives: rows j < P in the past input
     (`past`, rows `D` apart), the rest in the new input (`new`, rows `stride` apart); `ptr`
     is row j as one C pointer expression; `out` the present output (4-D, their
     concatenation) if it is wanted."""
-    x, past = inp(node, g, ik), inp(node, g, ipast)
+    x, past = inp(node, ctx, ik), inp(node, ctx, ipast)
     h, s, d, st = view(x, heads, node)
     p = past.shape[2] if past is not None else 0
     new = f"in{ik} + {lin(('b', st[0]), ('hk', st[1]))}"
@@ -54,12 +54,12 @@ def rows(node, g, ik: int, ipast: int, iout: int, heads: int | None) -> dict:
                 out=iout if present else None)
 
 
-def geometry(node, g, q_heads: int | None, kv_heads: int | None) -> dict:
+def geometry(node, ctx, q_heads: int | None, kv_heads: int | None) -> dict:
     """Sizes and row layouts of Q (node input 0), K and V (1, 2, with past 4, 5) and Y."""
-    q, y = inp(node, g, 0), out(node, g)
+    q, y = inp(node, ctx, 0), out(node, ctx)
     hq, sq, d, qs = view(q, q_heads, node)
-    k = rows(node, g, 1, 4, 1, kv_heads)
-    v = rows(node, g, 2, 5, 2, kv_heads)
+    k = rows(node, ctx, 1, 4, 1, kv_heads)
+    v = rows(node, ctx, 2, 5, 2, kv_heads)
     if k["H"] != v["H"] or hq % k["H"] or k["D"] != d or k["S"] != v["S"]:
         raise CompileError(f"Q {q.shape}, K, V shapes do not form an attention", node,
                            reason=f"{node.op_type}: inconsistent shapes")
@@ -67,7 +67,7 @@ def geometry(node, g, q_heads: int | None, kv_heads: int | None) -> dict:
     return dict(B=q.shape[0], Hq=hq, group=hq // k["H"], Sq=sq, T=k["P"] + k["S"], D=d,
                 Dv=dv, k=k, v=v, q_row=lin(("b", qs[0]), ("h", qs[1]), ("i", qs[2])),
                 y_row=lin(("b", ys[0]), ("h", ys[1]), ("i", ys[2])),
-                core=all(inp(node, g, i).dtype == DType.FLOAT for i in range(3)))
+                core=all(inp(node, ctx, i).dtype == DType.FLOAT for i in range(3)))
 
 
 def kernel(geo: dict, scale: float | None, acc: str, **extra) -> Kernel:
@@ -83,10 +83,10 @@ def kernel(geo: dict, scale: float | None, acc: str, **extra) -> Kernel:
     return Kernel("ops/attention.c.j2", params, scratch=n * (8 if acc == "double" else 4))
 
 
-def _mask(node, g, hq: int, sq: int, t: int) -> dict | None:
+def _mask(node, ctx, hq: int, sq: int, t: int) -> dict | None:
     """Strides of attn_mask broadcast to (batch, q head, query); its last axis may be shorter
     than the keys, the rest counting as masked."""
-    m = inp(node, g, 3)
+    m = inp(node, ctx, 3)
     if m is None:
         return None
     if len(m.shape) > 4 or m.shape[-1] > t:
@@ -100,13 +100,13 @@ def _mask(node, g, hq: int, sq: int, t: int) -> dict | None:
 
 
 @op("Attention", since=23)
-def lower_attention(node, g):
-    a, q = node.attrs, inp(node, g, 0)
-    if (inp(node, g, 4) is None) != (inp(node, g, 5) is None):
+def lower_attention(node, ctx):
+    a, q = node.attrs, inp(node, ctx, 0)
+    if (inp(node, ctx, 4) is None) != (inp(node, ctx, 5) is None):
         raise CompileError("past_key and past_value must be given together", node,
                            reason="Attention: past_key without past_value")
     rank3 = len(q.shape) == 3
-    geo = geometry(node, g, a.get("q_num_heads") if rank3 else None,
+    geo = geometry(node, ctx, a.get("q_num_heads") if rank3 else None,
                    a.get("kv_num_heads") if rank3 else None)
     hq, sq, t, past = geo["Hq"], geo["Sq"], geo["T"], geo["k"]["P"]
     acc = "double" if DType.DOUBLE in (q.dtype, a.get("softmax_precision")) else "float"
@@ -115,7 +115,7 @@ def lower_attention(node, g):
         qk = dict(mode=a.get("qk_matmul_output_mode", 0),
                   idx=lin(("b", hq * sq * t), ("h", sq * t), ("i", t), ("j", 1)))
     softcap = float(a.get("softcap") or 0.0)
-    nonpad = inp(node, g, 6) is not None
+    nonpad = inp(node, ctx, 6) is not None
     left, right = a.get("left_window_size", -1), a.get("right_window_size", -1)
     # a key is disallowed past the causal frontier, outside the window around the query's
     # absolute position `pos` (offset by the cached keys), or in the padding after
@@ -132,5 +132,5 @@ def lower_attention(node, g):
     offset = f"valid - {sq}" if nonpad and not past else str(past)
     return kernel(geo, a.get("scale"), acc,
                   softcap=scalar(softcap, acc) if softcap > 0 else None,
-                  mask=_mask(node, g, hq, sq, t), masked=masked, nonpad=nonpad, qk=qk,
+                  mask=_mask(node, ctx, hq, sq, t), masked=masked, nonpad=nonpad, qk=qk,
                   offset=offset if len(masked) > nonpad else None)

@@ -5,11 +5,11 @@ reaches the float32-based narrowings of o2c_numeric.h rounded to odd (o2c_quant.
 """
 from __future__ import annotations
 
-from ..codegen.cexpr import load, store
+from ..csyntax.cexpr import load, store
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _E8M0_MODE = {"up": "O2C_E8M0_ROUND_UP", "down": "O2C_E8M0_ROUND_DOWN",
               "nearest": "O2C_E8M0_ROUND_NEAREST"}
@@ -52,9 +52,9 @@ def convert(src: DType, dst: DType, ptr: str, idx: str, v: str, saturate: str = 
 
 
 @op("Cast", "CastLike")
-def lower_cast(node, g):
+def lower_cast(node, ctx):
     # CastLike's second input only gives the type: it is not a parameter
-    x, dst = inp(node, g, 0), out(node, g).dtype
+    x, dst = inp(node, ctx, 0), out(node, ctx).dtype
     if x.dtype == dst:
         return Kernel("ops/copy.c.j2", alias=True, inputs=[0])
     if DType.STRING in (x.dtype, dst):

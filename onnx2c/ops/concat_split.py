@@ -7,39 +7,39 @@ from __future__ import annotations
 
 from ._strided import Moves
 from ._util import c_dims, inp, norm_axis, out, runtime, strides
-from .registry import op
+from ..ir.optable import op
 
 
 @op("Concat")
-def lower_concat(node, g):
-    y = out(node, g)
+def lower_concat(node, ctx):
+    y = out(node, ctx)
     axis = norm_axis(node.attrs["axis"], len(y.shape), node)
     ys, at, m = strides(y.shape), 0, Moves(y.dtype)
     for i in range(len(node.inputs)):
-        x = inp(node, g, i)
+        x = inp(node, ctx, i)
         m.move("out0", f"in{i}", x.shape, ys, strides(x.shape), dst_base=at * ys[axis])
         at += x.shape[axis]
     kernel = m.kernel()
     if all(d == 1 for d in y.shape[:axis]) and y.dtype.bits % 8 == 0 and \
-            all(inp(node, g, i) is not None for i in range(len(node.inputs))):
+            all(inp(node, ctx, i) is not None for i in range(len(node.inputs))):
         # each input is one contiguous byte range of the output: producers can write there
         starts = [0]
         for i in range(len(node.inputs) - 1):
-            starts.append(starts[-1] + inp(node, g, i).nbytes)
+            starts.append(starts[-1] + inp(node, ctx, i).nbytes)
         kernel.places = starts
     return kernel
 
 
 @op("Split")
-def lower_split(node, g):
-    x = inp(node, g, 0)
+def lower_split(node, ctx):
+    x = inp(node, ctx, 0)
     axis = norm_axis(node.attrs.get("axis", 0), len(x.shape), node)
     xs, at, m = strides(x.shape), 0, Moves(x.dtype)
     for k in range(len(node.outputs)):
-        y = out(node, g, k)
+        y = out(node, ctx, k)
         m.move(f"out{k}", "in0", y.shape, strides(y.shape), xs, src_base=at * xs[axis])
         at += y.shape[axis]
-    if runtime(node, g, 1):
-        parts = [out(node, g, k).shape[axis] for k in range(len(node.outputs))]
+    if runtime(node, ctx, 1):
+        parts = [out(node, ctx, k).shape[axis] for k in range(len(node.outputs))]
         m.checks.append(f"o2c_dims_equal(in1, {c_dims(parts)}, {len(parts)}u)")
     return m.kernel(inputs=[0, 1] if m.checks else [0])

@@ -1,10 +1,10 @@
-"""If and Loop at run time: each subgraph is compiled on its own (compiler.compile_subgraph)
+"""If and Loop at run time: each subgraph is compiled on its own (LoweringContext.compile_subgraph)
 into a static C function that the node's kernel calls, writing straight into the node's
 outputs. Values a subgraph reads from the enclosing scope are the node's trailing inputs
 (the importer appends them) and reach the function as parameters.
 
-What the compile time decides never gets here: passes/branches.py inlines an If with a
-constant condition, passes/unroll.py unrolls a Loop carrying sequences or whose shapes
+What the compile time decides never gets here: frontend/resolve/branches.py inlines an If with a
+constant condition, frontend/resolve/unroll.py unrolls a Loop carrying sequences or whose shapes
 depend on the iteration. A Loop's state keeps its shape; its scan outputs have as many
 rows as the static shape says (a constant trip count, or the model's declared output
 shape), and a run that makes a different number fails with O2C_ERR_CAPACITY (more) or
@@ -14,13 +14,8 @@ from __future__ import annotations
 
 from ..errors import CompileError, NeedsConstant
 from ..ir import DType, Value
-from ._util import graph_inputs_upstream, inp
-from .registry import Kernel, op
-
-
-def compile_subgraph(*args, **kw):
-    from ..compiler import compile_subgraph as compile_   # the compiler imports every op
-    return compile_(*args, **kw)
+from ._util import inp
+from ..ir.optable import Kernel, op
 
 
 class Scratch:
@@ -71,16 +66,16 @@ def state(ctype: str, init: str, nbytes: int, out_ptr: str | None, scratch: Scra
 
 
 @op("If", since=1)
-def lower_if(node, g):
+def lower_if(node, ctx):
     keep = [bool(o) for o in node.outputs]
     outs = [o for o in node.outputs if o]
     subs, used, calls = {}, {0}, {}
     for key in ("then_branch", "else_branch"):
-        sub = compile_subgraph(node, key, [], g, [], keep)
+        sub = ctx.compile_subgraph(node, key, [], [], keep)
         try:
-            check_outputs(node, sub, [g.values[o] for o in outs], key.replace("_", " "))
+            check_outputs(node, sub, [ctx.graph.values[o] for o in outs], key.replace("_", " "))
         except CompileError:
-            ups = graph_inputs_upstream(g, node.inputs[0])
+            ups = ctx.graph.inputs_upstream(node.inputs[0])
             if ups:
                 raise NeedsConstant(ups, node, "which branch runs (their shapes differ)")
             raise
@@ -102,19 +97,18 @@ def _declared(vi, dtype: DType) -> Value:
 
 
 @op("Loop", since=1)
-def lower_loop(node, g):
+def lower_loop(node, ctx):
     body = node.attrs["body"]
     n_state = len(body.input) - 2
     n_scan = len(body.output) - 1 - n_state
-    trip, cond = inp(node, g, 0), inp(node, g, 1)
+    trip, cond = inp(node, ctx, 0), inp(node, ctx, 1)
     if trip is None and cond is None:
         raise CompileError("a Loop with neither a trip count nor a condition never ends",
                            node, reason="Loop: endless")
-    init = [inp(node, g, 2 + k) for k in range(n_state)]
+    init = [inp(node, ctx, 2 + k) for k in range(n_state)]
     scan_outs = node.outputs[n_state:n_state + n_scan]
     formal = [_declared(body.input[0], DType.INT64), _declared(body.input[1], DType.BOOL)]
-    sub = compile_subgraph(node, "body", formal + init, g,
-                           node.inputs[:2 + n_state],
+    sub = ctx.compile_subgraph(node, "body", formal + init, node.inputs[:2 + n_state],
                            [True] * (1 + n_state) + [bool(o) for o in scan_outs])
     check_outputs(node, sub, init, "the body's state output", first=1)
     scratch, states = Scratch(), []
@@ -127,7 +121,7 @@ def lower_loop(node, g):
     for j, o in enumerate(scan_outs):
         if not o:
             continue
-        y, s = g.values[o], sub.graph.values[sub.graph.outputs[1 + n_state + len(scan_args)]]
+        y, s = ctx.graph.values[o], sub.graph.values[sub.graph.outputs[1 + n_state + len(scan_args)]]
         if rows not in (None, y.shape[0]) or y.shape[1:] != s.shape or y.dtype != s.dtype:
             raise CompileError(f"scan output '{o}' is {list(y.shape)}, each iteration gives "
                                f"{list(s.shape)}", node, reason="Loop: scan output shape")
@@ -144,7 +138,7 @@ def lower_loop(node, g):
              scratch=scratch.size > 0, gathers=[], scatters=[], temps=[],
              cond=("in1[0] != 0" if cond.data is None else str(int(bool(cond.data.reshape(-1)[0]))))
              if cond is not None else "1")
-    used |= {k for k in (0, 1) if inp(node, g, k) is not None and inp(node, g, k).data is None}
+    used |= {k for k in (0, 1) if inp(node, ctx, k) is not None and inp(node, ctx, k).data is None}
     used |= set(range(2, 2 + n_state))
     return Kernel("ops/loop.c.j2", p, scratch=scratch.size, inputs=sorted(used),
                   subgraphs={"body": sub})

@@ -25,7 +25,7 @@ from .conv_geometry import ConvGeometry, geometry
 from .epilogue import Epilogue, epilogue_of
 from ._util import inp
 from .packing import pack_a, packed_rows
-from .registry import Kernel
+from ..ir.optable import Kernel
 
 # im2col tiles: at most this many bytes (small next to a microcontroller's SRAM), but at
 # least _TILE_MIN_COLS columns, so that a layer with a long reduction still gives the
@@ -99,10 +99,10 @@ def _packed_weights(kind: str, s: ConvGeometry, w):
     return w.reshape(s.groups, s.cog, s.cig * s.taps)
 
 
-def lower_conv_f32(node, g, transpose: bool = False) -> Kernel:
-    s = geometry(node, g, 0, 1, transpose)
+def lower_conv_f32(node, ctx, transpose: bool = False) -> Kernel:
+    s = geometry(node, ctx, 0, 1, transpose)
     kind, tile = _choose(s, transpose)
-    w, ep = inp(node, g, 1), epilogue_of(node, g)
+    w, ep = inp(node, ctx, 1), epilogue_of(node, ctx)
     packed, pack_rows, pack_k, pack_bytes = {}, 0, 0, 0
     if kind != "depthwise":
         mats_shape = (s.cog * s.taps, s.cig) if transpose else (s.cog, s.cig * s.taps)
@@ -112,7 +112,7 @@ def lower_conv_f32(node, g, transpose: bool = False) -> Kernel:
             pack_rows, pack_k = mats_shape
             pack_bytes = s.groups * packed_rows(pack_rows) * pack_k * F32
     scratch = pack_bytes + _kernel_scratch(kind, s, tile)
-    params = ConvF32(kind, s, tile, ep, inp(node, g, 2) is not None, pack_rows, pack_k, scratch)
+    params = ConvF32(kind, s, tile, ep, inp(node, ctx, 2) is not None, pack_rows, pack_k, scratch)
     inplace = [0] if kind in ("band", "depthwise") and s.in_c == s.out_c else []
     # the output may overwrite the residual (each element reads its own before writing
     # it) unless that is the image too, which the GEMM path reads again across tiles

@@ -93,8 +93,8 @@ class ConvGeometry:
         return (fill,) * (3 - len(v)) + v
 
 
-def geometry(node, g, ix: int, iw: int, transpose: bool = False) -> ConvGeometry:
-    x, w, y = inp(node, g, ix), inp(node, g, iw), out(node, g)
+def geometry(node, ctx, ix: int, iw: int, transpose: bool = False) -> ConvGeometry:
+    x, w, y = inp(node, ctx, ix), inp(node, ctx, iw), out(node, ctx)
     k = list(w.shape[2:])
     if not 1 <= len(k) <= 3:
         raise CompileError(f"{len(k)}-D convolution is not supported", node,

@@ -1,15 +1,15 @@
 """CumSum and CumProd along an axis given as a tensor, read at run time unless constant."""
 from __future__ import annotations
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import axis_split, inp, norm_axis, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("CumSum", "CumProd")
-def lower_cumsum(node, g):
-    x, y, ax = inp(node, g, 0), out(node, g), inp(node, g, 1)
+def lower_cumsum(node, ctx):
+    x, y, ax = inp(node, ctx, 0), out(node, ctx), inp(node, ctx, 1)
     dt, rank = x.dtype, len(x.shape)
     if not (dt.is_float or dt.is_int):
         raise CompileError(f"{node.op_type} of {dt.onnx_name} is not supported", node,

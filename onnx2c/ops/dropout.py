@@ -7,17 +7,17 @@ Without a seed there is no reproducible answer: compile time refuses it when the
 are constants, run time returns O2C_ERR_VALUE."""
 from __future__ import annotations
 
-from ..codegen.cexpr import load
+from ..csyntax.cexpr import load
 from ..errors import CompileError
 from ._strided import Moves, literal
 from ._util import inp, out, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
-def _no_dropping(node, g) -> tuple[str | None, list[int]]:
+def _no_dropping(node, ctx) -> tuple[str | None, list[int]]:
     """A C condition that no random dropping is asked for, and the inputs it reads; None
     when that is known at compile time."""
-    t, r = inp(node, g, 2), inp(node, g, 1)
+    t, r = inp(node, ctx, 2), inp(node, ctx, 1)
     if node.version < 12 or t is None or (t.data is not None and not t.data.reshape(-1)[0]):
         return None, []
     if r is None or r.data is not None:
@@ -34,11 +34,11 @@ def _no_dropping(node, g) -> tuple[str | None, list[int]]:
 
 
 @op("Dropout")
-def lower_dropout(node, g):
-    check, extra = _no_dropping(node, g)
-    y = out(node, g)
+def lower_dropout(node, ctx):
+    check, extra = _no_dropping(node, ctx)
+    y = out(node, ctx)
     if check and "seed" in node.attrs:
-        r = inp(node, g, 1)
+        r = inp(node, ctx, 1)
         ratio = load(r, "in1", "0") if r is not None else "0.5"
         return Kernel("ops/dropout.c.j2", dict(keep=check, seed=node.attrs["seed"] & 0xffffffff,
                                               ratio=ratio), inputs=[0] + extra,
@@ -47,7 +47,7 @@ def lower_dropout(node, g):
         if check:
             return Kernel("ops/copy.c.j2", dict(check=check), inputs=[0] + extra, inplace=[0])
         return Kernel("ops/copy.c.j2", alias=True, inputs=[0])
-    mask = out(node, g, 1)
+    mask = out(node, ctx, 1)
     m = Moves(y.dtype)
     m.move("out0", "in0", y.shape, strides(y.shape), strides(y.shape))
     m.fill("out1", literal(1, mask.dtype), mask.shape, strides(mask.shape), dtype=mask.dtype)

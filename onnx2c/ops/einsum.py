@@ -14,10 +14,10 @@ from ._util import inp, out, strides
 from .epilogue import Epilogue
 from .matmul import plain_accum
 from .matmul_f32 import MatMulF32
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
-def _terms(node, g, eq: str) -> tuple[list[list[str]], list[str]]:
+def _terms(node, ctx, eq: str) -> tuple[list[list[str]], list[str]]:
     """Labels of every input's axes and of the output's; the axes an ellipsis stands for are
     labelled '0', '1', ... right-aligned, so they broadcast like numpy's."""
     lhs, arrow, rhs = eq.replace(" ", "").partition("->")
@@ -26,7 +26,7 @@ def _terms(node, g, eq: str) -> tuple[list[list[str]], list[str]]:
             not re.fullmatch(r"([a-zA-Z]|\.\.\.)*", "".join(specs) + rhs):
         raise CompileError(f"equation '{eq}' does not match {len(node.inputs)} inputs", node,
                            reason="Einsum: bad equation")
-    ranks = [len(inp(node, g, i).shape) for i in range(len(specs))]
+    ranks = [len(inp(node, ctx, i).shape) for i in range(len(specs))]
     n_ell = max([r - len(s.replace("...", "")) for r, s in zip(ranks, specs)
                  if "..." in s] or [0])
     ell = [str(k) for k in range(n_ell)]
@@ -38,7 +38,7 @@ def _terms(node, g, eq: str) -> tuple[list[list[str]], list[str]]:
 
     ins = [expand(s, r) for s, r in zip(specs, ranks)]
     if arrow:
-        outs = expand(rhs, len(out(node, g).shape))
+        outs = expand(rhs, len(out(node, ctx).shape))
     else:   # implicit: the broadcast axes, then the labels used once, alphabetically
         letters = [c for s in specs for c in s.replace("...", "")]
         outs = ell + sorted(c for c in set(letters) if letters.count(c) == 1)
@@ -68,12 +68,12 @@ def _gemm(labels, outs, sizes, st, ost) -> MatMulF32 | None:
 
 
 @op("Einsum", since=12)
-def lower_einsum(node, g):
-    y = out(node, g)
-    labels, outs = _terms(node, g, node.attrs["equation"])
+def lower_einsum(node, ctx):
+    y = out(node, ctx)
+    labels, outs = _terms(node, ctx, node.attrs["equation"])
     sizes: dict[str, int] = {}
     for i, ls in enumerate(labels):
-        for lab, d in zip(ls, inp(node, g, i).shape):
+        for lab, d in zip(ls, inp(node, ctx, i).shape):
             if sizes.get(lab, 1) not in (1, d) and d != 1:
                 raise CompileError(f"label '{lab}' has sizes {sizes[lab]} and {d}", node,
                                    reason="Einsum: size mismatch")
@@ -81,7 +81,7 @@ def lower_einsum(node, g):
     red = sorted({lab for ls in labels for lab in ls} - set(outs))
     st = []
     for i, ls in enumerate(labels):
-        shape = inp(node, g, i).shape
+        shape = inp(node, ctx, i).shape
         s = dict.fromkeys(outs + red, 0)
         for lab, d, e in zip(ls, shape, strides(shape)):
             s[lab] += e if d > 1 else 0

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import Graph, Node
+from ..ir import Node
+from ..passes.fuse_epilogue import DOMAIN, RESIDUAL
 from ._util import inp
-
-DOMAIN = "onnx2c"
-RESIDUAL = 3        # input index of the residual of a fused node
 
 # activation -> (O2C_ACT_ suffix, default alpha, default beta)
 ACTIVATIONS = {
@@ -40,13 +38,13 @@ class Epilogue:
         return self.act == "NONE" and self.residual is None
 
 
-def epilogue_of(node: Node, g: Graph) -> Epilogue:
+def epilogue_of(node: Node, ctx) -> Epilogue:
     """The node's epilogue (a plain one for an ONNX-domain node)."""
     if node.domain != DOMAIN:
         return Epilogue()
     a = node.attrs
     act, alpha, beta = ACTIVATIONS[a.get("activation", "")]
-    has_res = inp(node, g, RESIDUAL) is not None
+    has_res = inp(node, ctx, RESIDUAL) is not None
     return Epilogue(act, float(a.get("activation_alpha", alpha)),
                     float(a.get("activation_beta", beta)), RESIDUAL if has_res else None,
                     bool(a.get("residual_first", 0)))

@@ -10,26 +10,26 @@ import numpy as np
 
 from ._strided import Moves, literal, packed_bits
 from ._util import c_dims, inp, norm_axis, out, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("Expand", since=8)
-def lower_expand(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_expand(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     shape = (1,) * (len(y.shape) - len(x.shape)) + tuple(x.shape)
     src = [0 if d == 1 else s for d, s in zip(shape, strides(shape))]
     m = Moves(y.dtype)
     m.move("out0", "in0", y.shape, strides(y.shape), src)
-    if runtime(node, g, 1):
-        m.checks.append(f"o2c_expand_ok(in1, {inp(node, g, 1).size}u, {c_dims(x.shape)}, "
+    if runtime(node, ctx, 1):
+        m.checks.append(f"o2c_expand_ok(in1, {inp(node, ctx, 1).size}u, {c_dims(x.shape)}, "
                         f"{len(x.shape)}u, {c_dims(y.shape)}, {len(y.shape)}u)")
     return m.kernel(inputs=[0, 1] if m.checks else [0])
 
 
 @op("Tile", since=6)
-def lower_tile(node, g):
+def lower_tile(node, ctx):
     # each axis becomes two loops, (repeat, element), so every copy is a plain run
-    x, y = inp(node, g, 0), out(node, g)
+    x, y = inp(node, ctx, 0), out(node, ctx)
     dims, dst, src = [], [], []
     for d, yd, xs, ys in zip(x.shape, y.shape, strides(x.shape), strides(y.shape)):
         dims += [yd // d if d else 0, d]
@@ -37,27 +37,27 @@ def lower_tile(node, g):
         src += [0, xs]
     m = Moves(y.dtype)
     m.move("out0", "in0", dims, dst, src)
-    if runtime(node, g, 1):
+    if runtime(node, ctx, 1):
         m.checks.append(f"o2c_tile_ok(in1, {c_dims(x.shape)}, {c_dims(y.shape)}, "
                         f"{len(y.shape)}u)")
     return m.kernel(inputs=[0, 1] if m.checks else [0])
 
 
 @op("ConstantOfShape", since=9)
-def lower_constant_of_shape(node, g):
-    y = out(node, g)
+def lower_constant_of_shape(node, ctx):
+    y = out(node, ctx)
     v = node.attrs.get("value")
     m = Moves(y.dtype)
     m.fill("out0", literal(0 if v is None else np.asarray(v).reshape(-1)[0], y.dtype),
            y.shape, strides(y.shape))
-    if runtime(node, g, 0):
+    if runtime(node, ctx, 0):
         m.checks.append(f"o2c_dims_equal(in0, {c_dims(y.shape)}, {len(y.shape)}u)")
     return m.kernel(inputs=[0] if m.checks else [])
 
 
 @op("EyeLike", since=9)
-def lower_eyelike(node, g):
-    y = out(node, g)
+def lower_eyelike(node, ctx):
+    y = out(node, ctx)
     n, cols = y.shape
     k = node.attrs.get("k", 0)
     first, stop = max(0, -k), min(n, cols - k)
@@ -69,14 +69,14 @@ def lower_eyelike(node, g):
 
 
 @op("Range", since=11)
-def lower_range(node, g):
+def lower_range(node, ctx):
     # constant bounds are normally folded away; run-time ones must give the static length
     return Kernel("ops/range.c.j2")
 
 
 @op("Trilu", since=14)
-def lower_trilu(node, g):
-    x = inp(node, g, 0)
+def lower_trilu(node, ctx):
+    x = inp(node, ctx, 0)
     height, cols = x.shape[-2:]
     if x.size == 0:
         return Moves(x.dtype).kernel()
@@ -87,8 +87,8 @@ def lower_trilu(node, g):
 
 
 @op("OneHot", since=9)
-def lower_onehot(node, g):
-    idx, y = inp(node, g, 0), out(node, g)
+def lower_onehot(node, ctx):
+    idx, y = inp(node, ctx, 0), out(node, ctx)
     axis = norm_axis(node.attrs.get("axis", -1), len(y.shape), node)
     depth = y.shape[axis]     # the depth input must agree, which a run-time one is checked for
     inner = int(np.prod(idx.shape[axis:], dtype=np.int64))
@@ -96,5 +96,5 @@ def lower_onehot(node, g):
         return Moves(y.dtype).kernel(inputs=[0, 2])
     return Kernel("ops/onehot.c.j2", dict(depth=depth, inner=inner, outer=idx.size // inner,
                                           bits=packed_bits(y.dtype),
-                                          check=runtime(node, g, 1)),
-                  inputs=[0, 1, 2] if runtime(node, g, 1) else [0, 2])
+                                          check=runtime(node, ctx, 1)),
+                  inputs=[0, 1, 2] if runtime(node, ctx, 1) else [0, 2])

@@ -12,12 +12,12 @@ import numpy as np
 from onnx import helper
 from onnx.reference import ReferenceEvaluator
 
-from ..codegen.literals import array_body, scalar
+from ..csyntax.literals import array_body, scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp
 from .attention import geometry, kernel, lin
-from .registry import op
+from ..ir.optable import op
 
 _PRECISION = {DType.FLOAT: "float", DType.DOUBLE: "double", DType.FLOAT16: "float",
               DType.BFLOAT16: "float"}
@@ -97,8 +97,8 @@ class _Mod:
 
 
 @op("FlexAttention", domain="ai.onnx.preview", since=1)
-def lower_flex_attention(node, g):
-    q, k = inp(node, g, 0), inp(node, g, 1)
+def lower_flex_attention(node, ctx):
+    q, k = inp(node, ctx, 0), inp(node, ctx, 1)
     a = node.attrs
     if len(q.shape) != 4:
         raise CompileError("FlexAttention needs rank-4 Q, K, V", node,
@@ -107,6 +107,6 @@ def lower_flex_attention(node, g):
     acc = _PRECISION[DType(precision)] if precision else _PRECISION.get(q.dtype, "float")
     shape = (q.shape[0], q.shape[1], q.shape[2], k.shape[2])
     tables: list = []
-    mods = {m: _Mod(node, a[m], shape, acc, g.opsets, tables).expr
+    mods = {m: _Mod(node, a[m], shape, acc, ctx.graph.opsets, tables).expr
             for m in ("score_mod", "prob_mod") if a.get(m) is not None}
-    return kernel(geometry(node, g, None, None), a.get("scale"), acc, tables=tables, **mods)
+    return kernel(geometry(node, ctx, None, None), a.get("scale"), acc, tables=tables, **mods)

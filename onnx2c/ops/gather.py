@@ -8,9 +8,10 @@ from __future__ import annotations
 from math import prod
 
 from ..errors import CompileError
+from ..ir import DType
 from ._strided import Moves, affine, packed_bits
 from ._util import inp, norm_axis, out, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _kernel(x, dims, flat, base, index, run, scatter=False, reduce=None):
@@ -41,19 +42,21 @@ def _axis_form(node, data, idx):
         [(flat, data.shape[axis], ds[axis])]
 
 
-@op("Gather")
-def lower_gather(node, g):
-    data, idx = inp(node, g, 0), inp(node, g, 1)
+@op("Gather", strings=True)
+def lower_gather(node, ctx):
+    data, idx = inp(node, ctx, 0), inp(node, ctx, 1)
     axis = norm_axis(node.attrs.get("axis", 0), len(data.shape), node)
-    n, inner = data.shape[axis], prod(data.shape[axis + 1:])
+    # a string element is a cell of chars (README: the C ABI), moved like `cell` bytes
+    n, inner = data.shape[axis], prod(data.shape[axis + 1:]) * data.dtype.nbytes(1) \
+        if data.dtype == DType.STRING else prod(data.shape[axis + 1:])
     dims = [prod(data.shape[:axis]), idx.size]
     return _kernel(data, dims, (0, [idx.size * inner, inner]), (0, [n * inner, 0]),
                    [((0, [0, 1]), n, inner)], inner)
 
 
 @op("GatherElements", since=11)
-def lower_gather_elements(node, g):
-    data, idx = inp(node, g, 0), inp(node, g, 1)
+def lower_gather_elements(node, ctx):
+    data, idx = inp(node, ctx, 0), inp(node, ctx, 1)
     return _kernel(data, list(idx.shape), *_axis_form(node, data, idx), 1)
 
 
@@ -70,8 +73,8 @@ def _nd_form(node, data, idx, batch_dims=0):
 
 
 @op("GatherND", since=11)
-def lower_gather_nd(node, g):
-    data, idx = inp(node, g, 0), inp(node, g, 1)
+def lower_gather_nd(node, ctx):
+    data, idx = inp(node, ctx, 0), inp(node, ctx, 1)
     return _kernel(data, *_nd_form(node, data, idx, node.attrs.get("batch_dims", 0)))
 
 
@@ -93,13 +96,13 @@ def _reduction(node, y) -> str | None:
 
 
 @op("ScatterElements", "Scatter", since=9)
-def lower_scatter_elements(node, g):
-    data, idx, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+def lower_scatter_elements(node, ctx):
+    data, idx, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     return _kernel(data, list(idx.shape), *_axis_form(node, data, idx), 1, scatter=True,
                    reduce=_reduction(node, y))
 
 
 @op("ScatterND", since=11)
-def lower_scatter_nd(node, g):
-    data, idx, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+def lower_scatter_nd(node, ctx):
+    data, idx, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     return _kernel(data, *_nd_form(node, data, idx), scatter=True, reduce=_reduction(node, y))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from math import prod
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out, require_float, runtime, runtime_equals, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 # opset 16 spelled the modes after their 2-D forms
 _MODES = {"nearest": "NEAREST", "linear": "LINEAR", "bilinear": "LINEAR", "cubic": "CUBIC",
@@ -26,8 +26,8 @@ def _float_only(node, x):
 
 
 @op("GridSample", since=16)
-def lower_grid_sample(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_grid_sample(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     _float_only(node, x)
     mode, pad = node.attrs.get("mode", "linear"), node.attrs.get("padding_mode", "zeros")
     if mode not in _MODES or pad not in _PADS:
@@ -61,8 +61,8 @@ def _base_coords(sizes, align: bool) -> list[tuple[str, str]]:
 
 
 @op("AffineGrid", since=20)
-def lower_affine_grid(node, g):
-    theta, y = inp(node, g, 0), out(node, g)
+def lower_affine_grid(node, ctx):
+    theta, y = inp(node, ctx, 0), out(node, ctx)
     _float_only(node, theta)
     sizes = list(y.shape[1:-1])     # the value of `size`, but for its channel count
     if len(sizes) not in (2, 3):
@@ -72,7 +72,7 @@ def lower_affine_grid(node, g):
     dims = list(y.shape[:-1])      # loop i0 over the batch, i1.. over the grid
     at = " + ".join(f"i{a}" + (f" * {s}u" if s != 1 else "")
                     for a, s in enumerate(strides(dims)))
-    check = runtime_equals("in1", [y.shape[0], None] + sizes) if runtime(node, g, 1) else None
+    check = runtime_equals("in1", [y.shape[0], None] + sizes) if runtime(node, ctx, 1) else None
     return Kernel("ops/affine_grid.c.j2", dict(dims=dims, at=at, check=check,
                                                base=_base_coords(sizes, align)),
                   inputs=[0, 1] if check else [0])

@@ -15,7 +15,7 @@ from math import prod
 from ..errors import CompileError
 from ._strided import Moves, literal
 from ._util import const, inp, norm_axis, out, runtime, runtime_equals, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _MAX_CASES = 8      # block shapes a run-time block_shape may choose among
 
@@ -61,34 +61,34 @@ def _factors(n: int, parts: int):
 
 
 @op("Col2Im", since=18)
-def lower_col2im(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_col2im(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     image = list(y.shape[2:])       # the value of image_shape, checked when run-time
-    checks = [runtime_equals("in1", image)] if runtime(node, g, 1) else []
-    if runtime(node, g, 2):
+    checks = [runtime_equals("in1", image)] if runtime(node, ctx, 1) else []
+    if runtime(node, ctx, 2):
         # block shapes with the static element and block counts: each a compiled case
         taps = x.shape[1] // y.shape[1] if y.shape[1] else 0
         cases = [c for b in (_factors(taps, len(image)) if taps else ())
                  if (c := _col2im_case(node, x, y, image, b, runtime_equals("in2", b)))]
         if len(cases) > _MAX_CASES:
-            const(node, g, 2, "the output shape")
+            const(node, ctx, 2, "the output shape")
     else:
-        if not checks and list(map(int, const(node, g, 1, "the output shape"))) != image:
+        if not checks and list(map(int, const(node, ctx, 1, "the output shape"))) != image:
             raise CompileError("image_shape disagrees with the output shape", node,
                                reason="Col2Im: shapes disagree")
-        block = list(map(int, const(node, g, 2, "the output shape")))
+        block = list(map(int, const(node, ctx, 2, "the output shape")))
         cases = [_col2im_case(node, x, y, image, block)]
     if not cases or cases[0] is None:
         raise CompileError(f"input {list(x.shape)} and output {list(y.shape)} fit no "
                            f"block shape", node, reason="Col2Im: shapes disagree")
     return Kernel("ops/col2im.c.j2", dict(planes=prod(y.shape[:2]), px=prod(image),
                                           cases=cases, checks=checks),
-                  inputs=[i for i in range(3) if i == 0 or runtime(node, g, i)])
+                  inputs=[i for i in range(3) if i == 0 or runtime(node, ctx, i)])
 
 
 @op("CenterCropPad", since=18)
-def lower_center_crop_pad(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_center_crop_pad(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     r = len(x.shape)
     axes = [norm_axis(v, r, node) for v in node.attrs.get("axes") or range(r)]
     counts, src, dst = list(x.shape), [0] * r, [0] * r
@@ -100,7 +100,7 @@ def lower_center_crop_pad(node, g):
             dst[i] = (s - d) // 2
     xs, ys = strides(x.shape), strides(y.shape)
     m = Moves(y.dtype)
-    if runtime(node, g, 1):      # y.shape holds the target shape; a run-time one must agree
+    if runtime(node, ctx, 1):      # y.shape holds the target shape; a run-time one must agree
         m.checks.append(runtime_equals("in1", [y.shape[i] for i in axes]))
     if counts != list(y.shape):
         m.fill("out0", literal(0, y.dtype), y.shape, ys)
@@ -110,8 +110,8 @@ def lower_center_crop_pad(node, g):
 
 
 @op("DeformConv", since=19)
-def lower_deform_conv(node, g):
-    x, w, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+def lower_deform_conv(node, ctx):
+    x, w, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     if len(x.shape) != 4 or not x.dtype.is_float:
         raise CompileError("DeformConv is supported for 2-D float images", node,
                            reason="DeformConv: 2-D float only")
@@ -130,5 +130,5 @@ def lower_deform_conv(node, g):
     return Kernel("ops/deformconv.c.j2", dict(
         n=n, ci=ci, h=h, w=wd, co=co, kh=kh, kw=kw, oh=y.shape[2], ow=y.shape[3],
         cig=ci // group, cog=co // group, og=og, ciog=ci // og, at=at,
-        bias=inp(node, g, 3) is not None, mask=inp(node, g, 4) is not None),
+        bias=inp(node, ctx, 3) is not None, mask=inp(node, ctx, 4) is not None),
         scratch=co * (8 if t == "double" else 4))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
-from .registry import op
+from ..ir.optable import op
 from .strings import c_string, cell, string_map
 
 _KINDS = (("strings", DType.STRING), ("int64s", DType.INT64), ("floats", DType.FLOAT))
@@ -51,10 +51,10 @@ def _literal(x, dt: DType) -> str:
     return scalar(x, dt.ctype)
 
 
-@op("LabelEncoder", domain="ai.onnx.ml", since=2)
-def lower_label_encoder(node, g):
+@op("LabelEncoder", domain="ai.onnx.ml", since=2, strings=True)
+def lower_label_encoder(node, ctx):
     (keys, kt), (vals, vt) = _attr(node, "keys"), _attr(node, "values")
-    x, y = inp(node, g, 0), out(node, g)
+    x, y = inp(node, ctx, 0), out(node, ctx)
     if kt.info.kind != x.dtype.info.kind and not (kt.is_float and x.dtype.is_float):
         raise CompileError(f"LabelEncoder keys are {kt.onnx_name}, the input {x.dtype.onnx_name}",
                            node, reason="LabelEncoder: key type")
@@ -83,4 +83,4 @@ def lower_label_encoder(node, g):
                 "if (st != O2C_OK) return st;"]
     else:
         body = [find, f"r = at >= 0 ? vals[at] : {dflt};"]
-    return string_map(node, g, body, prelude)
+    return string_map(node, ctx, body, prelude)

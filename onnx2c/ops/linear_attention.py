@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _RULES = {"linear": (False, False), "gated": (True, False), "delta": (False, True),
           "gated_delta": (True, True)}
 
 
 @op("LinearAttention", since=27)
-def lower_linear_attention(node, g):
+def lower_linear_attention(node, ctx):
     a = node.attrs
-    q, k, v, decay, beta = (inp(node, g, i) for i in (0, 1, 2, 4, 5))
+    q, k, v, decay, beta = (inp(node, ctx, i) for i in (0, 1, 2, 4, 5))
     hq, hkv = a.get("q_num_heads"), a.get("kv_num_heads")
     rule = a.get("update_rule", "gated_delta")
     if rule not in _RULES or not hq or not hkv or hq % hkv:
@@ -36,15 +36,15 @@ def lower_linear_attention(node, g):
     scale = a.get("scale") or 1 / math.sqrt(dk)
     # decay is per key dimension or per head, beta per head or shared by all heads
     params = dict(B=b, T=t, Hq=hq, Hkv=hkv, dk=dk, dv=dv, scale=scalar(scale, "float"),
-                  past=inp(node, g, 3) is not None,
+                  past=inp(node, ctx, 3) is not None,
                   decay=None if decay is None else decay.shape[2] // hkv,
                   beta=None if beta is None else beta.shape[2])
     return Kernel("ops/linear_attention.c.j2", params, scratch=(dk * dv + dv) * 4)
 
 
 @op("CausalConvWithState", since=27)
-def lower_causal_conv(node, g):
-    x, w = inp(node, g, 0), inp(node, g, 1)
+def lower_causal_conv(node, ctx):
+    x, w = inp(node, ctx, 0), inp(node, ctx, 1)
     act = node.attrs.get("activation", "none")
     if len(x.shape) != 3 or w.shape != (x.shape[1], 1, w.shape[2]) or \
             act not in ("none", "silu", "swish"):
@@ -52,7 +52,7 @@ def lower_causal_conv(node, g):
                            "depthwise causal convolution", node,
                            reason="CausalConvWithState: shapes")
     k = w.shape[2]
-    used = [i for i in range(4) if inp(node, g, i) is not None and (i != 3 or k > 1)]
+    used = [i for i in range(4) if inp(node, ctx, i) is not None and (i != 3 or k > 1)]
     params = dict(B=x.shape[0], C=x.shape[1], L=x.shape[2], K=k, silu=act != "none",
                   bias=2 in used, past=3 in used)
     return Kernel("ops/causal_conv.c.j2", params, inputs=used)

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss", since=12)
-def lower_loss(node, g):
-    x, t, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+def lower_loss(node, ctx):
+    x, t, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     reduction = node.attrs.get("reduction", "mean")
     if len(x.shape) < 2 or t.shape != x.shape[:1] + x.shape[2:] or \
             reduction not in ("none", "sum", "mean") or not x.dtype.is_float:
@@ -25,7 +25,7 @@ def lower_loss(node, g):
     log_prob = len(node.outputs) > 1 and node.outputs[1] != ""
     params = dict(N=x.shape[0], C=x.shape[1], D=int(np.prod(x.shape[2:], dtype=np.int64)),
                   softmax=node.op_type == "SoftmaxCrossEntropyLoss", log_prob=log_prob,
-                  reduction=reduction, weight=inp(node, g, 2) is not None,
+                  reduction=reduction, weight=inp(node, ctx, 2) is not None,
                   ignore=None if ignore is None else scalar(int(ignore), "int64_t"),
                   c=y.dtype.compute)
     return Kernel("ops/loss.c.j2", params)

@@ -1,11 +1,11 @@
 """Binary, variadic and ternary elementwise ops with numpy broadcasting."""
 from __future__ import annotations
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..ir import DType
 from ._elementwise import elementwise
 from ._util import inp, out
-from .registry import op
+from ..ir.optable import op
 
 _ARITH = {"Add": "a0 + a1", "Sub": "a0 - a1", "Mul": "a0 * a1"}
 _COMPARE = {"Equal": "a0 == a1", "Less": "a0 < a1", "Greater": "a0 > a1",
@@ -19,36 +19,37 @@ def _int_helper(dt: DType) -> str:
 
 
 @op(*_ARITH)
-def lower_arith(node, g):
-    y = out(node, g)
+def lower_arith(node, ctx):
+    y = out(node, ctx)
     expr = _ARITH[node.op_type]
     if y.dtype.is_int and y.dtype.bits >= 32:
         # wrap like onnxruntime instead of signed-overflow UB: compute in unsigned
         u = "uint64_t" if y.dtype.bits == 64 else "uint32_t"
         expr = f"({y.dtype.compute})(({u})a0 {expr[3]} ({u})a1)"
-    return elementwise(node, g, f"r = {expr};")
+    return elementwise(node, ctx, f"r = {expr};")
 
 
-@op(*_COMPARE)
-def lower_compare(node, g):
-    if inp(node, g, 0).dtype == DType.STRING:     # only Equal takes strings
+@op(*(t for t in _COMPARE if t != "Equal"))
+@op("Equal", strings=True)
+def lower_compare(node, ctx):
+    if inp(node, ctx, 0).dtype == DType.STRING:     # only Equal takes strings
         from .strings import lower_string_equal
-        return lower_string_equal(node, g)
-    return elementwise(node, g, f"r = {_COMPARE[node.op_type]};")
+        return lower_string_equal(node, ctx)
+    return elementwise(node, ctx, f"r = {_COMPARE[node.op_type]};")
 
 
 @op("Div")
-def lower_div(node, g):
-    y = out(node, g)
+def lower_div(node, ctx):
+    y = out(node, ctx)
     if y.dtype.is_int:
         h = _int_helper(y.dtype)
-        return elementwise(node, g, f"r = ({y.dtype.compute})o2c_div_{h}(a0, a1);")
-    return elementwise(node, g, "r = a0 / a1;")
+        return elementwise(node, ctx, f"r = ({y.dtype.compute})o2c_div_{h}(a0, a1);")
+    return elementwise(node, ctx, "r = a0 / a1;")
 
 
 @op("Mod")
-def lower_mod(node, g):
-    y = out(node, g)
+def lower_mod(node, ctx):
+    y = out(node, ctx)
     fmod = node.attrs.get("fmod", 0)
     if y.dtype.is_float:
         f = "" if y.dtype.compute == "double" else "f"
@@ -58,20 +59,20 @@ def lower_mod(node, g):
             f"({y.dtype.compute})(a1 == 0 || a1 == -1 ? 0 : a0 % a1)"
     else:
         expr = f"({y.dtype.compute})o2c_mod_{_int_helper(y.dtype)}(a0, a1)"
-    return elementwise(node, g, f"r = {expr};")
+    return elementwise(node, ctx, f"r = {expr};")
 
 
 @op("Pow")
-def lower_pow(node, g):
-    y = out(node, g)
-    if y.dtype.compute == "float" and inp(node, g, 1).dtype.compute == "float":
-        return elementwise(node, g, "r = powf(a0, a1);")
-    return elementwise(node, g, f"r = ({y.dtype.compute})pow((double)a0, (double)a1);")
+def lower_pow(node, ctx):
+    y = out(node, ctx)
+    if y.dtype.compute == "float" and inp(node, ctx, 1).dtype.compute == "float":
+        return elementwise(node, ctx, "r = powf(a0, a1);")
+    return elementwise(node, ctx, f"r = ({y.dtype.compute})pow((double)a0, (double)a1);")
 
 
 @op("BitShift")
-def lower_bitshift(node, g):
-    y = out(node, g)
+def lower_bitshift(node, ctx):
+    y = out(node, ctx)
     bits, c = y.dtype.bits, y.dtype.compute
     u = "uint64_t" if bits == 64 else "uint32_t"
     # the amount counts as unsigned; shifting by the width or more is UB in C, ONNX wants
@@ -81,51 +82,51 @@ def lower_bitshift(node, g):
     else:
         fill = f"(a0 < 0 ? ({c})-1 : 0)" if y.dtype.is_signed else "0"
         expr = f"({u})a1 >= {bits}u ? {fill} : ({c})(a0 >> a1)"
-    return elementwise(node, g, f"r = {expr};")
+    return elementwise(node, ctx, f"r = {expr};")
 
 
-def _fold(node, g, combine: str) -> list[str]:
+def _fold(node, ctx, combine: str) -> list[str]:
     """Variadic op body: r = a0; then r = combine(r, aj) for each further input."""
-    present = [i for i in range(len(node.inputs)) if inp(node, g, i) is not None]
+    present = [i for i in range(len(node.inputs)) if inp(node, ctx, i) is not None]
     return [f"r = a{present[0]};"] + [f"r = {combine.format(b=f'a{i}')};" for i in present[1:]]
 
 
 @op("Max", "Min")
-def lower_maxmin(node, g):
-    y = out(node, g)
+def lower_maxmin(node, ctx):
+    y = out(node, ctx)
     cmp = ">" if node.op_type == "Max" else "<"
     nan = " || {b} != {b}" if y.dtype.is_float else ""   # NaN wins, like numpy
-    return elementwise(node, g, _fold(node, g, "({b} " + cmp + " r" + nan + ") ? {b} : r"))
+    return elementwise(node, ctx, _fold(node, ctx, "({b} " + cmp + " r" + nan + ") ? {b} : r"))
 
 
 @op("Sum", "Mean")
-def lower_sum(node, g):
-    y = out(node, g)
-    body = _fold(node, g, "r + {b}")
+def lower_sum(node, ctx):
+    y = out(node, ctx)
+    body = _fold(node, ctx, "r + {b}")
     if node.op_type == "Mean":
         n = sum(1 for i in node.inputs if i)
         body.append(f"r = r / {scalar(n, y.dtype.compute)};")
-    return elementwise(node, g, body)
+    return elementwise(node, ctx, body)
 
 
 @op("Where")
-def lower_where(node, g):
-    return elementwise(node, g, "r = a0 ? a1 : a2;")
+def lower_where(node, ctx):
+    return elementwise(node, ctx, "r = a0 ? a1 : a2;")
 
 
 @op("PRelu")
-def lower_prelu(node, g):
-    x, slope = inp(node, g, 0), inp(node, g, 1)
+def lower_prelu(node, ctx):
+    x, slope = inp(node, ctx, 0), inp(node, ctx, 1)
     shapes = {}
     if node.version < 7 and len(slope.shape) == 1 and len(x.shape) > 2 and slope.size > 1:
         # before opset 7 a 1-D slope holds one value per channel (axis 1)
         shapes[1] = (slope.size,) + (1,) * (len(x.shape) - 2)
-    return elementwise(node, g, "r = a0 < 0 ? a0 * a1 : a0;", shapes=shapes)
+    return elementwise(node, ctx, "r = a0 < 0 ? a0 * a1 : a0;", shapes=shapes)
 
 
 @op("Clip")
-def lower_clip(node, g):
-    y = out(node, g)
+def lower_clip(node, ctx):
+    y = out(node, ctx)
     body = ["r = a0;"]
     if node.version < 11:
         lo, hi = node.attrs.get("min"), node.attrs.get("max")
@@ -133,8 +134,8 @@ def lower_clip(node, g):
             if v is not None:
                 lit = scalar(v, y.dtype.compute)
                 body.append(f"if (r {cmp} {lit}) r = {lit};")
-        return elementwise(node, g, body, inputs=[0])
+        return elementwise(node, ctx, body, inputs=[0])
     for i, cmp in ((1, "<"), (2, ">")):
-        if inp(node, g, i) is not None:
+        if inp(node, ctx, i) is not None:
             body.append(f"if (r {cmp} a{i}) r = a{i};")
-    return elementwise(node, g, body)
+    return elementwise(node, ctx, body)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ._elementwise import elementwise
 from ._util import inp, out, require_float
-from .registry import op
+from ..ir.optable import op
 
 # body templates: {f} is the math-function suffix ('f' for float compute, '' for double),
 # {c} the compute type; x is the input value a0
@@ -39,23 +39,23 @@ def _fmt(expr: str, y) -> str:
 
 
 @op(*_FLOAT_FUNCS)
-def lower_float_unary(node, g):
-    x = inp(node, g, 0)
+def lower_float_unary(node, ctx):
+    x = inp(node, ctx, 0)
     require_float(node, x)
-    return elementwise(node, g, f"r = {_fmt(_FLOAT_FUNCS[node.op_type], out(node, g))};")
+    return elementwise(node, ctx, f"r = {_fmt(_FLOAT_FUNCS[node.op_type], out(node, ctx))};")
 
 
 @op(*_ANY_TYPE)
-def lower_any_unary(node, g):
-    return elementwise(node, g, f"r = {_fmt(_ANY_TYPE[node.op_type], out(node, g))};")
+def lower_any_unary(node, ctx):
+    return elementwise(node, ctx, f"r = {_fmt(_ANY_TYPE[node.op_type], out(node, ctx))};")
 
 
 @op("Abs")
-def lower_abs(node, g):
-    x = inp(node, g, 0)
+def lower_abs(node, ctx):
+    x = inp(node, ctx, 0)
     expr = "fabs{f}(a0)" if x.dtype.is_float else ("a0 < 0 ? -a0 : a0" if x.dtype.is_signed
                                                    else "a0")
-    return elementwise(node, g, f"r = {_fmt(expr, out(node, g))};")
+    return elementwise(node, ctx, f"r = {_fmt(expr, out(node, ctx))};")
 
 
 _PARAM_FUNCS = {
@@ -72,35 +72,35 @@ _PARAM_FUNCS = {
 
 
 @op(*_PARAM_FUNCS)
-def lower_param_unary(node, g):
-    y = out(node, g)
+def lower_param_unary(node, ctx):
+    y = out(node, ctx)
     compute = y.dtype.compute if y.dtype.is_float else "double"
     lits = {k: f"({scalar(float(v), compute)})" for k, v in node.attrs.items()
             if isinstance(v, (int, float))}
     expr = _fmt(_PARAM_FUNCS[node.op_type].replace("{f}", "{{f}}").replace("{c}", "{{c}}")
                 .format(**lits), y)
-    return elementwise(node, g, f"r = ({y.dtype.compute})({expr});")
+    return elementwise(node, ctx, f"r = ({y.dtype.compute})({expr});")
 
 
 @op("Gelu")
-def lower_gelu(node, g):
-    y = out(node, g)
+def lower_gelu(node, ctx):
+    y = out(node, ctx)
     if node.attrs.get("approximate", "none") == "tanh":
         k = scalar(math.sqrt(2 / math.pi), y.dtype.compute)
         expr = ("({c})0.5 * a0 * (({c})1 + tanh{f}(" + k +
                 " * (a0 + ({c})0.044715 * a0 * a0 * a0)))")
     else:
         expr = "({c})0.5 * a0 * (({c})1 + erf{f}(a0 * ({c})" + f"{1 / math.sqrt(2)!r}))"
-    return elementwise(node, g, f"r = {_fmt(expr, y)};")
+    return elementwise(node, ctx, f"r = {_fmt(expr, y)};")
 
 
 @op("IsNaN")
-def lower_isnan(node, g):
-    return elementwise(node, g, "r = isnan(a0) ? 1 : 0;")
+def lower_isnan(node, ctx):
+    return elementwise(node, ctx, "r = isnan(a0) ? 1 : 0;")
 
 
 @op("IsInf")
-def lower_isinf(node, g):
+def lower_isinf(node, ctx):
     neg, pos = node.attrs.get("detect_negative", 1), node.attrs.get("detect_positive", 1)
     cond = " || ".join(c for c, on in (("a0 == -INFINITY", neg), ("a0 == INFINITY", pos)) if on)
-    return elementwise(node, g, f"r = ({cond or '0'}) ? 1 : 0;")
+    return elementwise(node, ctx, f"r = ({cond or '0'}) ? 1 : 0;")

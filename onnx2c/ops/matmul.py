@@ -11,15 +11,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..codegen.cexpr import load
-from ..codegen.literals import scalar
+from ..csyntax.cexpr import load
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import broadcast_loops, inp, out, strides
 from .epilogue import DOMAIN
 from .matmul_f32 import lower_matmul_f32
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @dataclass
@@ -42,9 +42,9 @@ def plain_accum(y) -> Accum:
     return Accum("uint64_t" if y.dtype.bits == 64 else "uint32_t")
 
 
-def qparam(node, g, i: int, idx: str) -> str:
+def qparam(node, ctx, i: int, idx: str) -> str:
     """Element idx of the optional quantization parameter input i (0 when omitted)."""
-    v = inp(node, g, i)
+    v = inp(node, ctx, i)
     return load(v, f"in{i}", idx) if v is not None else "0"
 
 
@@ -63,9 +63,9 @@ def _lin(*terms) -> str:
     return " + ".join(parts) or "0"
 
 
-def _qidx(node, g, i: int, operand, per: str) -> str:
+def _qidx(node, ctx, i: int, operand, per: str) -> str:
     """Index of a per-tensor, per-row (per='i') or per-column (per='j') parameter."""
-    v = inp(node, g, i)
+    v = inp(node, ctx, i)
     if v is None or v.size == 1:
         return "0"
     if len(operand.shape) >= 2:
@@ -79,12 +79,12 @@ def _qidx(node, g, i: int, operand, per: str) -> str:
                        "per-tensor nor per-row/column", node, reason="unsupported zero point shape")
 
 
-def batched(node, g, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 1.0,
+def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 1.0,
             addend: str | None = None, inputs: list[int] | None = None) -> Kernel:
     """Kernel for Y = alpha * op(A) op(B) + addend over numpy-broadcast batch dimensions.
 
     addend is a C expression in i and j (Gemm's beta * C)."""
-    a, b, y = inp(node, g, ia), inp(node, g, ib), out(node, g)
+    a, b, y = inp(node, ctx, ia), inp(node, ctx, ib), out(node, ctx)
     sa = (1,) + a.shape if len(a.shape) == 1 else a.shape   # 1-D A is a row, 1-D B a column
     sb = b.shape + (1,) if len(b.shape) == 1 else b.shape
     lda, ldb = sa[-1], sb[-1]
@@ -113,15 +113,15 @@ def batched(node, g, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 
 
 
 @op("MatMul")
-def lower_matmul(node, g):
-    if out(node, g).dtype == DType.FLOAT:
-        return lower_matmul_f32(node, g)
-    return batched(node, g, 0, 1, plain_accum(out(node, g)))
+def lower_matmul(node, ctx):
+    if out(node, ctx).dtype == DType.FLOAT:
+        return lower_matmul_f32(node, ctx)
+    return batched(node, ctx, 0, 1, plain_accum(out(node, ctx)))
 
 
 @op("MatMul", domain=DOMAIN)
-def lower_fused_matmul(node, g):
-    return lower_matmul_f32(node, g)
+def lower_fused_matmul(node, ctx):
+    return lower_matmul_f32(node, ctx)
 
 
 def _gemm_f32(node):
@@ -130,15 +130,15 @@ def _gemm_f32(node):
 
 
 @op("Gemm", domain=DOMAIN)
-def lower_fused_gemm(node, g):
-    return lower_matmul_f32(node, g, **_gemm_f32(node))
+def lower_fused_gemm(node, ctx):
+    return lower_matmul_f32(node, ctx, **_gemm_f32(node))
 
 
 @op("Gemm")
-def lower_gemm(node, g):
-    y, c = out(node, g), inp(node, g, 2)
+def lower_gemm(node, ctx):
+    y, c = out(node, ctx), inp(node, ctx, 2)
     if y.dtype == DType.FLOAT:
-        return lower_matmul_f32(node, g, **_gemm_f32(node))
+        return lower_matmul_f32(node, ctx, **_gemm_f32(node))
     alpha, beta = float(node.attrs["alpha"]), float(node.attrs["beta"])
     if y.dtype.is_int and (alpha != 1 or beta != 1):
         raise CompileError("integer Gemm with alpha or beta other than 1 is not supported",
@@ -150,23 +150,23 @@ def lower_gemm(node, g):
         if beta != 1:
             addend = f"{scalar(beta, y.dtype.compute)} * {addend}"
     trans = (node.attrs["transA"], node.attrs["transB"])
-    return batched(node, g, 0, 1, plain_accum(y), trans, alpha, addend,
+    return batched(node, ctx, 0, 1, plain_accum(y), trans, alpha, addend,
                    inputs=[0, 1, 2] if addend else [0, 1])
 
 
 @op("MatMulInteger", since=10)
-def lower_matmul_integer(node, g):
-    a, b = inp(node, g, 0), inp(node, g, 1)
-    za = qparam(node, g, 2, _qidx(node, g, 2, a, "i")) if inp(node, g, 2) else ""
-    zb = qparam(node, g, 3, _qidx(node, g, 3, b, "j")) if inp(node, g, 3) else ""
-    return batched(node, g, 0, 1, Accum("int32_t", za, zb))
+def lower_matmul_integer(node, ctx):
+    a, b = inp(node, ctx, 0), inp(node, ctx, 1)
+    za = qparam(node, ctx, 2, _qidx(node, ctx, 2, a, "i")) if inp(node, ctx, 2) else ""
+    zb = qparam(node, ctx, 3, _qidx(node, ctx, 3, b, "j")) if inp(node, ctx, 3) else ""
+    return batched(node, ctx, 0, 1, Accum("int32_t", za, zb))
 
 
 @op("QLinearMatMul", since=10)
-def lower_qlinear_matmul(node, g):
-    a, b, y = inp(node, g, 0), inp(node, g, 3), out(node, g)
-    row = lambda i: qparam(node, g, i, _qidx(node, g, i, a, "i"))
-    col = lambda i: qparam(node, g, i, _qidx(node, g, i, b, "j"))
+def lower_qlinear_matmul(node, ctx):
+    a, b, y = inp(node, ctx, 0), inp(node, ctx, 3), out(node, ctx)
+    row = lambda i: qparam(node, ctx, i, _qidx(node, ctx, i, a, "i"))
+    col = lambda i: qparam(node, ctx, i, _qidx(node, ctx, i, b, "j"))
     scale = f"({row(1)} * {col(4)}) / {col(6)}"
-    return batched(node, g, 0, 3, Accum("int32_t", row(2), col(5),
+    return batched(node, ctx, 0, 3, Accum("int32_t", row(2), col(5),
                                         requant(node, y, scale, col(7))))

@@ -16,7 +16,7 @@ from ..errors import CompileError
 from ._util import broadcast_loops, inp, strides
 from .epilogue import Epilogue, epilogue_of
 from .packing import pack_b
-from .registry import Kernel
+from ..ir.optable import Kernel
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,9 @@ def _as_matrices(a, b, trans):
     return sa, sb, lda, ldb
 
 
-def _c_term(node, g, m: int, n: int, beta: float):
+def _c_term(node, ctx, m: int, n: int, beta: float):
     """(bias kind, packed bias, prefill strides) for Gemm's beta * C."""
-    c = inp(node, g, 2)
+    c = inp(node, ctx, 2)
     if c is None or beta == 0:
         return "", None, None
     cm, cn = (1,) * (2 - len(c.shape)) + tuple(c.shape)
@@ -65,16 +65,16 @@ def _c_term(node, g, m: int, n: int, beta: float):
     return "", None, (cn if cm > 1 else 0, 1 if cn > 1 else 0)
 
 
-def lower_matmul_f32(node, g, trans=(False, False), alpha: float = 1.0,
+def lower_matmul_f32(node, ctx, trans=(False, False), alpha: float = 1.0,
                      beta: float = 0.0) -> Kernel:
-    a, b = inp(node, g, 0), inp(node, g, 1)
+    a, b = inp(node, ctx, 0), inp(node, ctx, 1)
     sa, sb, lda, ldb = _as_matrices(a, b, trans)
     m, k, n = sa[-2], sa[-1], sb[-1]
     if sb[-2] != k:
         raise CompileError(f"inner dimensions of {a.shape} and {b.shape} do not match", node,
                            reason=f"{node.op_type}: shape mismatch")
-    ep = epilogue_of(node, g)
-    bias, bias_data, prefill = _c_term(node, g, m, n, beta)
+    ep = epilogue_of(node, ctx)
+    bias, bias_data, prefill = _c_term(node, ctx, m, n, beta)
     packed = {}
     if b.is_const and len(sb) == 2 and not trans[0]:
         mat = b.data.reshape(sb[::-1] if trans[1] else sb)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from math import prod
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._strided import packed_bits
 from ._util import inp, norm_axis, require_float
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("Det", since=11)
-def lower_det(node, g):
-    x = inp(node, g, 0)
+def lower_det(node, ctx):
+    x = inp(node, ctx, 0)
     require_float(node, x)
     n = x.shape[-1]
     return Kernel("ops/det.c.j2", dict(batch=prod(x.shape[:-2]), n=n),
@@ -27,14 +27,14 @@ def lower_det(node, g):
 
 
 @op("BitCast", since=26)
-def lower_bitcast(node, g):
+def lower_bitcast(node, ctx):
     # the importer checked the widths agree; the bytes are the value
     return Kernel("ops/copy.c.j2", inputs=[0])
 
 
 @op("TensorScatter", since=24)
-def lower_tensor_scatter(node, g):
-    cache, upd = inp(node, g, 0), inp(node, g, 1)
+def lower_tensor_scatter(node, ctx):
+    cache, upd = inp(node, ctx, 0), inp(node, ctx, 1)
     axis = norm_axis(node.attrs.get("axis", -2), len(cache.shape), node)
     mode = node.attrs.get("mode", "linear")
     if axis == 0 or mode not in ("linear", "circular"):
@@ -47,13 +47,13 @@ def lower_tensor_scatter(node, g):
     return Kernel("ops/tensorscatter.c.j2", dict(
         outer=prod(cache.shape[:axis]), per_batch=prod(cache.shape[1:axis]),
         cap=cache.shape[axis], seq=upd.shape[axis], inner=prod(cache.shape[axis + 1:]),
-        circular=mode == "circular", indices=inp(node, g, 2) is not None,
+        circular=mode == "circular", indices=inp(node, ctx, 2) is not None,
         bits=packed_bits(cache.dtype)), inplace=[0])
 
 
 @op("ReverseSequence", since=10)
-def lower_reverse_sequence(node, g):
-    x = inp(node, g, 0)
+def lower_reverse_sequence(node, ctx):
+    x = inp(node, ctx, 0)
     ba, ta = node.attrs.get("batch_axis", 1), node.attrs.get("time_axis", 0)
     if {ba, ta} != {0, 1}:
         raise CompileError("batch_axis and time_axis must be 0 and 1", node,
@@ -65,13 +65,13 @@ def lower_reverse_sequence(node, g):
         bits=packed_bits(x.dtype)))
 
 
-def _optimizer(node, g, states: list[str], pre: list[str], body: list[str],
+def _optimizer(node, ctx, states: list[str], pre: list[str], body: list[str],
                results: list[str]) -> Kernel:
     """Inputs R, T, then one list per name in `states` (X, G, ...), n tensors each;
     outputs one list per name in `results`. `body` computes the results per element."""
     n = (len(node.inputs) - 2) // len(states)
     lits = {k: scalar(v, "double") for k, v in node.attrs.items() if isinstance(v, float)}
-    groups = [dict(size=inp(node, g, 2 + j).size,
+    groups = [dict(size=inp(node, ctx, 2 + j).size,
                    loads=[(s, 2 + k * n + j) for k, s in enumerate(states)],
                    stores=[(k * n + j, r.format(**lits)) for k, r in enumerate(results)
                            if k * n + j < len(node.outputs) and node.outputs[k * n + j]])
@@ -84,8 +84,8 @@ _TRAINING = "ai.onnx.preview.training"
 
 
 @op("Adagrad", domain=_TRAINING)
-def lower_adagrad(node, g):
-    return _optimizer(node, g, ["x", "g", "h"],
+def lower_adagrad(node, ctx):
+    return _optimizer(node, ctx, ["x", "g", "h"],
                       ["const double r = lr / (1.0 + (double)in1[0] * {decay_factor});"],
                       ["const double gr = {norm_coefficient} * x + g;",
                        "const double hn = h + gr * gr;"],
@@ -93,9 +93,9 @@ def lower_adagrad(node, g):
 
 
 @op("Momentum", domain=_TRAINING)
-def lower_momentum(node, g):
+def lower_momentum(node, ctx):
     nesterov = node.attrs.get("mode", "standard") == "nesterov"
-    return _optimizer(node, g, ["x", "g", "v"],
+    return _optimizer(node, ctx, ["x", "g", "v"],
                       # the gradient's coefficient is 1 at the first step
                       ["const double beta = in1[0] > 0 ? {beta} : 1.0;"],
                       ["const double gr = {norm_coefficient} * x + g;",
@@ -104,8 +104,8 @@ def lower_momentum(node, g):
 
 
 @op("Adam", domain=_TRAINING)
-def lower_adam(node, g):
-    return _optimizer(node, g, ["x", "g", "v", "h"],
+def lower_adam(node, ctx):
+    return _optimizer(node, ctx, ["x", "g", "v", "h"],
                       # bias correction of both moments, from the second step on
                       ["const double t = (double)in1[0];",
                        "const double r = t > 0 ? lr * sqrt(1.0 - pow({beta}, t)) / "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..errors import CompileError
 from ._util import inp, out
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 
 
 @capacity("NonMaxSuppression")
@@ -24,15 +24,15 @@ def nms_capacity(node, values):
 
 
 @op("NonMaxSuppression", since=10)
-def lower_nms(node, g):
-    boxes, scores, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+def lower_nms(node, ctx):
+    boxes, scores, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     if len(boxes.shape) != 3 or len(scores.shape) != 3 or boxes.shape[2] != 4 or \
             (scores.shape[0], scores.shape[2]) != boxes.shape[:2]:
         raise CompileError(f"NonMaxSuppression needs boxes [B, N, 4] and scores [B, C, N], "
                            f"got {boxes.shape} and {scores.shape}", node,
                            reason="NonMaxSuppression: shapes")
     (b, n, _), c = boxes.shape, scores.shape[1]
-    has = [inp(node, g, i) is not None for i in range(5)]
+    has = [inp(node, ctx, i) is not None for i in range(5)]
     return Kernel("ops/nms.c.j2", dict(
         batches=b, classes=c, boxes=n, cap=y.shape[0], has=has,
         center=node.attrs.get("center_point_box", 0)), scratch=8 * n)

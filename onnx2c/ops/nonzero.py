@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import CompileError
 from ._strided import packed_bits
 from ._util import axis_split, inp, norm_axis, out, strides
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 
 
 def _check_dtype(node, x):
@@ -26,8 +26,8 @@ def nonzero_capacity(node, values):
 
 
 @op("NonZero", since=9)
-def lower_nonzero(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_nonzero(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     _check_dtype(node, x)
     # element k's coordinate along axis a, from its row-major flat index
     shape = x.shape or (1,)         # a scalar counts as one element (onnxruntime)
@@ -59,8 +59,8 @@ def compress_capacity(node, values):
 
 
 @op("Compress", since=9)
-def lower_compress(node, g):
-    x, cond, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+def lower_compress(node, ctx):
+    x, cond, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     _check_dtype(node, x)
     if len(cond.shape) != 1:
         raise CompileError(f"Compress needs a 1-D condition, got shape {cond.shape}", node,

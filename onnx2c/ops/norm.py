@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.cexpr import load
-from ..codegen.literals import scalar
+from ..csyntax.cexpr import load
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import broadcast_loops, inp, norm_axis, require_float
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _offset(names: list[str], strs: list[int]) -> str:
@@ -24,7 +24,7 @@ def _present(node, k: int) -> bool:
     return k < len(node.outputs) and bool(node.outputs[k])
 
 
-def _norm(node, g, view, inner, *, mean=None, spread=None, inv, y="d * inv", stats=(),
+def _norm(node, ctx, view, inner, *, mean=None, spread=None, inv, y="d * inv", stats=(),
           params=(), acc=None) -> Kernel:
     """Kernel normalizing X (seen with shape `view`) over the `inner` axes of the view.
 
@@ -34,7 +34,7 @@ def _norm(node, g, view, inner, *, mean=None, spread=None, inv, y="d * inv", sta
     size. `inv` is the multiplier, `y` the result, `stats` (output index, expression)
     pairs of per-group outputs; {g<k>} reads input k at the group.
     """
-    x = inp(node, g, 0)
+    x = inp(node, ctx, 0)
     acc = acc or x.dtype.compute
     require_float(node, x)
     group = [1 if k in inner else d for k, d in enumerate(view)]
@@ -50,10 +50,10 @@ def _norm(node, g, view, inner, *, mean=None, spread=None, inv, y="d * inv", sta
     g_at = _offset(names, strs[1])
     subs = {"n": scalar(n, acc), "f": "" if acc == "double" else "f", "acc": acc}
     for (k, _), s in zip(params, strs[2:]):
-        subs[f"in{k}"] = load(inp(node, g, k), f"in{k}", _offset(names, s))
-        subs[f"g{k}"] = load(inp(node, g, k), f"in{k}", g_at)
+        subs[f"in{k}"] = load(inp(node, ctx, k), f"in{k}", _offset(names, s))
+        subs[f"g{k}"] = load(inp(node, ctx, k), f"in{k}", g_at)
     fmt = lambda e: e.format(**subs) if e else e
-    y_val = g.values[node.outputs[0]]
+    y_val = ctx.graph.values[node.outputs[0]]
     # each group is read in full before its outputs are stored at the same offsets
     same = y_val.shape == x.shape and y_val.dtype.bits == x.dtype.bits
     return Kernel("ops/norm.c.j2", inplace=[0] if same else [], params=dict(
@@ -72,12 +72,12 @@ def _stash(node, x) -> str:
     return "double" if node.attrs.get("stash_type") == DType.DOUBLE else x.dtype.compute
 
 
-def _affine(node, g, shape=None) -> tuple[list, str]:
+def _affine(node, ctx, shape=None) -> tuple[list, str]:
     """Scale (input 1) and optional bias (input 2), seen with `shape` (default: their own,
     broadcast against X), and the y snippet."""
-    params, y = [(1, shape or inp(node, g, 1).shape)], "d * inv * {in1}"
-    if inp(node, g, 2) is not None:
-        params.append((2, shape or inp(node, g, 2).shape))
+    params, y = [(1, shape or inp(node, ctx, 1).shape)], "d * inv * {in1}"
+    if inp(node, ctx, 2) is not None:
+        params.append((2, shape or inp(node, ctx, 2).shape))
         y += " + {in2}"
     return params, y
 
@@ -87,47 +87,47 @@ _STD = "({acc})1 / sqrt{f}(s / {n} + %s)"      # 1 / sqrt(variance + epsilon)
 
 @op("LayerNormalization", since=17)
 @op("RMSNormalization", since=23)
-def lower_layer_norm(node, g):
-    x = inp(node, g, 0)
+def lower_layer_norm(node, ctx):
+    x = inp(node, ctx, 0)
     r = len(x.shape)
     axis = norm_axis(node.attrs.get("axis", -1), r, node)
     acc = _stash(node, x)
-    params, y = _affine(node, g)
+    params, y = _affine(node, ctx)
     if node.op_type == "RMSNormalization":
-        return _norm(node, g, x.shape, range(axis, r), spread="d * d", inv=_STD % _eps(node, acc),
+        return _norm(node, ctx, x.shape, range(axis, r), spread="d * d", inv=_STD % _eps(node, acc),
                      y=y, params=params, acc=acc)
-    return _norm(node, g, x.shape, range(axis, r), mean="pass", spread="d * d",
+    return _norm(node, ctx, x.shape, range(axis, r), mean="pass", spread="d * d",
                  inv=_STD % _eps(node, acc), y=y, params=params, acc=acc,
                  stats=[(1, "mean"), (2, "inv")])
 
 
 @op("InstanceNormalization")
-def lower_instance_norm(node, g):
-    x = inp(node, g, 0)
+def lower_instance_norm(node, ctx):
+    x = inp(node, ctx, 0)
     r = len(x.shape)
-    params, y = _affine(node, g, (x.shape[1],) + (1,) * (r - 2))
-    return _norm(node, g, x.shape, range(2, r), mean="pass", spread="d * d",
+    params, y = _affine(node, ctx, (x.shape[1],) + (1,) * (r - 2))
+    return _norm(node, ctx, x.shape, range(2, r), mean="pass", spread="d * d",
                  inv=_STD % _eps(node, x.dtype.compute), y=y, params=params)
 
 
 # opset 18's per-group scale is deprecated: onnx.checker rejects it
 @op("GroupNormalization", since=21)
-def lower_group_norm(node, g):
-    x = inp(node, g, 0)
+def lower_group_norm(node, ctx):
+    x = inp(node, ctx, 0)
     groups, (n, c, *rest) = node.attrs["num_groups"], x.shape
     if c % groups:
         raise CompileError(f"{c} channels do not split into {groups} groups", node,
                            reason="GroupNormalization: channels not divisible by groups")
-    params, y = _affine(node, g, (groups, c // groups) + (1,) * len(rest))
+    params, y = _affine(node, ctx, (groups, c // groups) + (1,) * len(rest))
     acc = _stash(node, x)
-    return _norm(node, g, (n, groups, c // groups, *rest), range(2, 3 + len(rest)),
+    return _norm(node, ctx, (n, groups, c // groups, *rest), range(2, 3 + len(rest)),
                  mean="pass", spread="d * d", inv=_STD % _eps(node, acc), y=y, params=params,
                  acc=acc)
 
 
 @op("BatchNormalization")
-def lower_batch_norm(node, g):
-    x = inp(node, g, 0)
+def lower_batch_norm(node, ctx):
+    x = inp(node, ctx, 0)
     r = len(x.shape)
     spatial = node.attrs.get("spatial", 1)
     shape = (x.shape[1],) + (1,) * (r - 2) if spatial else x.shape[1:]
@@ -137,29 +137,29 @@ def lower_batch_norm(node, g):
     training = node.attrs.get("training_mode", 0) if node.version >= 14 else \
         any(node.outputs[1:])
     if not training:
-        return _norm(node, g, x.shape, inner, mean="{g3}", y=y, params=params,
+        return _norm(node, ctx, x.shape, inner, mean="{g3}", y=y, params=params,
                      inv=f"({{acc}})1 / sqrt{{f}}({{g4}} + {eps})")
     m = scalar(node.attrs.get("momentum", 0.9), acc)
     # running statistics blend in the batch's (population) mean and variance
     stats = [(1, f"{{g3}} * {m} + mean * (1 - {m})"),
              (2, f"{{g4}} * {m} + s / {{n}} * (1 - {m})"), (3, "mean"), (4, "s / {n}")]
-    return _norm(node, g, x.shape, inner, mean="pass", spread="d * d", inv=_STD % eps, y=y,
+    return _norm(node, ctx, x.shape, inner, mean="pass", spread="d * d", inv=_STD % eps, y=y,
                  params=params, stats=stats)
 
 
 @op("MeanVarianceNormalization", since=9)
-def lower_mvn(node, g):
-    x = inp(node, g, 0)
+def lower_mvn(node, ctx):
+    x = inp(node, ctx, 0)
     r = len(x.shape)
     axes = {norm_axis(a, r, node) for a in node.attrs.get("axes", [0, 2, 3])}
     # the ONNX function adds epsilon to the standard deviation, not to the variance
-    return _norm(node, g, x.shape, axes, mean="pass", spread="d * d",
+    return _norm(node, ctx, x.shape, axes, mean="pass", spread="d * d",
                  inv="({acc})1 / (sqrt{f}(s / {n}) + " + scalar(1e-9, x.dtype.compute) + ")")
 
 
 @op("LpNormalization")
-def lower_lp_norm(node, g):
-    x = inp(node, g, 0)
+def lower_lp_norm(node, ctx):
+    x = inp(node, ctx, 0)
     axis = norm_axis(node.attrs.get("axis", -1), len(x.shape), node)
     p = node.attrs.get("p", 2)
     if p not in (1, 2):
@@ -167,13 +167,13 @@ def lower_lp_norm(node, g):
                            reason="LpNormalization: p not 1 or 2")
     norm = "s" if p == 1 else "sqrt{f}(s)"
     # a zero norm gives zeros, like the reference, rather than 0/0
-    return _norm(node, g, x.shape, {axis}, spread="fabs{f}(d)" if p == 1 else "d * d",
+    return _norm(node, ctx, x.shape, {axis}, spread="fabs{f}(d)" if p == 1 else "d * d",
                  inv="s == 0 ? ({acc})0 : ({acc})1 / " + norm)
 
 
 @op("LRN")
-def lower_lrn(node, g):
-    x = inp(node, g, 0)
+def lower_lrn(node, ctx):
+    x = inp(node, ctx, 0)
     if not x.dtype.is_float or len(x.shape) < 2:
         raise CompileError(f"LRN of {x.dtype.onnx_name} {list(x.shape)} is not supported", node,
                            reason="LRN: not a float tensor of rank >= 2")

@@ -8,8 +8,8 @@ the two to each other).
 
 The last panel is padded with copies of the matrix's last row (column) rather than
 zeros: the padded results are computed and never stored, so any finite value would do,
-and a copy keeps a placeholder splat weight a splat (passes/splat.py then fills it at run
-time instead of printing it).
+and a copy keeps a placeholder splat weight a splat (lowering/splat.py then fills it at
+run time instead of printing it).
 """
 from __future__ import annotations
 

@@ -9,10 +9,10 @@ import math
 
 import numpy as np
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import c_dims, inp, out, require_float, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _join(terms: list[str]) -> str:
@@ -74,8 +74,8 @@ def _axis(node, i, h, o, k, s, d, pb, pe, count_pad: bool) -> tuple[dict, str | 
     return dict(i=i, out=o, k=k, pos=f"{pos} - {pb}u" if pb else pos, skip=skip), inside
 
 
-def _kernel(node, g, kernel, st, dil, pads) -> Kernel:
-    x, y = inp(node, g, 0), out(node, g)
+def _kernel(node, ctx, kernel, st, dil, pads) -> Kernel:
+    x, y = inp(node, ctx, 0), out(node, ctx)
     ins, outs = list(x.shape[2:]), list(y.shape[2:])
     r, c = len(ins), x.dtype.compute
     count_pad = node.op_type == "AveragePool" and bool(node.attrs.get("count_include_pad", 0))
@@ -102,29 +102,29 @@ def _kernel(node, g, kernel, st, dil, pads) -> Kernel:
 
 
 @op("MaxPool", "AveragePool", "LpPool")
-def lower_pool(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_pool(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     kernel = list(node.attrs["kernel_shape"])
     r = len(kernel)
     st = list(node.attrs.get("strides") or [1] * r)
     dil = list(node.attrs.get("dilations") or [1] * r)
-    return _kernel(node, g, kernel, st, dil, _pads(node, x.shape[2:], y.shape[2:], kernel,
+    return _kernel(node, ctx, kernel, st, dil, _pads(node, x.shape[2:], y.shape[2:], kernel,
                                                     st, dil))
 
 
 @op("GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool")
-def lower_global_pool(node, g):
-    kernel = list(inp(node, g, 0).shape[2:])
+def lower_global_pool(node, ctx):
+    kernel = list(inp(node, ctx, 0).shape[2:])
     r = len(kernel)
-    return _kernel(node, g, kernel, [1] * r, [1] * r, [0] * 2 * r)
+    return _kernel(node, ctx, kernel, [1] * r, [1] * r, [0] * 2 * r)
 
 
 @op("MaxUnpool", since=9)
-def lower_max_unpool(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_max_unpool(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     # y.shape already holds output_shape's value; a run-time one is checked against it
     check = f"o2c_dims_equal(in2, {c_dims(y.shape)}, {len(y.shape)}u)" \
-        if runtime(node, g, 2) else None
+        if runtime(node, ctx, 2) else None
     kernel = list(node.attrs["kernel_shape"])
     r = len(kernel)
     st = list(node.attrs.get("strides") or [1] * r)
@@ -149,8 +149,8 @@ def lower_max_unpool(node, g):
 
 
 @op("MaxRoiPool")
-def lower_max_roi_pool(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_max_roi_pool(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     require_float(node, x)
     return Kernel("ops/maxroipool.c.j2", dict(
         rois=y.shape[0], n=x.shape[0], c=x.shape[1], h=x.shape[2], w=x.shape[3],

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from math import prod
 
-from ..codegen.cexpr import compute, load, store
+from ..csyntax.cexpr import compute, load, store
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, norm_axis, out
 from .cast import as_f32, flat
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _SAT = {DType.INT8: "i8", DType.UINT8: "u8", DType.INT16: "i16", DType.UINT16: "u16",
         DType.INT4: "i4", DType.UINT4: "u4", DType.INT2: "i2", DType.UINT2: "u2"}
@@ -19,9 +19,9 @@ _FLOATS = (DType.FLOAT8E4M3FN, DType.FLOAT8E4M3FNUZ, DType.FLOAT8E5M2, DType.FLO
            DType.FLOAT4E2M1)
 
 
-def _layout(node, g) -> tuple[list[int], str, str]:
+def _layout(node, ctx) -> tuple[list[int], str, str]:
     """Loop extents, and the x and scale/zero-point element indices inside those loops."""
-    x, scale = inp(node, g, 0), inp(node, g, 1)
+    x, scale = inp(node, ctx, 0), inp(node, ctx, 1)
     if scale.size == 1:
         dims, i = flat(x.size)
         return dims, i, "0"
@@ -57,11 +57,11 @@ def _offset(*terms) -> str:
     return " + ".join(v if k == 1 else f"{v} * {k}u" for v, k in terms if v != "0") or "0"
 
 
-def _params(node, g, si: str) -> tuple[list[str], str, str | None]:
+def _params(node, ctx, si: str) -> tuple[list[str], str, str | None]:
     """Declarations to put before the loops, and the C expressions of scale and zero point."""
     pre, exprs = [], []
     for k, name in ((1, "s"), (2, "zp")):
-        v = inp(node, g, k)
+        v = inp(node, ctx, k)
         e = load(v, f"in{k}", si) if v is not None else None
         if e is not None and si == "0":    # per-tensor: read once, not once per element
             c = compute(v)     # zero points of unsigned types fit int32 and stay signed
@@ -97,13 +97,13 @@ def _quantize(y: DType, q: str, zp: str | None, i: str, saturate: str, double: b
 
 
 @op("QuantizeLinear", since=10)
-def lower_quantize(node, g):
-    x, scale, y = inp(node, g, 0), inp(node, g, 1), out(node, g).dtype
+def lower_quantize(node, ctx):
+    x, scale, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx).dtype
     if y not in _SAT and y not in _FLOATS:
         raise CompileError(f"QuantizeLinear to {y.onnx_name} is not supported", node,
                            reason=f"QuantizeLinear: dtype {y.onnx_name}")
-    dims, xi, si = _layout(node, g)
-    pre, s, zp = _params(node, g, si)
+    dims, xi, si = _layout(node, ctx)
+    pre, s, zp = _params(node, ctx, si)
     # x / scale is computed in `precision`, by default the scale's type (int32: double):
     # operands and quotient are rounded to it, as onnxruntime does
     prec = DType(node.attrs.get("precision") or scale.dtype)
@@ -125,10 +125,10 @@ def lower_quantize(node, g):
 
 
 @op("DequantizeLinear", since=10)
-def lower_dequantize(node, g):
-    x, scale, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
-    dims, xi, si = _layout(node, g)
-    pre, s, zp = _params(node, g, si)
+def lower_dequantize(node, ctx):
+    x, scale, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
+    dims, xi, si = _layout(node, ctx)
+    pre, s, zp = _params(node, ctx, si)
     v = load(x, "in0", xi)
     if zp is not None:
         # integer differences are exact in int32, or int64 for int32 inputs
@@ -139,8 +139,8 @@ def lower_dequantize(node, g):
 
 
 @op("DynamicQuantizeLinear", since=11)
-def lower_dynamic_quantize(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_dynamic_quantize(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     dims, i = flat(x.size)
     pre = [f"o2c_dynamic_qparams_u8(in0, {x.size}u, out1, out2);",
            "const float s = out1[0];", "const int32_t zp = out2[0];"]

@@ -11,13 +11,13 @@ import itertools
 
 import numpy as np
 
-from ..codegen.cexpr import load
-from ..codegen.literals import scalar
+from ..csyntax.cexpr import load
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import const, inp, norm_axis, out, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _SUMS = {  # op -> (start value, body statement, result); {f}: math suffix, {u}: cast
     "ReduceSum": (0, "acc += {u}a;", "acc"),
@@ -33,11 +33,11 @@ _VIA_DOUBLE = {"ReduceMean", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp"}
 _MAX_CASES = 8      # loop nests a run-time axes input may choose among
 
 
-def _reduced_axes(node, g, rank: int) -> list[int] | None:
+def _reduced_axes(node, ctx, rank: int) -> list[int] | None:
     """Sorted reduced axes; None means 'no axes given'."""
     axes = node.attrs.get("axes")
-    if axes is None and inp(node, g, 1) is not None and inp(node, g, 1).size:
-        axes = const(node, g, 1, "the reduced axes").reshape(-1).tolist()
+    if axes is None and inp(node, ctx, 1) is not None and inp(node, ctx, 1).size:
+        axes = const(node, ctx, 1, "the reduced axes").reshape(-1).tolist()
     if axes is None or len(axes) == 0:
         return None
     return sorted({norm_axis(int(a), rank, node) for a in axes})
@@ -167,19 +167,19 @@ def _case(node, x, y, axes: list[int]) -> dict:
 
 @op("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
     "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin")
-def lower_reduce(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_reduce(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     rank, mask = len(x.shape), None
     if node.op_type.startswith("Arg"):
         cases = [(None, [norm_axis(node.attrs.get("axis", 0), rank, node)])]
-    elif node.attrs.get("axes") is None and runtime(node, g, 1) and inp(node, g, 1).size:
+    elif node.attrs.get("axes") is None and runtime(node, ctx, 1) and inp(node, ctx, 1).size:
         # (a rank beyond 16 would have too many ways to drop axes to enumerate)
         cases = _runtime_cases(node, x, y) if len(y.shape) <= rank <= 16 else []
         if not 0 < len(cases) <= _MAX_CASES:
-            const(node, g, 1, "the reduced axes")      # more than a kernel can choose among
-        mask = f"o2c_axes_mask(in1, {inp(node, g, 1).size}u, {rank}, &mask)"
+            const(node, ctx, 1, "the reduced axes")      # more than a kernel can choose among
+        mask = f"o2c_axes_mask(in1, {inp(node, ctx, 1).size}u, {rank}, &mask)"
     else:
-        axes = _reduced_axes(node, g, rank)
+        axes = _reduced_axes(node, ctx, rank)
         if axes is None:
             axes = [] if node.attrs.get("noop_with_empty_axes", 0) else list(range(rank))
         cases = [(None, axes)]

@@ -7,12 +7,12 @@ data (in place, so no copy at all, when the input dies here)."""
 from __future__ import annotations
 
 from ._util import c_dims, inp, out, runtime
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
-def _check(node, g) -> str:
+def _check(node, ctx) -> str:
     """C condition: the run-time shape/axes input agrees with the static shapes."""
-    x, y, s = inp(node, g, 0), out(node, g), inp(node, g, 1)
+    x, y, s = inp(node, ctx, 0), out(node, ctx), inp(node, ctx, 1)
     if node.op_type == "Reshape":
         return (f"o2c_reshape_ok(in1, {c_dims(x.shape)}, {len(x.shape)}u, {c_dims(y.shape)}, "
                 f"{len(y.shape)}u, {int(node.attrs.get('allowzero', 0))})")
@@ -21,10 +21,10 @@ def _check(node, g) -> str:
             f"{c_dims(small.shape)}, {len(small.shape)}u)")
 
 
-@op("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity")
-def lower_view(node, g):
-    if node.op_type in ("Reshape", "Squeeze", "Unsqueeze") and runtime(node, g, 1) and \
-            inp(node, g, 1).size:
-        return Kernel("ops/copy.c.j2", dict(check=_check(node, g)), inputs=[0, 1],
+@op("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", strings=True)
+def lower_view(node, ctx):
+    if node.op_type in ("Reshape", "Squeeze", "Unsqueeze") and runtime(node, ctx, 1) and \
+            inp(node, ctx, 1).size:
+        return Kernel("ops/copy.c.j2", dict(check=_check(node, ctx)), inputs=[0, 1],
                       inplace=[0])
     return Kernel("ops/copy.c.j2", alias=True, inputs=[0])

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.cexpr import load
-from ..codegen.literals import scalar as lit
+from ..csyntax.cexpr import load
+from ..csyntax.literals import scalar as lit
 from ..errors import CompileError
 from ._elementwise import offset_expr
 from ._util import c_dims, const, inp, norm_axis, out, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _COORD = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
           "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize")
 _NEAREST = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 
-def _scales(node, g, rank: int, x, y, axes) -> tuple[list, list[str], int | None]:
+def _scales(node, ctx, rank: int, x, y, axes) -> tuple[list, list[str], int | None]:
     """Per-axis scale factors as the reference computes them (sizes give out / in): floats,
     or C expressions where they are read at run time; the C conditions under which
     run-time scales or sizes give the static output shape; the input they come from."""
@@ -31,26 +31,26 @@ def _scales(node, g, rank: int, x, y, axes) -> tuple[list, list[str], int | None
         return [float(s) for s in node.attrs["scales"]], [], None
     new = node.version >= 11 and node.op_type == "Resize"
     scale = [1.0] * rank
-    if not new or inp(node, g, 3) is None or inp(node, g, 3).size == 0:
+    if not new or inp(node, ctx, 3) is None or inp(node, ctx, 3).size == 0:
         k = 2 if new else 1
-        if not runtime(node, g, k):
+        if not runtime(node, ctx, k):
             for i, d in enumerate(axes):
-                scale[d] = float(const(node, g, k)[i])
+                scale[d] = float(const(node, ctx, k)[i])
             return scale, [], k
         for i, d in enumerate(axes):     # the reference truncates scale * in
-            scale[d] = f"(double){load(inp(node, g, k), f'in{k}', str(i))}"
+            scale[d] = f"(double){load(inp(node, ctx, k), f'in{k}', str(i))}"
         return scale, [f"o2c_resize_len_ok({scale[d]}, {x[d]}, {y[d]}, 0.0)" for d in axes], k
     policy = node.attrs.get("keep_aspect_ratio_policy", "stretch")
-    if runtime(node, g, 3) and policy != "stretch":
+    if runtime(node, ctx, 3) and policy != "stretch":
         s = (f"o2c_resize_policy_scale(in3, {c_dims([x[d] for d in axes])}, {len(axes)}u, "
              f"{int(policy == 'not_smaller')})")
         for d in axes:
             scale[d] = s
         return scale, [f"o2c_resize_len_ok({s}, {x[d]}, {y[d]}, 0.5)" for d in axes], 3
-    if runtime(node, g, 3):        # stretch: the sizes are the static output shape
+    if runtime(node, ctx, 3):        # stretch: the sizes are the static output shape
         sizes, checks = [y[d] for d in axes], [f"in3[{i}] == {y[d]}" for i, d in enumerate(axes)]
     else:
-        sizes, checks = const(node, g, 3), []
+        sizes, checks = const(node, ctx, 3), []
     wanted = {d: int(sizes[i]) / x[d] if x[d] else 1.0 for i, d in enumerate(axes)}
     if policy != "stretch":
         s = (min if policy == "not_larger" else max)(wanted.values())
@@ -132,8 +132,8 @@ def _in_offset(shape, resized, nearest: bool) -> str:
 
 @op("Upsample", since=7)
 @op("Resize", since=10)
-def lower_resize(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_resize(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     r, a = len(x.shape), node.attrs
     mode = a.get("mode", "nearest")
     if mode not in ("nearest", "linear", "cubic"):
@@ -144,11 +144,11 @@ def lower_resize(node, g):
         raise CompileError(f"unknown coordinate_transformation_mode '{coord}'", node,
                            reason="Resize coordinate_transformation_mode")
     crop = coord == "tf_crop_and_resize"
-    if crop and inp(node, g, 1) is None:
+    if crop and inp(node, ctx, 1) is None:
         raise CompileError("tf_crop_and_resize needs the roi input", node, reason="Resize roi")
     axes = [norm_axis(d, r, node) for d in a.get("axes") or range(r)]
     antialias = bool(a.get("antialias", 0)) and mode != "nearest"
-    scale, checks, src = _scales(node, g, r, x.shape, y.shape, axes)
+    scale, checks, src = _scales(node, ctx, r, x.shape, y.shape, axes)
     resized = _resized_axes(node, x, y, scale, axes, coord, mode, antialias)
     inputs = ([0, 1] if crop else [0]) + ([src] if checks else [])
     if y.size == 0:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codegen.literals import scalar as lit
+from ..csyntax.literals import scalar as lit
 from ..errors import CompileError
 from ._util import inp
 from .packing import pack_b
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 _DEFAULT_ACTS = {"RNN": ["Tanh"], "GRU": ["Sigmoid", "Tanh"], "LSTM": ["Sigmoid", "Tanh", "Tanh"]}
@@ -121,8 +121,8 @@ _TIME = {"forward": "s", "reverse": "{last} - s", "bidirectional": "d == 1 ? {la
 
 
 @op("RNN", "GRU", "LSTM", since=7)
-def lower_rnn(node, g):
-    x, kind, a = inp(node, g, 0), node.op_type, node.attrs
+def lower_rnn(node, ctx):
+    x, kind, a = inp(node, ctx, 0), node.op_type, node.attrs
     if x.dtype.compute not in ("float", "double") or x.dtype.ctype == "uint16_t":
         raise CompileError(f"{kind} is supported for float and double, not {x.dtype.onnx_name}",
                            node, reason=f"{kind} {x.dtype.onnx_name}")
@@ -131,11 +131,11 @@ def lower_rnn(node, g):
         raise CompileError(f"unknown direction '{direction}'", node, reason=f"{kind} direction")
     dirs, gates = (2 if direction == "bidirectional" else 1), _GATES[kind]
     seq, batch = (x.shape[1], x.shape[0]) if layout else (x.shape[0], x.shape[1])
-    hidden, size = a.get("hidden_size") or inp(node, g, 2).shape[-1], x.shape[2]
+    hidden, size = a.get("hidden_size") or inp(node, ctx, 2).shape[-1], x.shape[2]
     if 0 in (seq, batch, hidden):
         raise CompileError(f"{kind} with an empty sequence, batch or state", node,
                            reason=f"empty {kind}")
-    has = lambda i: inp(node, g, i) is not None
+    has = lambda i: inp(node, ctx, i) is not None
     wants = lambda i: i < len(node.outputs) and bool(node.outputs[i])
     lstm, clip = kind == "LSTM", a.get("clip")
     params = dict(
@@ -150,7 +150,7 @@ def lower_rnn(node, g):
         # float gates apply their activations in vector passes (o2c_act_run_f32)
         vec=_vector_slots(node, dirs) if ct == "float" and not (lstm and has(7)) else None,
         **_strides(layout, seq, batch, dirs, hidden, size))
-    w, r = inp(node, g, 1), inp(node, g, 2)
+    w, r = inp(node, ctx, 1), inp(node, ctx, 2)
     packed = {}
     if ct == "float" and w.is_const and r.is_const:
         rows = gates * hidden

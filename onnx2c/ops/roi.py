@@ -8,15 +8,15 @@ scratch, in the compute type.
 """
 from __future__ import annotations
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out, require_float
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("RoiAlign", since=10)
-def lower_roi_align(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_roi_align(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     require_float(node, x)
     a = node.attrs
     mode = a.get("mode", "avg")

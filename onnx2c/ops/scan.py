@@ -11,8 +11,8 @@ from ..errors import CompileError
 from ..ir import Value
 from ._strided import Moves
 from ._util import inp, norm_axis, out
-from .control import Scratch, check_outputs, compile_subgraph, params, state
-from .registry import Kernel, op
+from .control import Scratch, check_outputs, params, state
+from ..ir.optable import Kernel, op
 
 
 def _slice_moves(v: Value, axis: int, ptr: str, pos: str, tmp: str, gather: bool) -> list:
@@ -27,8 +27,8 @@ def _slice_moves(v: Value, axis: int, ptr: str, pos: str, tmp: str, gather: bool
     return m.steps
 
 
-def _sequence_lens(node, g, batch: int, n: int) -> None:
-    lens = inp(node, g, 0)
+def _sequence_lens(node, ctx, batch: int, n: int) -> None:
+    lens = inp(node, ctx, 0)
     if lens is None:
         return
     if lens.data is None or (lens.data.reshape(-1) != n).any():
@@ -37,14 +37,14 @@ def _sequence_lens(node, g, batch: int, n: int) -> None:
 
 
 @op("Scan", since=8)
-def lower_scan(node, g):
+def lower_scan(node, ctx):
     body, a = node.attrs["body"], node.attrs
     v8 = node.version < 9
     first, n_in = int(v8), a["num_scan_inputs"]
     n_state = len(body.input) - n_in
     n_out = len(body.output) - n_state
-    ins = [inp(node, g, first + k) for k in range(n_state + n_in)]
-    outs = [out(node, g, k) if node.outputs[k] else None for k in range(n_state + n_out)]
+    ins = [inp(node, ctx, first + k) for k in range(n_state + n_in)]
+    outs = [out(node, ctx, k) if node.outputs[k] else None for k in range(n_state + n_out)]
     if any(v is not None and v.dtype.is_packed for v in ins + outs):
         raise CompileError("Scan of 4- or 2-bit tensors is not supported", node,
                            reason="Scan: packed dtype")
@@ -60,12 +60,12 @@ def lower_scan(node, g):
     if any(x.shape[ax] != steps for x, ax in zip(xs, axes_in)):
         raise CompileError("the scan inputs differ in length", node, reason="Scan: lengths")
     if v8:
-        _sequence_lens(node, g, batch, steps)
+        _sequence_lens(node, ctx, batch, steps)
     slices = [Value(x.name, x.dtype, x.shape[:ax] + x.shape[ax + 1:])
               for x, ax in zip(xs, axes_in)]
     keep = [True] * n_state + [o is not None for o in outs[n_state:]]
-    sub = compile_subgraph(node, "body", [per(v) for v in ins[:n_state]] + slices, g,
-                           node.inputs[first:first + n_state + n_in], keep)
+    sub = ctx.compile_subgraph(node, "body", [per(v) for v in ins[:n_state]] + slices,
+                               node.inputs[first:first + n_state + n_in], keep)
     check_outputs(node, sub, [per(v) for v in ins[:n_state]], "the body's state output")
 
     scratch, states, temps, gathers, scatters = Scratch(), [], [], [], []

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import (axis_split, const, consts, inp, norm_axis, out, require_float, runtime,
                     runtime_equals)
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 _MAX_CASES = 8      # transforms a run-time axis or length may choose among
 
 
-def _int(node, g, i, default=None):
-    v = const(node, g, i, "the output shape")
+def _int(node, ctx, i, default=None):
+    v = const(node, ctx, i, "the output shape")
     return default if v is None else int(v.reshape(-1)[0])
 
 
@@ -61,24 +61,24 @@ def _kernel(node, cases, inputs, window=False, pre=()) -> Kernel:
                   inputs=inputs)
 
 
-def _lengths(node, g, i, bins, onesided, default):
+def _lengths(node, ctx, i, bins, onesided, default):
     """Candidate transform lengths giving `bins` bins, with their C conditions."""
-    if not runtime(node, g, i):
-        return [(_int(node, g, i, default), None)]
+    if not runtime(node, ctx, i):
+        return [(_int(node, ctx, i, default), None)]
     ns = [2 * bins - 2, 2 * bins - 1] if onesided else [bins]
     return [(n, f"in{i}[0] == {n}") for n in ns]
 
 
 @op("DFT", since=17)
-def lower_dft(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_dft(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     rank = len(x.shape)
     require_float(node, x)
     inverse, onesided = bool(node.attrs.get("inverse", 0)), bool(node.attrs.get("onesided", 0))
-    if node.version >= 20 and runtime(node, g, 2):
+    if node.version >= 20 and runtime(node, ctx, 2):
         axes = [(a, f"o2c_axis((int64_t)in2[0], {rank}) == {a}") for a in range(rank - 1)]
     else:
-        axis = _int(node, g, 2, -2) if node.version >= 20 else node.attrs.get("axis", 1)
+        axis = _int(node, ctx, 2, -2) if node.version >= 20 else node.attrs.get("axis", 1)
         axes = [(norm_axis(axis, rank, node), None)]
     cases = []
     for a, axis_cond in axes:
@@ -87,7 +87,7 @@ def lower_dft(node, g):
                                reason="DFT: axis")
         outer, n_in, inner = axis_split(x.shape[:-1], a)
         b, rfft = y.shape[a], onesided and not inverse
-        for n, n_cond in _lengths(node, g, 1, b, rfft,
+        for n, n_cond in _lengths(node, ctx, 1, b, rfft,
                                   2 * (n_in - 1) if inverse and onesided else n_in):
             if n <= 0 or (n // 2 + 1 if rfft else n) != b or \
                     list(x.shape[:a]) + list(x.shape[a + 1:-1]) != \
@@ -99,27 +99,27 @@ def lower_dft(node, g):
             cases.append(_case(node, x, y, loops, (n_in, inner * cin, b, inner * cout), n,
                                cond, inverse, onesided))
     if len(cases) > _MAX_CASES:
-        consts(node, g, [1, 2], "the transform")
-    return _kernel(node, cases, [i for i in range(3) if i == 0 or runtime(node, g, i)])
+        consts(node, ctx, [1, 2], "the transform")
+    return _kernel(node, cases, [i for i in range(3) if i == 0 or runtime(node, ctx, i)])
 
 
 @op("STFT", since=17)
-def lower_stft(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_stft(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     require_float(node, x)
-    win, onesided = inp(node, g, 2), bool(node.attrs.get("onesided", 1))
+    win, onesided = inp(node, ctx, 2), bool(node.attrs.get("onesided", 1))
     batch, frames, bins = y.shape[:3]
     length, cin = x.shape[1], x.shape[-1]
     if win is not None:
         n = win.shape[0]
-        ns = [(n, f"in3[0] == {n}" if runtime(node, g, 3) else None)]
-        if not runtime(node, g, 3) and _int(node, g, 3, n) != n:
-            raise CompileError(f"window of {n} samples for frames of {_int(node, g, 3)}",
+        ns = [(n, f"in3[0] == {n}" if runtime(node, ctx, 3) else None)]
+        if not runtime(node, ctx, 3) and _int(node, ctx, 3, n) != n:
+            raise CompileError(f"window of {n} samples for frames of {_int(node, ctx, 3)}",
                                node, reason="STFT: window length")
     else:
-        ns = _lengths(node, g, 3, bins, onesided, length)
+        ns = _lengths(node, ctx, 3, bins, onesided, length)
     hop, pre = ("(size_t)hop", ["const int64_t hop = (int64_t)in1[0];"]) \
-        if runtime(node, g, 1) else (_int(node, g, 1), [])
+        if runtime(node, ctx, 1) else (_int(node, ctx, 1), [])
     cases = []
     for n, cond in ns:
         if n <= 0 or n > length or (n // 2 + 1 if onesided else n) != bins:
@@ -131,7 +131,7 @@ def lower_stft(node, g):
         loops = [(batch, length * cin, frames * bins * 2), (frames, step, bins * 2)]
         cases.append(_case(node, x, y, loops, (n, cin, bins, 2), n, cond,
                            onesided=onesided))
-    inputs = [i for i in range(4) if i in (0, 2) and inp(node, g, i) or runtime(node, g, i)]
+    inputs = [i for i in range(4) if i in (0, 2) and inp(node, ctx, i) or runtime(node, ctx, i)]
     return _kernel(node, cases, inputs, window=win is not None, pre=pre)
 
 
@@ -141,28 +141,28 @@ _WINDOWS = {"HannWindow": (0.5, 0.5, 0.0), "HammingWindow": (25 / 46, 21 / 46, 0
 
 
 @op(*_WINDOWS, since=17)
-def lower_window(node, g):
-    y = out(node, g)
+def lower_window(node, ctx):
+    y = out(node, ctx)
     size = y.shape[0]       # the size input's value, checked when it is run-time data
     period = size if node.attrs.get("periodic", 1) else size - 1
     coef = [scalar(c, "double") for c in _WINDOWS[node.op_type]]
     step = 2 * math.pi / period if period > 0 else 0.0
-    check = runtime_equals("in0", [size]) if runtime(node, g, 0) else None
+    check = runtime_equals("in0", [size]) if runtime(node, ctx, 0) else None
     return Kernel("ops/window.c.j2", dict(n=y.size, coef=coef, step=scalar(step, "double"),
                                           check=check), inputs=[0] if check else [])
 
 
 @op("MelWeightMatrix", since=17)
-def lower_mel_weight_matrix(node, g):
-    y = out(node, g)
+def lower_mel_weight_matrix(node, ctx):
+    y = out(node, ctx)
     spec, mels = y.shape
-    checks = [runtime_equals("in0", [mels])] if runtime(node, g, 0) else []
-    if runtime(node, g, 1):     # 2 spec - 2 and 2 spec - 1 both fit; the bins differ
+    checks = [runtime_equals("in0", [mels])] if runtime(node, ctx, 0) else []
+    if runtime(node, ctx, 1):     # 2 spec - 2 and 2 spec - 1 both fit; the bins differ
         length = "(double)in1[0]"
         checks.append(f"in1[0] > 0 && in1[0] / 2 + 1 == {spec}")
     else:
-        length = f"{_int(node, g, 1)}.0"
+        length = f"{_int(node, ctx, 1)}.0"
     return Kernel("ops/melweight.c.j2", dict(mels=mels, length=length, spec=spec,
-                                             edge=inp(node, g, 3).dtype, checks=checks),
+                                             edge=inp(node, ctx, 3).dtype, checks=checks),
                   scratch=8 * (mels + 2),
-                  inputs=[i for i in range(5) if i >= 2 or runtime(node, g, i)])
+                  inputs=[i for i in range(5) if i >= 2 or runtime(node, ctx, i)])

@@ -15,16 +15,16 @@ from ..ir import DType
 from ._elementwise import offset_expr
 from ._strided import Moves, literal, packed_bits
 from ._util import c_dims, consts, inp, norm_axis, out, runtime, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
-def _tables(node, g, fn: str, args: list, fill: str | None, inputs: list[int]) -> Kernel:
+def _tables(node, ctx, fn: str, args: list, fill: str | None, inputs: list[int]) -> Kernel:
     """Slice/Pad through o2c_slice_tables or o2c_pad_tables; `args` are node input indices
     (None: a NULL pointer) or C expressions, passed after the shapes."""
-    x, y = inp(node, g, 0), out(node, g)
+    x, y = inp(node, ctx, 0), out(node, ctx)
     conv, cargs = [], []
     for a in args:
-        v = inp(node, g, a) if isinstance(a, int) else None
+        v = inp(node, ctx, a) if isinstance(a, int) else None
         if isinstance(a, int) and v is not None and v.dtype != DType.INT64:
             conv.append((a, v.size))     # int32 indices, widened for the helper
         cargs.append(a if isinstance(a, str) else "NULL" if v is None else
@@ -47,18 +47,18 @@ def _tables(node, g, fn: str, args: list, fill: str | None, inputs: list[int]) -
 
 
 @op("Slice")
-def lower_slice(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_slice(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     r = len(x.shape)
     if node.version < 10:
         a = node.attrs
         starts, ends, axes, steps = a["starts"], a["ends"], a.get("axes"), None
-    elif any(runtime(node, g, i) for i in range(1, 5)):
-        present = [i for i in range(5) if inp(node, g, i) is not None]
-        return _tables(node, g, "o2c_slice_tables", [f"{inp(node, g, 1).size}u", 1, 2, 3, 4],
+    elif any(runtime(node, ctx, i) for i in range(1, 5)):
+        present = [i for i in range(5) if inp(node, ctx, i) is not None]
+        return _tables(node, ctx, "o2c_slice_tables", [f"{inp(node, ctx, 1).size}u", 1, 2, 3, 4],
                        None, present)
     else:
-        starts, ends, axes, steps = consts(node, g, range(1, 5), "the output shape")
+        starts, ends, axes, steps = consts(node, ctx, range(1, 5), "the output shape")
     n = len(starts)
     axes = range(n) if axes is None else [norm_axis(int(a), r, node) for a in axes]
     steps = [1] * n if steps is None else steps
@@ -99,22 +99,22 @@ def _segments(mode: str, lo: int, n_in: int, n: int, begin: bool):
     return segs
 
 
-def _pad_value(node, g, y) -> tuple[str, list[int]]:
+def _pad_value(node, ctx, y) -> tuple[str, list[int]]:
     """The fill value as a C expression of y's storage type, the kernel inputs."""
     if node.version < 11:
         return literal(node.attrs.get("value", 0.0), y.dtype), [0]
     bits = packed_bits(y.dtype)
-    return (literal(0, y.dtype), [0]) if inp(node, g, 2) is None else \
+    return (literal(0, y.dtype), [0]) if inp(node, ctx, 2) is None else \
         (f"o2c_get_u{bits}(in2, 0)" if bits else "in2[0]", [0, 2])
 
 
-def _pad_params(node, g, rank: int, y):
+def _pad_params(node, ctx, rank: int, y):
     """Per-axis (begin, end) pads, the fill value as a C expression, the kernel inputs."""
     if node.version < 11:
         pads, axes = node.attrs["pads"], None
     else:
-        pads, axes = consts(node, g, [1, 3], "the output shape")
-    value, inputs = _pad_value(node, g, y)
+        pads, axes = consts(node, ctx, [1, 3], "the output shape")
+    value, inputs = _pad_value(node, ctx, y)
     axes = range(rank) if axes is None else [norm_axis(int(a), rank, node) for a in axes]
     begin, end = [0] * rank, [0] * rank
     for j, a in enumerate(axes):
@@ -123,17 +123,17 @@ def _pad_params(node, g, rank: int, y):
 
 
 @op("Pad", since=2)
-def lower_pad(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_pad(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     r, mode = len(x.shape), node.attrs.get("mode", "constant")
-    if node.version >= 11 and (runtime(node, g, 1) or runtime(node, g, 3)):
+    if node.version >= 11 and (runtime(node, ctx, 1) or runtime(node, ctx, 3)):
         if mode not in _MODES:
             raise CompileError(f"unknown Pad mode '{mode}'", node, reason="Pad mode")
-        value, inputs = _pad_value(node, g, y) if mode == "constant" else (None, [0])
-        return _tables(node, g, "o2c_pad_tables",
-                       [f"{inp(node, g, 1).size // 2}u", 1, 3, f"O2C_PAD_{mode.upper()}"],
-                       value, sorted(set(inputs) | {i for i in (1, 3) if inp(node, g, i)}))
-    begin, end, value, inputs = _pad_params(node, g, r, y)
+        value, inputs = _pad_value(node, ctx, y) if mode == "constant" else (None, [0])
+        return _tables(node, ctx, "o2c_pad_tables",
+                       [f"{inp(node, ctx, 1).size // 2}u", 1, 3, f"O2C_PAD_{mode.upper()}"],
+                       value, sorted(set(inputs) | {i for i in (1, 3) if inp(node, ctx, i)}))
+    begin, end, value, inputs = _pad_params(node, ctx, r, y)
     # negative pads crop: `inner` input elements per axis land at output position `lo`
     lo = [max(b, 0) for b in begin]
     inner = [max(d - max(-b, 0) - max(-e, 0), 0) for d, b, e in zip(x.shape, begin, end)]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._util import inp, lane_loops, norm_axis, out, require_float
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("Softmax", "LogSoftmax", "Hardmax")
-def lower_softmax(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_softmax(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     require_float(node, x)
     shape = x.shape
     axis = norm_axis(node.attrs["axis"], len(shape), node)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..errors import CompileError
 from ._strided import Moves
 from ._util import inp, out, strides
-from .registry import op
+from ..ir.optable import op
 
 # (6-D view of the input, transpose permutation) per op and mode, as in the ONNX spec
 _VIEWS = {("DepthToSpace", "DCR"): ("n b b c h w", (0, 3, 4, 1, 5, 2)),
@@ -14,8 +14,8 @@ _VIEWS = {("DepthToSpace", "DCR"): ("n b b c h w", (0, 3, 4, 1, 5, 2)),
 
 
 @op("DepthToSpace", "SpaceToDepth")
-def lower_depth_space(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_depth_space(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     mode = node.attrs.get("mode", "DCR")
     if (node.op_type, mode) not in _VIEWS:
         raise CompileError(f"unknown mode '{mode}'", node, reason=f"{node.op_type} mode")

@@ -7,25 +7,10 @@ from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import broadcast_loops, inp, out, strides
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 from .strings_regex import RegexError, compile_regex
 
 _OPS = ("CLASS", "SPLIT", "JMP", "ASSERT", "MATCH")     # o2c_regex.h's instruction names
-
-# the ops whose lowerings know string cells; any other op meeting a string tensor would
-# take a cell for a char, so it is refused before lowering
-STRING_OPS = {"Equal", "StringConcat", "RegexFullMatch", "StringNormalizer", "StringSplit",
-              "LabelEncoder"}
-
-
-def check_string_support(node, g) -> None:
-    if node.op_type in STRING_OPS:
-        return
-    for name in node.inputs + node.outputs:
-        if name and g.values[name].dtype == DType.STRING:
-            raise CompileError(f"{node.op_type} of string tensors is not supported ('{name}')",
-                               node, reason=f"{node.op_type}: dtype string")
-
 
 def cell() -> int:
     """Bytes per string element in this compilation."""
@@ -39,11 +24,11 @@ def c_string(s: str | bytes) -> str:
                          for b in raw) + '"'
 
 
-def string_map(node, g, body: list[str], prelude=(), scratch: int = 0) -> Kernel:
+def string_map(node, ctx, body: list[str], prelude=(), scratch: int = 0) -> Kernel:
     """Kernel for `body` over the broadcast inputs (templates/ops/string_map.c.j2)."""
-    idxs = [i for i in range(len(node.inputs)) if inp(node, g, i) is not None]
-    y = out(node, g)
-    dims, strs = broadcast_loops(y.shape, [inp(node, g, i).shape for i in idxs])
+    idxs = [i for i in range(len(node.inputs)) if inp(node, ctx, i) is not None]
+    y = out(node, ctx)
+    dims, strs = broadcast_loops(y.shape, [inp(node, ctx, i).shape for i in idxs])
     offsets = [None] * len(node.inputs)
     for i, s in zip(idxs, strs):
         offsets[i] = offset_expr(s)
@@ -52,23 +37,23 @@ def string_map(node, g, body: list[str], prelude=(), scratch: int = 0) -> Kernel
         prelude=list(prelude), cell=cell()), scratch=scratch, inputs=idxs)
 
 
-def lower_string_equal(node, g) -> Kernel:
+def lower_string_equal(node, ctx) -> Kernel:
     """Equal of two string tensors (math_binary's Equal hands strings over)."""
     c = cell()
-    return string_map(node, g, [f"r = o2c_str_cmp(a0, {c}u, a1, {c}u) == 0;"])
+    return string_map(node, ctx, [f"r = o2c_str_cmp(a0, {c}u, a1, {c}u) == 0;"])
 
 
-@op("StringConcat", since=20)
-def lower_concat(node, g):
+@op("StringConcat", since=20, strings=True)
+def lower_concat(node, ctx):
     c = cell()
-    return string_map(node, g, [
+    return string_map(node, ctx, [
         f"int st = o2c_str_join(r, {c}u, a0, o2c_str_len(a0, {c}u), "
         f"a1, o2c_str_len(a1, {c}u));",
         "if (st != O2C_OK) return st;"])
 
 
-@op("RegexFullMatch", since=20)
-def lower_regex(node, g):
+@op("RegexFullMatch", since=20, strings=True)
+def lower_regex(node, ctx):
     pattern = node.attrs.get("pattern", "")
     try:
         code, sets = compile_regex(pattern)
@@ -82,6 +67,6 @@ def lower_regex(node, g):
                f"static const uint8_t sets[{len(sets)}][32] = {{",
                *(f"    {{{', '.join(map(str, s))}}}," for s in sets), "};"]
     c = cell()
-    return string_map(node, g, [
+    return string_map(node, ctx, [
         f"r = o2c_regex_full_match(prog, sets, {n}u, a0, o2c_str_len(a0, {c}u), "
         "(uint32_t *)scratch);"], prelude, scratch=4 * (5 * n + 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import CompileError
 from ._util import inp, out
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 from .strings import c_string, cell
 
 _LOCALES = {"", "C", "en_US", "en_US.UTF-8", "en_US.utf8"}
@@ -39,9 +39,9 @@ def normalizer_capacity(node, values):
     return [tuple(x.shape[:-1]) + (bound,)]
 
 
-@op("StringNormalizer", since=10)
-def lower_normalizer(node, g):
-    x = inp(node, g, 0)
+@op("StringNormalizer", since=10, strings=True)
+def lower_normalizer(node, ctx):
+    x = inp(node, ctx, 0)
     if len(x.shape) not in (1, 2) or (len(x.shape) == 2 and x.shape[0] != 1):
         raise CompileError(f"StringNormalizer takes [C] or [1, C], got {list(x.shape)}", node,
                            reason="StringNormalizer: input shape")
@@ -73,9 +73,9 @@ def split_capacity(node, values):
     return [tuple(x.shape) + (Bound(_max_parts(node, cell())),), tuple(x.shape)]
 
 
-@op("StringSplit", since=20)
-def lower_split(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+@op("StringSplit", since=20, strings=True)
+def lower_split(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     d = (node.attrs.get("delimiter") or "").encode("utf-8")
     maxsplit = node.attrs.get("maxsplit")
     return Kernel("ops/string_split.c.j2", dict(

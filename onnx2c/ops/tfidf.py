@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codegen.literals import array_body, scalar
+from ..csyntax.literals import array_body, scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 def _levels(node, lo: int, hi: int) -> dict[int, dict[tuple, int]]:
@@ -40,8 +40,8 @@ def _levels(node, lo: int, hi: int) -> dict[int, dict[tuple, int]]:
 
 
 @op("TfIdfVectorizer", since=9)
-def lower_tfidf(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_tfidf(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     a = node.attrs
     if a["mode"] not in ("TF", "IDF", "TFIDF"):
         raise CompileError(f"unknown mode '{a['mode']}'", node, reason="TfIdfVectorizer: mode")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..errors import CompileError
 from ._util import axis_split, inp, lane_loops, norm_axis
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 
 
 @capacity("TopK")
@@ -23,13 +23,13 @@ def topk_capacity(node, values):
 
 
 @op("TopK")
-def lower_topk(node, g):
-    x = inp(node, g, 0)
+def lower_topk(node, ctx):
+    x = inp(node, ctx, 0)
     if not (x.dtype.is_float or x.dtype.is_int) or x.dtype.is_packed:
         raise CompileError(f"TopK of {x.dtype.onnx_name} is not supported", node,
                            reason=f"TopK: dtype {x.dtype.onnx_name}")
     axis = norm_axis(node.attrs["axis"], len(x.shape), node)
-    ys = [g.values[o] if o else None for o in node.outputs]
+    ys = [ctx.graph.values[o] if o else None for o in node.outputs]
     y = next(v for v in ys if v is not None)
     params = lane_loops(x.shape, axis)
     if y.bounded:

@@ -2,17 +2,17 @@
 SwiGLU (opset 28)."""
 from __future__ import annotations
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._elementwise import elementwise
 from ._util import inp, out
 from .attention import lin, view
-from .registry import Kernel, op
+from ..ir.optable import Kernel, op
 
 
 @op("RotaryEmbedding", since=23)
-def lower_rotary(node, g):
-    x, cos, pos = inp(node, g, 0), inp(node, g, 1), inp(node, g, 3)
+def lower_rotary(node, ctx):
+    x, cos, pos = inp(node, ctx, 0), inp(node, ctx, 1), inp(node, ctx, 3)
     heads, seq, size, st = view(x, node.attrs.get("num_heads"), node)
     rot = node.attrs.get("rotary_embedding_dim") or size
     half = rot // 2
@@ -29,12 +29,12 @@ def lower_rotary(node, g):
 
 
 @op("SwiGLU", since=28)
-def lower_swiglu(node, g):
-    a, b, y = inp(node, g, 0), inp(node, g, 1), out(node, g)
+def lower_swiglu(node, ctx):
+    a, b, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     if a.shape != b.shape or not y.dtype.is_float:
         raise CompileError("SwiGLU needs float inputs of one shape (it does not broadcast)",
                            node, reason="SwiGLU: shapes")
     c = y.dtype.compute
     alpha = scalar(float(node.attrs.get("alpha", 1.0)), c)
     f = "" if c == "double" else "f"
-    return elementwise(node, g, f"r = a0 / (({c})1 + exp{f}(-{alpha} * a0)) * a1;")
+    return elementwise(node, ctx, f"r = a0 / (({c})1 + exp{f}(-{alpha} * a0)) * a1;")

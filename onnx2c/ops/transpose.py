@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from ._strided import Moves
 from ._util import inp, out, strides
-from .registry import op
+from ..ir.optable import op
 
 
 @op("Transpose")
-def lower_transpose(node, g):
-    x, y = inp(node, g, 0), out(node, g)
+def lower_transpose(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
     perm = node.attrs.get("perm") or list(range(len(x.shape)))[::-1]
     xs = strides(x.shape)
     m = Moves(y.dtype)

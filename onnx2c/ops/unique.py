@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..errors import CompileError
 from ._strided import packed_bits
 from ._util import axis_split, inp, norm_axis
-from .registry import Bound, Kernel, capacity, op
+from ..ir.optable import Bound, Kernel, capacity, op
 
 
 def _layout(node, x):
@@ -30,8 +30,8 @@ def unique_capacity(node, values):
 
 
 @op("Unique", since=11)
-def lower_unique(node, g):
-    x = inp(node, g, 0)
+def lower_unique(node, ctx):
+    x = inp(node, ctx, 0)
     if x.dtype.info.kind == "string":
         raise CompileError("Unique of strings is not supported", node,
                            reason="Unique: dtype string")
@@ -41,7 +41,7 @@ def lower_unique(node, g):
                            reason="Unique: empty slices")
     # the distinct count: Y's dim a, indices' and counts' only dim (outputs nobody reads
     # are gone; inverse_indices is not bounded)
-    cap = min((g.values[o].shape[a if k == 0 else 0] for k, o in enumerate(node.outputs)
+    cap = min((ctx.graph.values[o].shape[a if k == 0 else 0] for k, o in enumerate(node.outputs)
                if o and k != 2), default=n)
 
     def at(slot: str, e: str) -> str:

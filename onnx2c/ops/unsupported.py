@@ -4,7 +4,7 @@ to do instead, so a user (and the conformance report) sees why rather than a bar
 from __future__ import annotations
 
 from ..errors import CompileError
-from .registry import op
+from ..ir.optable import op
 
 _WHY = {
     "ImageDecoder": ("image decoding",
@@ -23,6 +23,6 @@ _RANDOM = ("Bernoulli", "RandomUniform", "RandomNormal", "RandomUniformLike",
 
 @op("ImageDecoder", since=20)
 @op(*_RANDOM)
-def refuse(node, g):
+def refuse(node, ctx):
     reason, why = _WHY["random" if node.op_type in _RANDOM else node.op_type]
     raise CompileError(why, node, reason=f"{node.op_type}: {reason}")

@@ -14,10 +14,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import numpy as np
 
-from ..codegen.emit import environment
-from ..codegen.literals import array_body, storage_array
+from ..codegen.environment import environment
+from ..csyntax.literals import array_body, storage_array
 from ..compiler import CompileResult, TensorInfo
 from ..errors import CompileError
 from . import WARN, Target
@@ -54,15 +55,18 @@ def _attr(section: str) -> str:
     return f'__attribute__((section("{section}")))'
 
 
-def main_source(r: CompileResult, t: Target, feeds: dict | None = None) -> str:
-    """The example main; with feeds (input name -> array) the inputs are compiled in."""
+def main_source(r: CompileResult, t: Target, feeds: dict | None = None,
+                template: jinja2.Template | None = None) -> str:
+    """The example main; with feeds (input name -> array) the inputs are compiled in.
+    template replaces targets/main.c.j2 (the benchmarks extend it to time the run)."""
     ins = [_buffer(i, None if feeds is None else feeds[i.name]) for i in r.inputs]
     outs = [_buffer(o) for o in r.outputs]
     arena = r.workspace_bytes + sum(b.info.nbytes for b in outs + ins if b.body is None)
     off_chip = t.onchip_ram is not None and arena > t.onchip_ram
     weights = None if r.weights is None else \
         Buffer(None, "unsigned char", max(1, len(r.weights)), _bytes_body(r.weights))
-    return environment().get_template("targets/main.c.j2").render(
+    template = template or environment().get_template("targets/main.c.j2")
+    return template.render(
         name=r.name, target=t.name, inputs=ins, outputs=outs, weights=weights,
         arena_attr=_attr(EXT_SECTION) if off_chip else "",
         extdata_attr=_attr(EXTDATA_SECTION) if t.board else "")
@@ -79,15 +83,17 @@ def check_name(name: str) -> None:
                            "target/; choose another name")
 
 
-def write_project(r: CompileResult, t: Target, feeds: dict | None = None) -> Path:
-    """Add target/ and the Makefile to the folder r was compiled into; returns that folder."""
+def write_project(r: CompileResult, t: Target, feeds: dict | None = None,
+                  template: jinja2.Template | None = None) -> Path:
+    """Add target/ and the Makefile to the folder r was compiled into; returns that folder.
+    template: see main_source."""
     if r.out_dir is None:
         raise ValueError("write_project needs a CompileResult from onnx2c.compile")
     check_name(r.name)
     out = r.out_dir
     app = out / "target"
     app.mkdir(exist_ok=True)
-    (app / "main.c").write_text(main_source(r, t, feeds))
+    (app / "main.c").write_text(main_source(r, t, feeds, template))
     for f in t.board_files:
         shutil.copyfile(f, app / f.name)
     sources = ["main"] + [f.stem for f in t.board_files if f.suffix == ".c"]
@@ -115,14 +121,21 @@ def compile_model(out: Path, name: str, t: Target, build: Path) -> Path:
     return obj
 
 
+def link_program(t: Target, sources: list[Path], include: Path, build: Path, board: Path,
+                 program: Path, objects: tuple[Path, ...] = ()) -> Path:
+    """Compile sources (warnings are errors) and link them with objects for t, taking the
+    linker script from board; returns program."""
+    build.mkdir(parents=True, exist_ok=True)
+    objs = list(objects)
+    for src in sources:
+        objs.append(build / f"{src.stem}.o")
+        _cc([t.cc, *WARN, *t.cflags, "-I", str(include), "-c", str(src), "-o", str(objs[-1])])
+    _cc([t.cc, *t.cflags, *map(str, objs), *_ldflags(t, str(board)), "-o", str(program)])
+    return program
+
+
 def build_program(out: Path, name: str, t: Target, build: Path | None = None) -> Path:
     """Build what write_project wrote, with the same flags as its Makefile; returns the program."""
     build = build or out / "build"
-    objs = [compile_model(out, name, t, build)]
-    for src in sorted((out / "target").glob("*.c")):
-        objs.append(build / f"{src.stem}.o")
-        _cc([t.cc, *WARN, *t.cflags, "-I", str(out), "-c", str(src), "-o", str(objs[-1])])
-    prog = build / f"{name}{t.suffix}"
-    _cc([t.cc, *t.cflags, *map(str, objs), *_ldflags(t, str(out / "target")), "-o", str(prog)])
-    return prog
-
+    return link_program(t, sorted((out / "target").glob("*.c")), out, build, out / "target",
+                        build / f"{name}{t.suffix}", (compile_model(out, name, t, build),))

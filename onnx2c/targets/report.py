@@ -17,13 +17,14 @@ from pathlib import Path
 
 import onnx
 
+from .. import mdtable
 from . import NAMES, get
 from .size import size_model
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "tests" / "models"
 AUTOENCODER = ("autoencoder_ts", "autoencoder_dynamo")
-BEGIN, END = "<!-- sizes:begin -->", "<!-- sizes:end -->"
+KEY = "sizes"           # the README's markers: <!-- sizes:begin --> ... <!-- sizes:end -->
 
 
 def _module(path: Path):
@@ -73,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m onnx2c.targets.report", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", choices=NAMES, default="cortex-m4")
-    ap.add_argument("readme", nargs="?", help=f"splice the table between {BEGIN} and {END}")
+    ap.add_argument("readme", nargs="?",
+                    help="splice the table between {} and {}".format(*mdtable.markers(KEY)))
     a = ap.parse_args(argv)
     why = get(a.target).missing(run=False) or \
         (None if MODELS.is_dir() else f"no {MODELS}: run this from a checkout of onnx2c")
@@ -83,14 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     if not a.readme:
         print(table(a.target))
         return 0
-    path = Path(a.readme)
-    head, begin, rest = path.read_text().partition(BEGIN)
-    _, end, tail = rest.partition(END)
-    if not (begin and end):
-        print(f"onnx2c: error: {path} has no {BEGIN} ... {END} markers", file=sys.stderr)
+    try:
+        mdtable.update(a.readme, KEY, table(a.target))
+    except ValueError as e:
+        print(f"onnx2c: error: {e}", file=sys.stderr)
         return 2
-    path.write_text(f"{head}{BEGIN}\n{table(a.target)}\n{END}{tail}")
-    print(f"updated {path}")
+    print(f"updated {a.readme}")
     return 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..codegen.literals import storage_array
+from ..csyntax.literals import storage_array
 from ..compiler import CompileResult
 from ..harness.build import from_storage
 from . import Target
@@ -22,13 +22,16 @@ class RunError(Exception):
     pass
 
 
-def command(t: Target, program: Path) -> list[str]:
-    return [sys.executable if a == "{python}" else a for a in t.run] + [str(program)]
+def command(t: Target, program: Path, emulator_args: tuple[str, ...] = ()) -> list[str]:
+    """emulator_args go right after the emulator's name (QEMU's -icount for the benchmarks)."""
+    run = [sys.executable if a == "{python}" else a for a in t.run]
+    return run[:1] + list(emulator_args) + run[1:] + [str(program)]
 
 
-def run_program(t: Target, program: Path, timeout: float = 300) -> str:
+def run_program(t: Target, program: Path, timeout: float = 300,
+                emulator_args: tuple[str, ...] = ()) -> str:
     """The program's standard output; RunError if it fails, hangs or prints no end marker."""
-    cmd = command(t, program)
+    cmd = command(t, program, emulator_args)
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                            stdin=subprocess.DEVNULL)

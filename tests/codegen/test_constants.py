@@ -12,11 +12,12 @@ from onnx import TensorProto, helper, numpy_helper
 
 import onnx2c
 from onnx2c.cli import main as cli_main
-from onnx2c.codegen import constants, literals
+from onnx2c.codegen import constants
+from onnx2c.csyntax import literals
 from onnx2c.harness import build_host
 from onnx2c.ir import DType
+from onnx2c.lowering import splat
 from onnx2c.ops.packing import PANEL_COLS
-from onnx2c.passes import splat
 from tests.codegen.test_abi import _writable_symbols
 from tests.conftest import c_compilers, check_against_ort, strict_compile
 

@@ -8,6 +8,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import onnx2c
 from onnx2c.errors import CompileError
+from onnx2c.frontend import load_graph
 from tests.conftest import check_against_ort
 
 
@@ -72,3 +73,33 @@ def test_symbolic_dimension_names_input_and_axis():
     with pytest.raises(CompileError, match=r"'x' has unknown dimension 'batch' at axis 0.*--shape"):
         onnx2c.build(m, "m")
     assert onnx2c.build(m, "m", shapes={"x": (4, 8)}).inputs[0].shape == (4, 8)
+
+
+def _custom_op_model(domain: str):
+    """x (2x3) -> Twice (a custom op ONNX cannot type) -> Relu -> z, z declared [2, ?]."""
+    nodes = [helper.make_node("Twice", ["x"], ["y"], domain=domain),
+             helper.make_node("Relu", ["y"], ["z"])]
+    return helper.make_model(
+        helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+                          [helper.make_tensor_value_info("z", TensorProto.FLOAT, [2, None])]),
+        opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(domain, 1)])
+
+
+def test_type_rules_type_what_onnx_cannot_and_the_types_flow_on():
+    from onnx2c.ir import DType
+    from onnx2c.ir.optable import type_rule
+
+    @type_rule("Twice", domain="test.type_rules")
+    def _twice(node, inputs):       # (2, 3) -> (2, 6)
+        x = inputs[0]
+        return [(x.dtype, (x.shape[0], 2 * x.shape[1]))]
+
+    g = load_graph(_custom_op_model("test.type_rules"))
+    assert g.values["y"].shape == (2, 6) and g.values["z"].shape == (2, 6)
+    assert g.values["z"].dtype == DType.FLOAT
+
+
+def test_an_op_nobody_can_type_is_named_not_blamed_on_inputs():
+    with pytest.raises(CompileError) as e:
+        load_graph(_custom_op_model("test.no_rule"))
+    assert "no shape rule for Twice" in str(e.value) and "--freeze" not in str(e.value)

@@ -11,7 +11,8 @@ from onnx import helper, numpy_helper
 
 import onnx2c
 from onnx2c.ops.conv_f32 import _TILE_BYTES, _TILE_MIN_COLS
-from tests.conftest import check_against_ort, run_and_compare, strict_compile
+from tests import quant_reference
+from tests.conftest import build_and_run, check_against_ort, run_and_compare, strict_compile
 
 RNG = np.random.default_rng(7)
 NP = {TP.FLOAT: np.float32, TP.DOUBLE: np.float64, TP.FLOAT16: np.float16, TP.UINT8: np.uint8,
@@ -129,20 +130,35 @@ def test_matmul(a, b, dtype, tmp_path):
                     atol=1e-5)
 
 
+# onnxruntime's u8 x s8 kernels add pairs of products in 16 bits on x86 CPUs without VNNI
+# and saturate there, so the exact integer reference is the oracle over the full range, and
+# onnxruntime is asked too only on weights small enough that no pair can saturate
+# (255 * 63 * 2 < 32767): ±0 steps then on every CPU.
+_NO_SATURATION = 63
+
+
 @pytest.mark.parametrize("ta, tb", [(TP.UINT8, TP.INT8), (TP.UINT8, TP.UINT8)])
 def test_matmul_integer(ta, tb, tmp_path):
     a, b = _rand(ta, (2, 3, 17)), _rand(tb, (17, 5))
+    za, zb = _rand(ta, ()), _rand(tb, (5,))
     m = _model("MatMulInteger", [("a", ta, a.shape), ("b", tb, b.shape), "za", "zb"],
-               [("za", _rand(ta, ())), ("zb", _rand(tb, (5,)))], opset=10)
-    check_against_ort(m, tmp_path, feeds={"a": a, "b": b})
+               [("za", za), ("zb", zb)], opset=10)
+    _, got = build_and_run(m, {"a": a, "b": b}, tmp_path / "full")
+    np.testing.assert_array_equal(got[0], quant_reference.matmul_integer(a, b, za, zb))
+    small = _rand(tb, (17, 5), 0 if tb == TP.UINT8 else -_NO_SATURATION, _NO_SATURATION)
+    m = _model("MatMulInteger", [("a", ta, a.shape), ("b", tb, b.shape), "za", "zb"],
+               [("za", za), ("zb", np.zeros(5, NP[tb]))], opset=10)
+    check_against_ort(m, tmp_path / "ort", feeds={"a": a, "b": small})
 
 
 def test_conv_integer(tmp_path):
-    x = _rand(TP.UINT8, (1, 3, 7, 6))
-    m = _model("ConvInteger", [("x", TP.UINT8, x.shape), "w", "zx"],
-               [("w", _rand(TP.UINT8, (4, 3, 3, 2))), ("zx", _rand(TP.UINT8, ()))], opset=10,
-               pads=[1, 0, 1, 1], strides=[2, 1])
-    check_against_ort(m, tmp_path, feeds={"x": x})
+    x, w, zx = _rand(TP.UINT8, (1, 3, 7, 6)), _rand(TP.UINT8, (4, 3, 3, 2)), _rand(TP.UINT8, ())
+    attrs = dict(pads=[1, 0, 1, 1], strides=[2, 1])
+    m = _model("ConvInteger", [("x", TP.UINT8, x.shape), "w", "zx"], [("w", w), ("zx", zx)],
+               opset=10, **attrs)
+    _, got = build_and_run(m, {"x": x}, tmp_path)
+    np.testing.assert_array_equal(got[0], quant_reference.conv_integer(x, w, zx, **attrs))
+    check_against_ort(m, tmp_path / "ort", feeds={"x": x})     # u8 x u8: no pair saturates
 
 
 @pytest.mark.parametrize("per_column", [False, True])
@@ -171,7 +187,12 @@ def test_qlinear_conv(xt, group, tmp_path):
     m = _model("QLinearConv", [("x", xt, x.shape), "sx", "zx", "w", "sw", "zw", "sy", "zy",
                                "bias"], consts, opset=10, group=group, pads=[1, 1, 1, 1],
                strides=[2, 1])
-    check_against_ort(m, tmp_path, feeds={"x": x})
+    _, got = build_and_run(m, {"x": x}, tmp_path)
+    c = dict(consts)
+    want = quant_reference.qlinear_conv(x, c["sx"], c["zx"], c["w"], c["sw"], c["zw"], c["sy"],
+                                        c["zy"], c["bias"], pads=[1, 1, 1, 1], strides=[2, 1],
+                                        group=group)
+    np.testing.assert_array_equal(got[0], want)
 
 
 def test_every_kernel_path_builds_warning_free(cc, tmp_path):
