@@ -106,6 +106,8 @@ O2C_INLINE void o2c_dw_channel_f32(const size_t KH, const size_t KW, const size_
                 row[ox] = acc > 0.0f ? acc : 0.0f;
             else if (act == O2C_ACT_NONE && !rr)
                 row[ox] = acc;
+            else if (act == O2C_ACT_CLIP && !rr)
+                row[ox] = acc < e.alpha ? e.alpha : (acc > e.beta ? e.beta : acc);
             else
                 o2c_epilogue_f32(acc, &e, 0, 0, rr ? rr + ox : NULL, row + ox);
         }

@@ -131,23 +131,37 @@ O2C_SHARED void o2c_epilogue_block_f32(size_t rows, size_t cols, size_t ld_sums,
                                        const float *bias, const float *res, size_t ldr,
                                        float *out, size_t ldo)
 {
-    const int plain = !res && !ep->accumulate && ep->scale == 1.0f &&
-                      !(bias && ep->bias_per_col);
+    const int clamp = ep->act == O2C_ACT_NONE || ep->act == O2C_ACT_RELU ||
+                      ep->act == O2C_ACT_CLIP;
+    const int simple = O2C_VF == 1 && clamp && !ep->accumulate && ep->scale == 1.0f &&
+                       !(bias && ep->bias_per_col);
+    const float lo = ep->act == O2C_ACT_CLIP ? ep->alpha : ep->act == O2C_ACT_RELU ? 0.0f : -INFINITY;
+    const float hi = ep->act == O2C_ACT_CLIP ? ep->beta : INFINITY;
     size_t r, j;
     for (r = 0; r < rows; r++) {
         const float *sr = sums + r * ld_sums, *rr = res ? res + r * ldr : NULL;
         float *orow = out + r * ldo;
-        if (O2C_VF == 1 && plain && (ep->act == O2C_ACT_NONE || ep->act == O2C_ACT_RELU)) {
-            /* a scalar FPU's common case, without the general chain per element */
+        if (simple) {
+            /* a scalar FPU's common cases, without the general chain per element */
             const float b = bias ? bias[r] : 0.0f;
-            if (ep->act == O2C_ACT_RELU)
+            if (!rr && ep->act == O2C_ACT_NONE)
+                for (j = 0; j < cols; j++)
+                    orow[j] = sr[j] + b;
+            else if (!rr && ep->act == O2C_ACT_RELU)
                 for (j = 0; j < cols; j++) {
                     const float v = sr[j] + b;
                     orow[j] = v > 0.0f ? v : 0.0f;
                 }
             else
-                for (j = 0; j < cols; j++)
-                    orow[j] = sr[j] + b;
+                for (j = 0; j < cols; j++) {
+                    float v = sr[j] + b;
+                    if (rr && ep->residual_first)
+                        v += rr[j];
+                    v = v < lo ? lo : (v > hi ? hi : v);
+                    if (rr && !ep->residual_first)
+                        v += rr[j];
+                    orow[j] = v;
+                }
             continue;
         }
         for (j = 0; j < cols; j += O2C_VF) {

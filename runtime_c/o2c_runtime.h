@@ -56,8 +56,7 @@ static inline double o2c_mod_float(double a, double b)
     return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
 
-#include "o2c_gemm.h"
-#include "o2c_conv.h"
+#include "o2c_kernels.h"
 
 #include "o2c_quant.h"
 

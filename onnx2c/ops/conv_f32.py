@@ -51,9 +51,11 @@ class ConvF32:
     scratch: int            # bytes: weights packed at run time, then the kernel's own
 
 
-def _tile(rows: int, positions: int) -> int:
-    """Columns of a tile of `rows` floats each: _TILE_BYTES worth, within bounds."""
-    return min(positions, max(_TILE_MIN_COLS, _TILE_BYTES // (rows * F32)))
+def _tile(rows: int, positions: int, small: bool) -> int:
+    """Columns of a tile of `rows` floats each: _TILE_BYTES worth, within bounds (with
+    `small`, --optimize size, at most _TILE_BYTES unless one column is longer)."""
+    least = 1 if small else _TILE_MIN_COLS
+    return min(positions, max(least, _TILE_BYTES // (rows * F32)))
 
 
 def _span(out: int, stride: int, k: int, dil: int) -> int:
@@ -78,18 +80,20 @@ def _kernel_scratch(kind: str, s: ConvGeometry, tile: int) -> int:
     return s.cig * s.taps * tile * F32
 
 
-def _choose(s: ConvGeometry, transpose: bool) -> tuple[str, int]:
+def _choose(s: ConvGeometry, transpose: bool, small: bool) -> tuple[str, int]:
+    """(kernel, tile); `small` (--optimize size) trades speed on vector targets for less
+    scratch: strict im2col tiles, one output row per stack pass, no flat depthwise."""
     if transpose:
-        return "transpose", _tile(s.cog * s.taps, s.in_plane)
+        return "transpose", _tile(s.cog * s.taps, s.in_plane, small)
     if s.depthwise and s.rank <= 2:
         _, sh, sw = s.padded3("strides", 1)
-        return "depthwise", int(sh == sw == 1 and s.out_size[-1] < _FLAT_BELOW)
+        return "depthwise", int(sh == sw == 1 and s.out_size[-1] < _FLAT_BELOW and not small)
     if s.pointwise and s.groups == 1 and s.in_c == s.out_c:
-        return "band", _tile(s.out_c, s.out_plane)
+        return "band", _tile(s.out_c, s.out_plane, small)
     if s.rank <= 2 and not s.pointwise and s.strides[-1] <= 2 and \
             s.out_size[-1] >= _ROWS_MIN_WIDTH:
-        return "rows", min(_ROWS_PASS, s.padded3("out_size", 1)[1])
-    return "gemm", 0 if s.pointwise else _tile(s.cig * s.taps, s.out_plane)
+        return "rows", 1 if small else min(_ROWS_PASS, s.padded3("out_size", 1)[1])
+    return "gemm", 0 if s.pointwise else _tile(s.cig * s.taps, s.out_plane, small)
 
 
 def _packed_weights(kind: str, s: ConvGeometry, w):
@@ -101,7 +105,7 @@ def _packed_weights(kind: str, s: ConvGeometry, w):
 
 def lower_conv_f32(node, ctx, transpose: bool = False) -> Kernel:
     s = geometry(node, ctx, 0, 1, transpose)
-    kind, tile = _choose(s, transpose)
+    kind, tile = _choose(s, transpose, ctx.options.optimize == "size")
     w, ep = inp(node, ctx, 1), epilogue_of(node, ctx)
     packed, pack_rows, pack_k, pack_bytes = {}, 0, 0, 0
     if kind != "depthwise":

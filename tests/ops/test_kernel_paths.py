@@ -19,7 +19,8 @@ import onnx2c
 from onnx2c.harness.verify import compare, random_input
 from onnx2c.targets import get
 from onnx2c.targets.run import run_model
-from tests.conftest import STRICT, c_compilers, check_against_ort, oracle_run
+from tests.conftest import (REPO, STRICT, c_compilers, check_against_ort, oracle_run,
+                            run_and_compare)
 
 rng = np.random.default_rng(11)
 N = helper.make_node
@@ -151,3 +152,14 @@ def test_every_path_on_target(target, tmp_path):
     for info, g, w in zip(r.outputs, got, want):
         ok, err_abs, err_rel = compare(g, w, rtol=1e-3, atol=1e-5)
         assert ok, f"{info.name} on {target}: max abs err {err_abs}, max rel err {err_rel}"
+
+
+def test_optimize_size_trades_scratch_for_speed(tmp_path):
+    """--optimize size: strict im2col tiles, one output row per stack pass, no flat
+    depthwise buffer; the same results, and for the U-Net (whose peak is at a 3x3 conv
+    of 64 channels) a smaller workspace."""
+    run_and_compare(paths_model(), None, tmp_path / "paths", optimize="size")
+    unet = REPO / "tests" / "models" / "unet_ts.onnx"
+    speed = onnx2c.build(unet, "m")
+    size = run_and_compare(unet, None, tmp_path / "unet", optimize="size").result
+    assert size.workspace_bytes < speed.workspace_bytes
