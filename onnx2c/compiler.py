@@ -24,6 +24,8 @@ from .memory import Plan, plan_memory
 from .lowering import LoweringContext, Options, lower, materialise_splats
 from .passes.dce import remove_dead_code
 from .passes.fold import fold_and_infer
+from .passes.qdq import fuse_qdq
+from .passes.qprepare import prepare_integer_ops
 from .passes.scope import free_names, subgraph_model
 
 
@@ -49,6 +51,8 @@ class CompileResult:
     plan: Plan = field(repr=False)
     out_dir: Path | None = None
     weights: bytes | None = field(default=None, repr=False)   # NAME.weights.bin, if asked for
+    # nodes of a quantized model left in float, with the reason (passes/qdq.py)
+    float_nodes: list = field(default_factory=list, repr=False)
 
     @property
     def weights_name(self) -> str:
@@ -119,6 +123,8 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
            string_bytes, options: Options) -> CompileResult:
     g = load_graph(model, shapes, freeze, capacity)
     remove_dead_code(g)
+    float_nodes = fuse_qdq(g)
+    prepare_integer_ops(g, options.requant)
     plan = _lower_and_plan(LoweringContext(g, options, _compile_subgraph))
     files, ins, outs, blob = generate(g, plan, name,
                                       weights_threshold if weights_file else None)
@@ -127,7 +133,7 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
                                      string_bytes if v.dtype == DType.STRING else 0)
                           for vn, cn, v in items]
     return CompileResult(name, files, plan.workspace_bytes, info(ins), info(outs), g, plan,
-                         weights=blob)
+                         weights=blob, float_nodes=float_nodes)
 
 
 def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,

@@ -1,4 +1,4 @@
-"""Conv, ConvInteger, QLinearConv and ConvTranspose over 1-D, 2-D and 3-D images.
+"""Conv and ConvTranspose over 1-D, 2-D and 3-D images (the integer forms: ops/qconv.py).
 
 A float32 Conv that is not depthwise runs as GEMMs on the o2c_gemm_f32 core: a 1x1
 stride-1 unpadded conv multiplies the image itself, any other one goes through the im2col
@@ -13,7 +13,7 @@ from math import prod
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out, strides
-from .matmul import Accum, plain_accum, qparam, requant
+from .matmul import Accum, plain_accum, qparam
 from ..ir.optable import Kernel, op
 
 # im2col scratch cap: small next to a microcontroller's SRAM, yet enough columns (>= 7 for
@@ -135,29 +135,3 @@ def lower_conv_transpose(node, ctx):
     acc = plain_accum(out(node, ctx))
     acc.init = _bias(node, ctx, 2)
     return _conv(node, ctx, 0, 1, acc, transpose=True)
-
-
-def _per_channel(node, ctx, i: int, per_channel: bool = True) -> str:
-    """Element of a per-tensor (or, if allowed, per-output-channel) quantization input."""
-    v, channels = inp(node, ctx, i), out(node, ctx).shape[1]
-    if v is not None and v.size != 1 and not (per_channel and v.size == channels):
-        kind = f"one value or {channels}" if per_channel else "one value"
-        raise CompileError(f"'{v.name}' has {v.size} values, expected {kind}", node,
-                           reason=f"{node.op_type}: quantization parameter shape")
-    return qparam(node, ctx, i, "0" if v is None or v.size == 1 else "oc")
-
-
-@op("ConvInteger", since=10)
-def lower_conv_integer(node, ctx):
-    za = _per_channel(node, ctx, 2, False) if inp(node, ctx, 2) is not None else ""
-    zb = _per_channel(node, ctx, 3) if inp(node, ctx, 3) is not None else ""
-    return _conv(node, ctx, 0, 1, Accum("int32_t", za, zb))
-
-
-@op("QLinearConv", since=10)
-def lower_qlinear_conv(node, ctx):
-    tensor = lambda i: _per_channel(node, ctx, i, False)
-    scale = f"({tensor(1)} * {_per_channel(node, ctx, 4)}) / {tensor(6)}"
-    acc = Accum("int32_t", tensor(2), _per_channel(node, ctx, 5),
-                requant(node, out(node, ctx), scale, tensor(7)), init=_bias(node, ctx, 8))
-    return _conv(node, ctx, 0, 3, acc)

@@ -1,0 +1,118 @@
+"""Integer matrix products: the private QGemm (passes/qprepare.py: constant weights,
+packed), and QLinearMatMul / MatMulInteger whose B is run-time data (reference loops,
+over numpy-broadcast batches), on runtime_c/o2c_qgemm.h; the type rules of the
+com.microsoft matrix ops.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import CompileError
+from ..ir import DType
+from ..ir.optable import Kernel, op, type_rule
+from ..quant import DOMAIN, qrange
+from ._elementwise import offset_expr
+from ._util import broadcast_loops, inp, out, strides
+
+MS = "com.microsoft"
+
+
+def _product_shape(a, b) -> tuple[int, ...]:
+    """numpy matmul's result shape (1-D operands promoted and dropped)."""
+    sa = (1,) + tuple(a) if len(a) == 1 else tuple(a)
+    sb = tuple(b) + (1,) if len(b) == 1 else tuple(b)
+    shape = tuple(np.broadcast_shapes(sa[:-2], sb[:-2])) + (sa[-2], sb[-1])
+    if len(a) == 1:
+        shape = shape[:-2] + shape[-1:]
+    if len(b) == 1:
+        shape = shape[:-1]
+    return shape
+
+
+@type_rule("MatMulIntegerToFloat", "DynamicQuantizeMatMul", domain=MS)
+def _float_product_type(node, inputs):
+    return [(DType.FLOAT, _product_shape(inputs[0].shape, inputs[1].shape))]
+
+
+@type_rule("QGemm", domain=MS)
+def _qgemm_type(node, inputs):
+    a, b = inputs[0].shape, inputs[3].shape
+    m = a[1] if node.attrs.get("transA", 0) else a[0]
+    n = b[0] if node.attrs.get("transB", 0) else b[1]
+    y_zero = inputs[8] if len(inputs) > 8 else None
+    return [(y_zero.dtype if y_zero is not None else DType.FLOAT, (m, n))]
+
+
+@dataclass(frozen=True)
+class QGemm:
+    M: int                 # rows of A over every batch
+    N: int
+    K: int
+    a_signed: bool
+    a_zero: int
+    mode: str              # "requant", "int32", "float"
+    fixed: bool
+    per_row: bool
+    y_zero: int
+    lo: int
+    hi: int
+    bias: bool
+    bias_f: bool
+
+
+@op("QGemm", domain=DOMAIN)
+def lower_qgemm(node, ctx):
+    a, y = inp(node, ctx, 0), out(node, ctx)
+    n, k, mode = node.attrs["N"], node.attrs["K"], node.attrs["mode"]
+    lo, hi = qrange(y.dtype) if mode == "requant" else (0, 0)
+    scale = inp(node, ctx, 3)
+    p = QGemm(a.size // k, n, k, a.dtype == DType.INT8, node.attrs["a_zero"], mode,
+              node.attrs.get("requant") == "fixed", scale is not None and scale.shape[0] > 1,
+              node.attrs.get("y_zero", 0), lo, hi, inp(node, ctx, 2) is not None,
+              inp(node, ctx, 4) is not None)
+    return Kernel("ops/qgemm.c.j2", p, scratch=4 * (k + k % 2) * 2)
+
+
+@dataclass(frozen=True)
+class QMatMulRef:
+    batch: list[int]       # broadcast batch loops b0, b1, ...
+    a_off: str
+    b_off: str
+    y_off: str
+    M: int
+    N: int
+    K: int
+    a_signed: bool
+    b_signed: bool
+    integer: bool          # MatMulInteger: int32 sums
+    b_zeros: int           # values in B's zero point (1 or N), 0 if omitted
+    b_scales: int
+    lo: int
+    hi: int
+
+
+@op("QLinearMatMul", since=10)
+@op("MatMulInteger", since=10)
+def lower_qlinear_matmul(node, ctx):
+    integer = node.op_type == "MatMulInteger"
+    a, b, y = inp(node, ctx, 0), inp(node, ctx, 1 if integer else 3), out(node, ctx)
+    sa = (1,) + a.shape if len(a.shape) == 1 else a.shape
+    sb = b.shape + (1,) if len(b.shape) == 1 else b.shape
+    m, k, n = sa[-2], sa[-1], sb[-1]
+    a_zero = inp(node, ctx, 2)
+    if a_zero is not None and a_zero.size != 1:
+        raise CompileError("a per-row zero point of A is not supported", node,
+                           reason=f"{node.op_type}: per-row zero point")
+    batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+    dims, (ba, bb) = broadcast_loops(batch, [sa[:-2], sb[:-2]])
+    bz = inp(node, ctx, 3 if integer else 5)
+    lo, hi = qrange(y.dtype) if not integer else (0, 0)
+    p = QMatMulRef(dims, offset_expr([s * m * k for s in ba], "b"),
+                   offset_expr([s * k * n for s in bb], "b"),
+                   offset_expr([s * m * n for s in strides(dims)], "b"), m, n, k,
+                   a.dtype == DType.INT8, b.dtype == DType.INT8, integer,
+                   bz.size if bz is not None else 0,
+                   1 if integer else inp(node, ctx, 4).size, lo, hi)
+    return Kernel("ops/qmatmul_ref.c.j2", p, scratch=0 if integer else 4 * n)

@@ -1,0 +1,204 @@
+"""Integer convolutions and matrix products with constant weights to the kernels' form.
+
+QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger and com.microsoft QGemm and
+MatMulIntegerToFloat (written by a quantizer, or by passes/qdq.py from QDQ groups) become
+the private ops QConv and QGemm (domain onnx2c.int8, lowered by ops/qconv.py and
+ops/qmatmul.py) once their weights and quantization parameters are compile-time
+constants. Everything the kernels need is computed here, in numpy, exactly as onnxruntime
+computes it:
+
+- the weights minus their zero point, packed as o2c_qgemm.h's row pairs (int8 in flash,
+  never widened into RAM);
+- the int32 bias, one per output channel (or row of W);
+- the float32 requantization scale per output channel, (x_scale * w_scale) / y_scale in
+  onnxruntime's order (or, with --requant fixed, its Q31 multiplier and shift).
+
+A node whose weights are run-time data keeps its ONNX form and the reference kernels.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import DType, Graph, Node, Value
+from ..quant import DOMAIN, EIGHT_BIT
+from ..quant.packing import fixed_multipliers, groups_row_pairs, row_pairs, \
+    subtract_zero_point
+
+MS = "com.microsoft"
+
+
+def _const(g: Graph, node: Node, i: int, default=None):
+    """Input i's constant value; default if omitted; None if it is run-time data."""
+    if i >= len(node.inputs) or not node.inputs[i]:
+        return default
+    return g.values[node.inputs[i]].data
+
+
+def _scalar(arr) -> bool:
+    return arr is not None and arr.size == 1
+
+
+class _Builder:
+    """Adds the prepared constants of one node to the graph."""
+
+    def __init__(self, g: Graph, node: Node, requant: str):
+        self.g, self.node, self.requant = g, node, requant
+
+    def const(self, tag: str, arr: np.ndarray, dtype: DType) -> str:
+        name = f"{self.node.name}:{tag}"
+        while name in self.g.values:
+            name += "_"
+        self.g.values[name] = Value(name, dtype, tuple(arr.shape), arr)
+        return name
+
+    def scale(self, scales: np.ndarray) -> str:
+        """The per-row requantization scales, in the form --requant asks for."""
+        scales = np.asarray(scales, np.float32).reshape(-1)
+        if self.requant == "fixed":
+            return self.const("multiplier", fixed_multipliers(scales), DType.INT32)
+        return self.const("scale", scales, DType.FLOAT)
+
+    def bias(self, bias, rows: int) -> str:
+        if bias is None:
+            return ""
+        return self.const("bias", np.broadcast_to(np.asarray(bias, np.int32).reshape(-1),
+                                                  (rows,)).copy(), DType.INT32)
+
+    def replace(self, op: str, inputs: list[str], attrs: dict) -> None:
+        new = Node(self.node.name, op, DOMAIN, 1, inputs, list(self.node.outputs), attrs)
+        self.g.nodes[self.g.nodes.index(self.node)] = new
+
+
+def _conv(g: Graph, node: Node, requant: str) -> bool:
+    integer = node.op_type == "ConvInteger"
+    iw = 1 if integer else 3
+    x, w = g.values[node.inputs[0]], g.values[node.inputs[iw]]
+    zeros = [_const(g, node, i, np.zeros(1, np.int64)) for i in ((2, 3) if integer else (2, 5))]
+    params = [] if integer else [_const(g, node, i) for i in (1, 4, 6)] + \
+        [_const(g, node, 7, np.zeros(1, np.int64))]
+    if w.data is None or any(p is None for p in zeros + params) or not _scalar(zeros[0]) or \
+            len(w.shape) not in (3, 4) or x.dtype not in EIGHT_BIT:
+        return False
+    weights = subtract_zero_point(w.data, zeros[1])
+    if weights is None:
+        return False
+    b = _Builder(g, node, requant)
+    out_c, group = w.shape[0], int(node.attrs.get("group", 1))
+    depthwise = group > 1 and w.shape[1] == 1 and out_c == group
+    packed = weights.reshape(out_c, -1) if depthwise else groups_row_pairs(weights, group)
+    attrs = {k: node.attrs[k] for k in ("auto_pad", "dilations", "group", "kernel_shape",
+                                        "pads", "strides") if k in node.attrs}
+    attrs.update(x_zero=int(zeros[0].reshape(-1)[0]), depthwise=depthwise,
+                 mode="int32" if integer else "requant", requant=requant)
+    inputs = [node.inputs[0], b.const("weights", packed.reshape(-1), DType.INT8),
+              b.bias(_const(g, node, 8), out_c) if not integer else ""]
+    if not integer:
+        x_scale, w_scale, y_scale, y_zero = params
+        if not (_scalar(x_scale) and _scalar(y_scale) and _scalar(y_zero)):
+            return False
+        # onnxruntime: X_scale * W_scale[i] / Y_scale, in float32, left to right
+        scales = np.float32(x_scale.reshape(-1)[0]) * np.asarray(w_scale, np.float32) / \
+            np.float32(y_scale.reshape(-1)[0])
+        inputs.append(b.scale(np.broadcast_to(scales.reshape(-1), (out_c,)
+                                              if scales.size > 1 else (1,))))
+        attrs["y_zero"] = int(y_zero.reshape(-1)[0])
+    b.replace("QConv", inputs, attrs)
+    return True
+
+
+def _matmul(g: Graph, node: Node, requant: str) -> bool:
+    """MatMul forms: y (..., M, N) = A (..., M, K) x B (K, N) with B constant."""
+    op = node.op_type
+    if op == "QLinearMatMul":
+        ia, ib, a_zero_i, b_zero_i = 0, 3, 2, 5
+    elif op == "MatMulInteger":
+        ia, ib, a_zero_i, b_zero_i = 0, 1, 2, 3
+    else:                   # MatMulIntegerToFloat: a, b, a_scale, b_scale, a_zero, b_zero, bias
+        ia, ib, a_zero_i, b_zero_i = 0, 1, 4, 5
+    a, bmat = g.values[node.inputs[ia]], g.values[node.inputs[ib]]
+    a_zero = _const(g, node, a_zero_i, np.zeros(1, np.int64))
+    b_zero = _const(g, node, b_zero_i, np.zeros(1, np.int64))
+    if bmat.data is None or len(bmat.shape) != 2 or not _scalar(a_zero) or b_zero is None \
+            or a.dtype not in EIGHT_BIT:
+        return False
+    return _gemm_node(g, node, requant, bmat.data.T, b_zero, a_zero, op)
+
+
+def _qgemm(g: Graph, node: Node, requant: str) -> bool:
+    """com.microsoft QGemm: A, a_scale, a_zero, B, b_scale, b_zero, C, y_scale, y_zero."""
+    bmat = g.values[node.inputs[3]]
+    if node.attrs.get("transA", 0) or bmat.data is None:
+        return False
+    w = bmat.data if node.attrs.get("transB", 0) else bmat.data.T
+    return _gemm_node(g, node, requant, w, _const(g, node, 5), _const(g, node, 2), "QGemm")
+
+
+def _gemm_node(g, node, requant, w, b_zero, a_zero, op) -> bool:
+    """The QGemm private op for weights w (N rows of K) with per-row zero points."""
+    rows = w.shape[0]
+    if b_zero is None or not _scalar(a_zero) or b_zero.size not in (1, rows):
+        return False
+    weights = subtract_zero_point(np.ascontiguousarray(w), b_zero)
+    if weights is None:
+        return False
+    b = _Builder(g, node, requant)
+    attrs = dict(a_zero=int(a_zero.reshape(-1)[0]), N=rows, K=int(w.shape[1]),
+                 requant=requant, mode="int32", y_zero=0)
+    bias_i, scale, bias_f = "", "", ""
+    if op in ("QLinearMatMul", "QGemm"):
+        ia_s, ib_s, iy_s, iy_z, ic = (1, 4, 6, 7, None) if op == "QLinearMatMul" else \
+            (1, 4, 7, 8, 6)
+        a_s, b_s, y_s = (_const(g, node, i) for i in (ia_s, ib_s, iy_s))
+        if a_s is None or b_s is None or (y_s is None and len(node.inputs) > iy_s and
+                                          node.inputs[iy_s]):
+            return False
+        first = np.float32(a_s.reshape(-1)[0])
+        if op == "QGemm":       # (alpha * a_scale) * b_scale[i], then / y_scale
+            first = np.float32(node.attrs.get("alpha", 1.0)) * first
+            c = _const(g, node, ic)
+            if c is None and ic < len(node.inputs) and node.inputs[ic]:
+                return False
+            if c is not None and c.size not in (1, rows):
+                return False
+            bias_i = b.bias(c, rows)
+        scales = first * np.asarray(b_s, np.float32).reshape(-1)
+        if y_s is not None:
+            scales = scales / np.float32(y_s.reshape(-1)[0])
+            attrs.update(mode="requant", y_zero=int(_const(g, node, iy_z,
+                                                           np.zeros(1)).reshape(-1)[0]))
+        else:
+            attrs.update(mode="float", requant="float")
+        scale = b.scale(scales) if y_s is not None else \
+            b.const("scale", scales.astype(np.float32), DType.FLOAT)
+    elif op == "MatMulIntegerToFloat":
+        a_s, b_s = _const(g, node, 2), _const(g, node, 3)
+        if a_s is None or b_s is None:
+            return False
+        scales = np.float32(a_s.reshape(-1)[0]) * np.asarray(b_s, np.float32).reshape(-1)
+        scale = b.const("scale", scales, DType.FLOAT)
+        bias = _const(g, node, 6)
+        if bias is None and len(node.inputs) > 6 and node.inputs[6]:
+            return False
+        if bias is not None:
+            bias_f = b.const("bias_f", np.broadcast_to(np.asarray(bias, np.float32),
+                                                       (rows,)).copy(), DType.FLOAT)
+        attrs.update(mode="float", requant="float")
+    inputs = [node.inputs[0], b.const("weights", row_pairs(weights), DType.INT8),
+              bias_i, scale, bias_f]
+    b.replace("QGemm", inputs, attrs)
+    return True
+
+
+_RULES = {("", "QLinearConv"): _conv, ("", "ConvInteger"): _conv,
+          ("", "QLinearMatMul"): _matmul, ("", "MatMulInteger"): _matmul,
+          (MS, "MatMulIntegerToFloat"): _matmul, (MS, "QGemm"): _qgemm}
+
+
+def prepare_integer_ops(g: Graph, requant: str = "float") -> bool:
+    """Rewrite every preparable node in place; whether any was."""
+    changed = False
+    for node in list(g.nodes):
+        rule = _RULES.get(("" if node.domain == "ai.onnx" else node.domain, node.op_type))
+        if rule is not None:
+            changed |= rule(g, node, requant)
+    return changed
