@@ -4,18 +4,23 @@
  *   o2c_qconv          any group count, weights packed as o2c_qgemm.h's row pairs (per
  *                      group), through column tiles of O2C_QTILE output positions
  *   o2c_qdwconv        depthwise (one input and one output channel per group), weights
- *                      C x (k_h * k_w) int8
+ *                      C x (k_h * k_w) int8 (o2c_qdwconv.h)
  *   o2c_qconv_ref      run-time weights and quantization parameters (reference loops)
  *
- * Inputs are 8-bit (x_signed says int8 or uint8) with zero point x_zero; the kernels
- * compute sum((x - x_zero) * w) + bias exactly in int32 and hand each sum to the
- * epilogue (o2c_qgemm.h).  Padding contributes nothing, as if it held x_zero.
+ * Inputs are 8-bit (x_signed says int8 or uint8).  In o2c_qconv and o2c_qdwconv the
+ * compiler has folded the input zero point x_zero into the bias, and taps in the padding
+ * read x_zero, so the int32 sums are exactly sum((x - x_zero) * w) + bias; each sum goes
+ * through the epilogue (o2c_qgemm.h).
+ *
+ * o2c_qconv orders the K values of a column tap by tap, channels inner, channel count
+ * padded to even ("tap-major", k = (kh * k_w + kw) * C2 + c): two channels of one tap make
+ * one column word, read straight from the two channel planes.  onnx2c/quant/packing.py
+ * orders the weights the same way.
  *
  * In place: o2c_qconv may write y over x when the conv is pointwise (1x1, stride 1, no
  * padding, one group, in_c == out_c): a tile's inputs are all in the tile buffer before
- * its outputs are written.  o2c_qdwconv writes over x when given a plane of scratch
- * (o2c_qdwconv_scratch_bytes with inplace set) and out_h x out_w == in_h x in_w: each
- * channel is computed there and copied over its input channel, which nothing else reads.
+ * its outputs are written.  o2c_qdwconv may write over x when out_h x out_w ==
+ * in_h x in_w: each channel is copied (padded) to scratch before its outputs are written.
  */
 #ifndef O2C_QCONV_H
 #define O2C_QCONV_H
@@ -31,9 +36,11 @@ typedef struct {
     int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, groups;
 } o2c_qconv_shape;
 
+/* K of a column: taps x the group's input channels rounded up to even. */
 static inline int32_t o2c_qconv_k(const o2c_qconv_shape *s)
 {
-    return s->in_c / s->groups * s->k_h * s->k_w;
+    const int32_t cin = s->in_c / s->groups;
+    return s->k_h * s->k_w * (cin + (cin & 1));
 }
 
 /* Scratch of o2c_qconv: one column tile. */
@@ -42,82 +49,116 @@ static inline size_t o2c_qconv_scratch_bytes(const o2c_qconv_shape *s)
     return o2c_qgemm_tile_bytes(o2c_qconv_k(s));
 }
 
-/* The column tile of output positions p0 .. p0+n-1 over input channels c0 .. c0+cin-1
- * of image x (channel planes in_h * in_w apart). */
+/* The column tile of output positions p0 .. p0+n-1 over the cin channels at x (planes
+ * in_h * in_w apart): for each tap inside the image the channel pairs' values, outside
+ * it the zero point (fill). */
 #define O2C_QCONV_IM2COL(NAME, T)                                                          \
-    static inline void NAME(const o2c_qconv_shape *s, const T *x, int32_t c0, int32_t zero, \
-                            int32_t p0, int32_t n, int16_t *tile)                          \
+    static inline void NAME(const o2c_qconv_shape *s, const T *x, int32_t fill,           \
+                            int32_t p0, int32_t n, uint32_t *tile)                         \
     {                                                                                      \
-        const int32_t cin = s->in_c / s->groups, K = cin * s->k_h * s->k_w;               \
-        const size_t plane = (size_t)s->in_h * (size_t)s->in_w;                            \
-        int32_t j, c, kh, kw;                                                              \
+        const int32_t cin = s->in_c / s->groups, pairs = (cin + 1) / 2;                    \
+        const int32_t kh_n = s->k_h, kw_n = s->k_w, in_h = s->in_h, in_w = s->in_w;        \
+        const int32_t K = o2c_qconv_k(s), K4 = o2c_qk4(K);                                 \
+        const size_t plane = (size_t)in_h * (size_t)in_w;                                  \
+        const uint32_t fill2 = o2c_qpair(fill, fill);                                      \
+        int32_t j, kh, kw, c, k;                                                           \
         for (j = 0; j < O2C_QTILE; j++) {                                                  \
-            int16_t *t = tile + 2 * j;                                                     \
-            int32_t k = 0;                                                                 \
+            uint32_t *t = tile + j;                                                        \
             if (j < n) {                                                                   \
-                const int32_t oh = (p0 + j) / s->out_w, ow = (p0 + j) % s->out_w;          \
+                const int32_t oh = (p0 + j) / s->out_w, ow = (p0 + j) - oh * s->out_w;     \
                 const int32_t ih0 = oh * s->stride_h - s->pad_top;                         \
                 const int32_t iw0 = ow * s->stride_w - s->pad_left;                        \
-                for (c = 0; c < cin; c++) {                                                \
-                    const T *xc = x + (size_t)(c0 + c) * plane;                            \
-                    for (kh = 0; kh < s->k_h; kh++) {                                      \
-                        const int32_t ih = ih0 + kh * s->dil_h;                            \
-                        const int inside_h = ih >= 0 && ih < s->in_h;                      \
-                        for (kw = 0; kw < s->k_w; kw++, k++) {                             \
-                            const int32_t iw = iw0 + kw * s->dil_w;                        \
-                            int32_t v = 0;                                                 \
-                            if (inside_h && iw >= 0 && iw < s->in_w)                       \
-                                v = (int32_t)xc[(size_t)ih * s->in_w + iw] - zero;         \
-                            t[(k >> 1) * 2 * O2C_QTILE + (k & 1)] = (int16_t)v;            \
+                for (kh = 0; kh < kh_n; kh++) {                                            \
+                    const int32_t ih = ih0 + kh * s->dil_h;                                \
+                    for (kw = 0; kw < kw_n; kw++) {                                        \
+                        const int32_t iw = iw0 + kw * s->dil_w;                            \
+                        if (ih < 0 || ih >= in_h || iw < 0 || iw >= in_w) {                \
+                            for (c = 0; c < pairs; c++, t += O2C_QTILE)                    \
+                                *t = fill2;                                                \
+                            continue;                                                      \
+                        }                                                                  \
+                        {                                                                  \
+                            const size_t at = (size_t)ih * in_w + (size_t)iw;              \
+                            for (c = 0; c + 1 < cin; c += 2, t += O2C_QTILE)               \
+                                *t = o2c_qpair(x[c * plane + at], x[(c + 1) * plane + at]); \
+                            if (cin & 1) {                                                 \
+                                *t = o2c_qpair(x[c * plane + at], fill);                   \
+                                t += O2C_QTILE;                                            \
+                            }                                                              \
                         }                                                                  \
                     }                                                                      \
                 }                                                                          \
-            }                                                                              \
-            for (; k < ((K + 1) & ~1); k++)                                                \
-                t[(k >> 1) * 2 * O2C_QTILE + (k & 1)] = 0;                                 \
+                k = K;                                                                     \
+            } else                                                                         \
+                k = 0;                                                                     \
+            for (; k < K4; k += 2, t += O2C_QTILE)                                         \
+                *t = 0;                                                                    \
         }                                                                                  \
     }
 O2C_QCONV_IM2COL(o2c_qconv_im2col_u8, uint8_t)
 O2C_QCONV_IM2COL(o2c_qconv_im2col_s8, int8_t)
 
-/* The epilogue of rows r0 .. of a group: per-channel arrays moved to its channels. */
-static inline o2c_qepilogue o2c_qepilogue_from(const o2c_qepilogue *e, int32_t r0)
-{
-    o2c_qepilogue g = *e;
-    if (e->per_row) {
-        g.scale = e->scale ? e->scale + r0 : NULL;
-        g.fixed = e->fixed ? e->fixed + r0 : NULL;
-        g.bias_f = e->bias_f ? e->bias_f + r0 : NULL;
+/* The tile of a pointwise conv (1x1, stride 1, no padding): column j's channel pair
+ * (c, c+1) is x[c * plane + p0 + j], x[(c + 1) * plane + p0 + j]. */
+#define O2C_QCONV_POINTWISE_TILE(NAME, T)                                                 \
+    static inline void NAME(int32_t cin, size_t plane, const T *x, int32_t n,             \
+                            uint32_t *tile)                                               \
+    {                                                                                     \
+        const int32_t K4 = o2c_qk4(cin + (cin & 1));                                      \
+        int32_t c, j;                                                                     \
+        for (c = 0; c + 1 < cin; c += 2, tile += O2C_QTILE) {                             \
+            const T *a = x + (size_t)c * plane, *b = a + plane;                           \
+            if (n == O2C_QTILE) {                                                         \
+                tile[0] = o2c_qpair(a[0], b[0]);                                          \
+                tile[1] = o2c_qpair(a[1], b[1]);                                          \
+                tile[2] = o2c_qpair(a[2], b[2]);                                          \
+                tile[3] = o2c_qpair(a[3], b[3]);                                          \
+            } else {                                                                      \
+                for (j = 0; j < O2C_QTILE; j++)                                           \
+                    tile[j] = j < n ? o2c_qpair(a[j], b[j]) : 0u;                         \
+            }                                                                             \
+        }                                                                                 \
+        for (; c < K4; c += 2, tile += O2C_QTILE)                                         \
+            for (j = 0; j < O2C_QTILE; j++)                                               \
+                tile[j] = (c < cin && j < n) ? o2c_qpair(x[(size_t)c * plane + j], 0) : 0u; \
     }
-    return g;
-}
+O2C_QCONV_POINTWISE_TILE(o2c_qconv_pointwise_u8, uint8_t)
+O2C_QCONV_POINTWISE_TILE(o2c_qconv_pointwise_s8, int8_t)
 
-/* y = conv(x - x_zero, w) + bias through the epilogue; scratch: o2c_qconv_scratch_bytes. */
+/* y = conv(x, w) + bias through the epilogue, padding reading x_zero (see above);
+ * scratch: o2c_qconv_scratch_bytes, 4-byte aligned. */
 static inline int o2c_qconv(const o2c_qconv_shape *s, int32_t x_signed, const void *x,
                             int32_t x_zero, const int8_t *w, const int32_t *bias,
                             const o2c_qepilogue *e, void *y, void *scratch)
 {
-    const int32_t cog = s->out_c / s->groups, K = o2c_qconv_k(s), K2 = (K + 1) & ~1;
+    const int32_t cin = s->in_c / s->groups, cog = s->out_c / s->groups;
+    const int32_t K = o2c_qconv_k(s), K4 = o2c_qk4(K);
     const size_t in_plane = (size_t)s->in_h * (size_t)s->in_w;
     const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
     const size_t elem = o2c_qepilogue_bytes(e), wg = o2c_qgemm_packed_bytes(cog, K);
-    int16_t *tile = (int16_t *)scratch;
+    const int pointwise = s->k_h == 1 && s->k_w == 1 && s->stride_h == 1 &&
+                          s->stride_w == 1 && s->pad_top == 0 && s->pad_left == 0 &&
+                          s->in_h == s->out_h && s->in_w == s->out_w;
+    uint32_t *tile = (uint32_t *)scratch;
     int32_t b, g, p;
     for (b = 0; b < s->batch; b++) {
         const unsigned char *xb = (const unsigned char *)x + (size_t)b * s->in_c * in_plane;
         unsigned char *yb = (unsigned char *)y + (size_t)b * s->out_c * out_plane * elem;
         for (g = 0; g < s->groups; g++) {
             const o2c_qepilogue eg = o2c_qepilogue_from(e, g * cog);
+            const unsigned char *xg = xb + (size_t)g * cin * in_plane;
             for (p = 0; p < (int32_t)out_plane; p += O2C_QTILE) {
                 const int32_t n = (int32_t)out_plane - p < O2C_QTILE ? (int32_t)out_plane - p
                                                                    : O2C_QTILE;
-                if (x_signed)
-                    o2c_qconv_im2col_s8(s, (const int8_t *)xb, g * (s->in_c / s->groups),
-                                        x_zero, p, n, tile);
+                if (pointwise && x_signed)
+                    o2c_qconv_pointwise_s8(cin, in_plane, (const int8_t *)xg + p, n, tile);
+                else if (pointwise)
+                    o2c_qconv_pointwise_u8(cin, in_plane, xg + p, n, tile);
+                else if (x_signed)
+                    o2c_qconv_im2col_s8(s, (const int8_t *)xg, x_zero, p, n, tile);
                 else
-                    o2c_qconv_im2col_u8(s, (const uint8_t *)xb, g * (s->in_c / s->groups),
-                                        x_zero, p, n, tile);
-                o2c_qgemm_tile(cog, K2, w + (size_t)g * wg, bias ? bias + g * cog : NULL,
+                    o2c_qconv_im2col_u8(s, xg, x_zero, p, n, tile);
+                o2c_qgemm_tile(cog, K4, w + (size_t)g * wg, bias ? bias + g * cog : NULL,
                                tile, n, &eg,
                                yb + ((size_t)g * cog * out_plane + (size_t)p) * elem,
                                out_plane, 1u);
@@ -127,70 +168,7 @@ static inline int o2c_qconv(const o2c_qconv_shape *s, int32_t x_signed, const vo
     return O2C_OK;
 }
 
-/* Scratch of o2c_qdwconv: one output plane (in the epilogue's type) when in place. */
-static inline size_t o2c_qdwconv_scratch_bytes(const o2c_qconv_shape *s, int32_t inplace,
-                                               size_t elem)
-{
-    return inplace ? (size_t)s->out_h * (size_t)s->out_w * elem : 0u;
-}
-
-#define O2C_QDWCONV_PLANE(NAME, T)                                                         \
-    static inline void NAME(const o2c_qconv_shape *s, const T *xc, int32_t zero,           \
-                            const int8_t *wc, int32_t acc0, const o2c_qepilogue *e,        \
-                            int32_t c, unsigned char *yc, size_t elem)                     \
-    {                                                                                      \
-        int32_t oh, ow, kh, kw;                                                            \
-        for (oh = 0; oh < s->out_h; oh++) {                                                \
-            const int32_t ih0 = oh * s->stride_h - s->pad_top;                             \
-            for (ow = 0; ow < s->out_w; ow++) {                                            \
-                const int32_t iw0 = ow * s->stride_w - s->pad_left;                        \
-                int32_t acc = acc0;                                                        \
-                for (kh = 0; kh < s->k_h; kh++) {                                          \
-                    const int32_t ih = ih0 + kh * s->dil_h;                                \
-                    if (ih < 0 || ih >= s->in_h)                                           \
-                        continue;                                                          \
-                    for (kw = 0; kw < s->k_w; kw++) {                                      \
-                        const int32_t iw = iw0 + kw * s->dil_w;                            \
-                        if (iw >= 0 && iw < s->in_w)                                       \
-                            acc += ((int32_t)xc[(size_t)ih * s->in_w + iw] - zero) *       \
-                                   wc[kh * s->k_w + kw];                                   \
-                    }                                                                      \
-                }                                                                          \
-                o2c_qepilogue_store(e, c, acc,                                             \
-                                    yc + ((size_t)oh * s->out_w + ow) * elem);             \
-            }                                                                              \
-        }                                                                                  \
-    }
-O2C_QDWCONV_PLANE(o2c_qdwconv_plane_u8, uint8_t)
-O2C_QDWCONV_PLANE(o2c_qdwconv_plane_s8, int8_t)
-
-/* Depthwise y = conv(x - x_zero, w) + bias; in place (y == x) with a plane of scratch. */
-static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const void *x,
-                              int32_t x_zero, const int8_t *w, const int32_t *bias,
-                              const o2c_qepilogue *e, void *y, void *scratch)
-{
-    const size_t in_plane = (size_t)s->in_h * (size_t)s->in_w;
-    const size_t out_plane = (size_t)s->out_h * (size_t)s->out_w;
-    const size_t elem = o2c_qepilogue_bytes(e);
-    const int32_t taps = s->k_h * s->k_w;
-    int32_t b, c;
-    for (b = 0; b < s->batch; b++) {
-        for (c = 0; c < s->out_c; c++) {
-            const size_t bc = (size_t)b * s->out_c + (size_t)c;
-            unsigned char *yc = (unsigned char *)y + bc * out_plane * elem;
-            unsigned char *dst = scratch ? (unsigned char *)scratch : yc;
-            if (x_signed)
-                o2c_qdwconv_plane_s8(s, (const int8_t *)x + bc * in_plane, x_zero,
-                                     w + (size_t)c * taps, bias ? bias[c] : 0, e, c, dst, elem);
-            else
-                o2c_qdwconv_plane_u8(s, (const uint8_t *)x + bc * in_plane, x_zero,
-                                     w + (size_t)c * taps, bias ? bias[c] : 0, e, c, dst, elem);
-            if (scratch)
-                memcpy(yc, scratch, out_plane * elem);
-        }
-    }
-    return O2C_OK;
-}
+#include "o2c_qdwconv.h"
 
 /* The k-th element of an 8-bit array of either signedness. */
 static inline int32_t o2c_q8_at(const void *p, int32_t is_signed, size_t k)
@@ -200,7 +178,8 @@ static inline int32_t o2c_q8_at(const void *p, int32_t is_signed, size_t k)
 
 /*
  * Reference convolution for run-time weights (QLinearConv, ConvInteger): w is
- * out_c x (in_c / groups) x k_h x k_w, 8-bit, with w_zeros zero points (1 or out_c).
+ * out_c x (in_c / groups) x k_h x k_w, 8-bit, with w_zeros zero points (1 or out_c, 0 for
+ * none); x_zero is subtracted from every input tap.
  */
 static inline int o2c_qconv_ref(const o2c_qconv_shape *s, int32_t x_signed, const void *x,
                                 int32_t x_zero, int32_t w_signed, const void *w,

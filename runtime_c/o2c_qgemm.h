@@ -5,22 +5,22 @@
  *
  * W ("weights", rows x K) is a compile-time constant with its zero point already
  * subtracted, so it fits int8; X ("columns", one per output position or matrix row) is
- * run-time data minus its zero point, as int16.  onnxruntime computes the same int32
- * sums, so the results match it exactly before the epilogue.
+ * the run-time 8-bit data as stored.  The compiler folds the data's zero point into the
+ * bias (bias - x_zero * sum_k W[r][k]), and padding holds the zero point, so the sums
+ * are exactly onnxruntime's sum((x - x_zero) * (w - w_zero)) + bias.
  *
  * Layouts (the same on every target; onnx2c/quant/packing.py writes W):
  *
- * - W, "row pairs": rows padded to an even count with zero rows and K to K2 (even) with
- *   zeros; for row pair r and k pair kk, the four bytes
- *   W[2r][2kk], W[2r+1][2kk], W[2r][2kk+1], W[2r+1][2kk+1].  A row pair is 2 * K2 bytes.
- * - X, "column quads": tiles of 4 columns; for k pair kk of a tile the eight int16
- *   x0[2kk], x0[2kk+1], x1[2kk], x1[2kk+1], ..., x3[2kk+1].  A tile is 4 * K2 int16
- *   (O2C_QTILE columns); columns past the last one and k past K are zero.
+ * - W, "row pairs": rows padded to an even count with zero rows and K to K4 (a
+ *   multiple of 4) with zeros; for row pair r and k pair kk, the four bytes
+ *   W[2r][2kk], W[2r+1][2kk], W[2r][2kk+1], W[2r+1][2kk+1].  A row pair is 2 * K4 bytes.
+ * - X, "column quads": 32-bit words, tiles of O2C_QTILE = 4 columns; word kk * 4 + j of
+ *   a tile holds column j's k pair kk as two int16, x[2kk] in the low half (every
+ *   target is little-endian).  A tile is 4 * K4 / 2 words; columns past the last one and
+ *   k past K are anything finite (their weights or outputs are dropped).
  *
- * On Cortex-M4/M7 (__ARM_FEATURE_DSP) one 32-bit load of W and two SXTB16 give the two
- * rows' (k, k+1) pairs, and each column word feeds two SMLAD (two MACs each): 15
- * instructions per 16 MACs.  Elsewhere the same loop in portable C.  Both compute the
- * same int32 sums.
+ * On Cortex-M4/M7 (__ARM_FEATURE_DSP) o2c_qgemm_arm.h has the loops in assembly; the
+ * portable C below computes the same int32 sums.
  */
 #ifndef O2C_QGEMM_H
 #define O2C_QGEMM_H
@@ -55,18 +55,30 @@ static inline void o2c_qepilogue_store(const o2c_qepilogue *e, int32_t r, int32_
                              : o2c_requant(acc, e->scale[i], e->q);
         *(uint8_t *)out = (uint8_t)(v & 0xFF);
     } else if (e->mode == O2C_QEPI_INT32) {
-        *(int32_t *)out = acc;
+        memcpy(out, &acc, sizeof acc);
     } else {
         float v = (float)acc * e->scale[i];
         if (e->bias_f)
             v = v + e->bias_f[r];
-        *(float *)out = v;
+        memcpy(out, &v, sizeof v);
     }
 }
 
 static inline size_t o2c_qepilogue_bytes(const o2c_qepilogue *e)
 {
     return e->mode == O2C_QEPI_REQUANT ? 1u : 4u;
+}
+
+/* The epilogue of rows r0 .. (a group of a grouped conv): per-row arrays moved on. */
+static inline o2c_qepilogue o2c_qepilogue_from(const o2c_qepilogue *e, int32_t r0)
+{
+    o2c_qepilogue g = *e;
+    if (e->per_row) {
+        g.scale = e->scale ? e->scale + r0 : NULL;
+        g.fixed = e->fixed ? e->fixed + r0 : NULL;
+        g.bias_f = e->bias_f ? e->bias_f + r0 : NULL;
+    }
+    return g;
 }
 
 static inline uint32_t o2c__load32(const void *p)
@@ -76,127 +88,121 @@ static inline uint32_t o2c__load32(const void *p)
     return v;
 }
 
-/* acc[i][j] += sum over k < K2 of the row pair's row i times column j of the tile. */
-static inline void o2c_qgemm_pair_tile(int32_t K2, const int8_t *w, const int16_t *x,
-                                       int32_t acc[2][O2C_QTILE])
+/* Two 16-bit values as one column word, a in the low half. */
+static inline uint32_t o2c_qpair(int32_t a, int32_t b)
 {
-    int32_t kk;
-#if defined(O2C_ARM_DSP)
-    int32_t a00 = acc[0][0], a01 = acc[0][1], a02 = acc[0][2], a03 = acc[0][3];
-    int32_t a10 = acc[1][0], a11 = acc[1][1], a12 = acc[1][2], a13 = acc[1][3];
-    for (kk = 0; kk < K2; kk += 2) {
-        uint32_t wv = o2c__load32(w), c;
-        int32_t w0 = __sxtb16(wv), w1 = __sxtb16(__ror(wv, 8));
-        w += 4;
-        c = o2c__load32(x);
-        a00 = __smlad(w0, c, a00);
-        a10 = __smlad(w1, c, a10);
-        c = o2c__load32(x + 2);
-        a01 = __smlad(w0, c, a01);
-        a11 = __smlad(w1, c, a11);
-        c = o2c__load32(x + 4);
-        a02 = __smlad(w0, c, a02);
-        a12 = __smlad(w1, c, a12);
-        c = o2c__load32(x + 6);
-        a03 = __smlad(w0, c, a03);
-        a13 = __smlad(w1, c, a13);
-        x += 8;
-    }
-    acc[0][0] = a00; acc[0][1] = a01; acc[0][2] = a02; acc[0][3] = a03;
-    acc[1][0] = a10; acc[1][1] = a11; acc[1][2] = a12; acc[1][3] = a13;
-#else
-    int32_t j;
-    for (kk = 0; kk < K2; kk += 2) {
-        for (j = 0; j < O2C_QTILE; j++) {
-            acc[0][j] += w[0] * x[2 * j] + w[2] * x[2 * j + 1];
-            acc[1][j] += w[1] * x[2 * j] + w[3] * x[2 * j + 1];
-        }
-        w += 4;
-        x += 2 * O2C_QTILE;
-    }
-#endif
+    return (uint32_t)(uint16_t)a | ((uint32_t)b << 16);
 }
+
+/* K rounded up to a multiple of 4: packed rows and column tiles are padded to it. */
+static inline int32_t o2c_qk4(int32_t K)
+{
+    return (K + 3) & ~3;
+}
+
+/* Bytes of the packed row pairs of a rows x K matrix. */
+static inline size_t o2c_qgemm_packed_bytes(int32_t rows, int32_t K)
+{
+    return (size_t)((rows + 1) / 2) * 2u * (size_t)o2c_qk4(K);
+}
+
+/* Scratch for one column tile of K values. */
+static inline size_t o2c_qgemm_tile_bytes(int32_t K)
+{
+    return (size_t)O2C_QTILE * (size_t)o2c_qk4(K) * 2u;
+}
+
+#if defined(O2C_ARM_DSP)
+#include "o2c_qgemm_arm.h"
+#else
+/* acc (2 rows x 4 columns, row-major) += the row pair times the tile, over K4. */
+static inline void o2c_qgemm_pair_tile(int32_t K4, const int8_t *w, const uint32_t *x,
+                                       int32_t *acc)
+{
+    int32_t kk, j;
+    for (kk = 0; kk < K4; kk += 2, w += 4, x += O2C_QTILE)
+        for (j = 0; j < O2C_QTILE; j++) {
+            const int32_t lo = (int16_t)(x[j] & 0xFFFFu), hi = (int16_t)(x[j] >> 16);
+            acc[j] += w[0] * lo + w[2] * hi;
+            acc[O2C_QTILE + j] += w[1] * lo + w[3] * hi;
+        }
+}
+#endif
 
 /*
  * Every row against one tile of ncols (<= O2C_QTILE) columns: output (r, j) goes to
  * y + r * row_stride + j * col_stride elements (of the epilogue's output type).
  * bias (int32, one per row) may be NULL.
  */
-static inline void o2c_qgemm_tile(int32_t rows, int32_t K2, const int8_t *w,
-                                  const int32_t *bias, const int16_t *x, int32_t ncols,
+static inline void o2c_qgemm_tile(int32_t rows, int32_t K4, const int8_t *w,
+                                  const int32_t *bias, const uint32_t *x, int32_t ncols,
                                   const o2c_qepilogue *e, void *y, size_t row_stride,
                                   size_t col_stride)
 {
     const size_t elem = o2c_qepilogue_bytes(e);
     int32_t r, i, j;
+#if defined(O2C_ARM_DSP)
+    if (e->mode == O2C_QEPI_REQUANT && !e->fixed) {     /* the hot path, fused */
+        o2c_qgemm_tile_requant(rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
+                               (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
+        return;
+    }
+#endif
     for (r = 0; r < rows; r += 2) {
-        int32_t acc[2][O2C_QTILE];
-        for (i = 0; i < 2; i++) {
-            int32_t b = (bias && r + i < rows) ? bias[r + i] : 0;
+        int32_t acc[2 * O2C_QTILE];
+        for (i = 0; i < 2; i++)
             for (j = 0; j < O2C_QTILE; j++)
-                acc[i][j] = b;
-        }
-        o2c_qgemm_pair_tile(K2, w + (size_t)r * K2, x, acc);
+                acc[i * O2C_QTILE + j] = (bias && r + i < rows) ? bias[r + i] : 0;
+        o2c_qgemm_pair_tile(K4, w + (size_t)r * K4, x, acc);
         for (i = 0; i < 2 && r + i < rows; i++) {
             unsigned char *row = (unsigned char *)y + (size_t)(r + i) * row_stride * elem;
             for (j = 0; j < ncols; j++)
-                o2c_qepilogue_store(e, r + i, acc[i][j], row + (size_t)j * col_stride * elem);
+                o2c_qepilogue_store(e, r + i, acc[i * O2C_QTILE + j],
+                                    row + (size_t)j * col_stride * elem);
         }
     }
 }
 
-/* Bytes of the packed row pairs of a rows x K matrix. */
-static inline size_t o2c_qgemm_packed_bytes(int32_t rows, int32_t K)
-{
-    return (size_t)((rows + 1) / 2) * 2u * (size_t)((K + 1) & ~1);
-}
-
-/* Scratch for one column tile of K values. */
-static inline size_t o2c_qgemm_tile_bytes(int32_t K)
-{
-    return (size_t)O2C_QTILE * (size_t)((K + 1) & ~1) * sizeof(int16_t);
-}
-
-/* Matrix rows m0 .. m0+n-1 (n <= O2C_QTILE) of A (lda apart, 8-bit, minus zero) into a
- * column tile; the columns of the tile are A's rows. */
+/* Matrix rows m0 .. m0+n-1 (n <= O2C_QTILE) of an 8-bit A (lda apart) as a column tile:
+ * the tile's columns are A's rows, as stored. */
 #define O2C_QGEMM_ROWS_TO_TILE(NAME, T)                                                   \
-    static inline void NAME(int32_t K, const T *a, size_t lda, int32_t n, int32_t zero,  \
-                            int16_t *tile)                                               \
+    static inline void NAME(int32_t K, const T *a, size_t lda, int32_t n, uint32_t *tile)  \
     {                                                                                    \
-        const int32_t K2 = (K + 1) & ~1;                                                 \
+        const int32_t K4 = o2c_qk4(K);                                                   \
         int32_t j, k;                                                                    \
         for (j = 0; j < O2C_QTILE; j++) {                                                \
-            int16_t *t = tile + 2 * j;                                                   \
-            for (k = 0; k < K2; k++)                                                     \
-                t[(k >> 1) * 2 * O2C_QTILE + (k & 1)] = (int16_t)(                       \
-                    (j < n && k < K) ? (int32_t)a[(size_t)j * lda + (size_t)k] - zero : 0); \
+            const T *row = a + (size_t)(j < n ? j : 0) * lda;                            \
+            uint32_t *t = tile + j;                                                      \
+            for (k = 0; k + 1 < K; k += 2, t += O2C_QTILE)                               \
+                *t = o2c_qpair(row[k], row[k + 1]);                                      \
+            for (; k < K4; k += 2, t += O2C_QTILE)                                       \
+                *t = o2c_qpair(k < K ? row[k] : 0, 0);                                   \
         }                                                                                \
     }
 O2C_QGEMM_ROWS_TO_TILE(o2c_qrows_tile_u8, uint8_t)
 O2C_QGEMM_ROWS_TO_TILE(o2c_qrows_tile_s8, int8_t)
 
 /*
- * Y (M x N) = epilogue(bias + (A - a_zero) x W^T) for an 8-bit A (M x K, row-major, lda
- * apart) and packed W (N rows of K): MatMul, Gemm and their integer forms once the
- * compiler has folded B's zero point into W.  Y is row-major with ldy elements per row.
- * scratch: o2c_qgemm_tile_bytes(K).
+ * Y (M x N) = epilogue(bias + A x W^T) for an 8-bit A (M x K, row-major, lda apart) and
+ * packed W (N rows of K): MatMul, Gemm and their integer forms once the compiler has
+ * folded the zero points into W and bias.  Y is row-major with ldy elements per row.
+ * scratch: o2c_qgemm_tile_bytes(K), 4-byte aligned.
  */
 static inline int o2c_qgemm(int32_t M, int32_t N, int32_t K, int32_t a_signed,
-                            const void *a, size_t lda, int32_t a_zero, const int8_t *w,
-                            const int32_t *bias, const o2c_qepilogue *e, void *y,
-                            size_t ldy, void *scratch)
+                            const void *a, size_t lda, const int8_t *w, const int32_t *bias,
+                            const o2c_qepilogue *e, void *y, size_t ldy, void *scratch)
 {
-    int16_t *tile = (int16_t *)scratch;
-    const int32_t K2 = (K + 1) & ~1;
+    uint32_t *tile = (uint32_t *)scratch;
+    const int32_t K4 = o2c_qk4(K);
     const size_t elem = o2c_qepilogue_bytes(e);
     int32_t m;
     for (m = 0; m < M; m += O2C_QTILE) {
         int32_t n = M - m < O2C_QTILE ? M - m : O2C_QTILE;
         if (a_signed)
-            o2c_qrows_tile_s8(K, (const int8_t *)a + (size_t)m * lda, lda, n, a_zero, tile);
+            o2c_qrows_tile_s8(K, (const int8_t *)a + (size_t)m * lda, lda, n, tile);
         else
-            o2c_qrows_tile_u8(K, (const uint8_t *)a + (size_t)m * lda, lda, n, a_zero, tile);
-        o2c_qgemm_tile(N, K2, w, bias, tile, n, e,
+            o2c_qrows_tile_u8(K, (const uint8_t *)a + (size_t)m * lda, lda, n, tile);
+        o2c_qgemm_tile(N, K4, w, bias, tile, n, e,
                        (unsigned char *)y + (size_t)m * ldy * elem, 1u, ldy);
     }
     return O2C_OK;

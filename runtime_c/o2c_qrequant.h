@@ -47,20 +47,38 @@ static inline int32_t o2c_round_small(float x)
     return (int32_t)(r - magic);
 }
 
-/* One accumulator to an 8-bit value (as int32, within [lo, hi]), float mode. */
-static inline int32_t o2c_requant(int32_t acc, float scale, o2c_qout q)
+#if defined(O2C_ARM_DSP)
+/* (float)acc * scale rounded by VCVTR, which rounds by FPSCR - whose default, never
+ * changed by generated code, is round to nearest even - and saturates to int32; then the
+ * zero point added with saturation (QADD).  SSAT/USAT to 8 bits then clamp exactly like
+ * the portable code's float clamp, since the bounds are integers. */
+static inline int32_t o2c_requant_round(int32_t acc, float scale, int32_t zero)
 {
     float v = (float)acc * scale;
-#if defined(O2C_ARM_DSP)
-    /* VCVTR rounds by FPSCR, whose default (never changed by generated code) is round
-     * to nearest even, and saturates to int32; the saturating add and SSAT/USAT then
-     * clamp exactly like the float clamp below, since the bounds are integers. */
     int32_t r;
     __asm__("vcvtr.s32.f32 %0, %0" : "+t"(v));
     __asm__("vmov %0, %1" : "=r"(r) : "t"(v));
-    r = __qadd(r, q.zero);
-    return q.lo < 0 ? __ssat(r, 8) : __usat(r, 8);
+    return __qadd(r, zero);
+}
+
+static inline int32_t o2c_requant_s8(int32_t acc, float scale, int32_t zero)
+{
+    return __ssat(o2c_requant_round(acc, scale, zero), 8);
+}
+
+static inline int32_t o2c_requant_u8(int32_t acc, float scale, int32_t zero)
+{
+    return __usat(o2c_requant_round(acc, scale, zero), 8);
+}
+#endif
+
+/* One accumulator to an 8-bit value (as int32, within [lo, hi]), float mode. */
+static inline int32_t o2c_requant(int32_t acc, float scale, o2c_qout q)
+{
+#if defined(O2C_ARM_DSP)
+    return q.lo < 0 ? o2c_requant_s8(acc, scale, q.zero) : o2c_requant_u8(acc, scale, q.zero);
 #else
+    float v = (float)acc * scale;
     const float lo = (float)(q.lo - q.zero), hi = (float)(q.hi - q.zero);
     v = v < lo ? lo : v;
     v = v > hi ? hi : v;

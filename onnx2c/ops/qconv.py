@@ -7,13 +7,18 @@ inputs, and a depthwise conv whose plane keeps its size, may write over their in
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..errors import CompileError
 from ..ir import DType
 from ..ir.optable import Kernel, op
 from ..quant import DOMAIN, qrange
 from ._util import inp, out
+
+
+def tile_bytes(k: int) -> int:
+    """o2c_qgemm_tile_bytes: a column tile of 4 columns of k (padded to 4) int16."""
+    return 4 * (-(-k // 4) * 4) * 2
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,13 @@ def conv_shape(node, x, kernel, y) -> ConvShape:
                      dh, dw, pt, pl, int(node.attrs.get("group", 1)))
 
 
+def _dw_scratch(s: ConvShape) -> int:
+    """o2c_qdwconv_scratch_bytes: the padded channel plane and 4 bytes of slack."""
+    rows = max((s.out_h - 1) * s.stride_h + (s.k_h - 1) * s.dil_h + 1, s.pad_top + s.in_h)
+    cols = max((s.out_w - 1) * s.stride_w + (s.k_w - 1) * s.dil_w + 1, s.pad_left + s.in_w)
+    return rows * cols + 4
+
+
 @dataclass(frozen=True)
 class QConv:
     shape: ConvShape
@@ -97,13 +109,13 @@ def lower_qconv(node, ctx):
     same_bytes = x.nbytes == y.nbytes
     if p.depthwise:
         inplace = same_bytes and (s.in_h, s.in_w) == (s.out_h, s.out_w)
-        plane = s.out_h * s.out_w * (1 if mode == "requant" else 4)
-        return Kernel("ops/qconv.c.j2", replace(p, scratch=inplace),
-                      scratch=plane if inplace else 0, inplace=[0] if inplace else [])
+        return Kernel("ops/qconv.c.j2", p, scratch=_dw_scratch(s),
+                      inplace=[0] if inplace else [])
     pointwise = (s.k_h, s.k_w, s.stride_h, s.stride_w, s.pad_top, s.pad_left) == \
         (1, 1, 1, 1, 0, 0) and s.groups == 1 and same_bytes
-    k = s.in_c // s.groups * s.k_h * s.k_w
-    return Kernel("ops/qconv.c.j2", p, scratch=4 * (k + k % 2) * 2,
+    cin = s.in_c // s.groups
+    k = s.k_h * s.k_w * (cin + cin % 2)         # o2c_qconv_k: channels padded to even
+    return Kernel("ops/qconv.c.j2", p, scratch=tile_bytes(k),
                   inplace=[0] if pointwise else [])
 
 

@@ -14,6 +14,7 @@ from ..ir import DType
 from ..ir.optable import Kernel, op, type_rule
 from ..quant import DOMAIN, qrange
 from ._elementwise import offset_expr
+from .qconv import tile_bytes
 from ._util import broadcast_loops, inp, out, strides
 
 MS = "com.microsoft"
@@ -72,7 +73,7 @@ def lower_qgemm(node, ctx):
               node.attrs.get("requant") == "fixed", scale is not None and scale.shape[0] > 1,
               node.attrs.get("y_zero", 0), lo, hi, inp(node, ctx, 2) is not None,
               inp(node, ctx, 4) is not None)
-    return Kernel("ops/qgemm.c.j2", p, scratch=4 * (k + k % 2) * 2)
+    return Kernel("ops/qgemm.c.j2", p, scratch=tile_bytes(k))
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..ir import DType, Graph, Node, Value
 from ..quant import DOMAIN, EIGHT_BIT
-from ..quant.packing import fixed_multipliers, groups_row_pairs, row_pairs, \
-    subtract_zero_point
+from ..quant.packing import fixed_multipliers, fold_zero_point, groups_row_pairs, \
+    row_pairs, subtract_zero_point
 
 MS = "com.microsoft"
 
@@ -58,11 +58,11 @@ class _Builder:
             return self.const("multiplier", fixed_multipliers(scales), DType.INT32)
         return self.const("scale", scales, DType.FLOAT)
 
-    def bias(self, bias, rows: int) -> str:
-        if bias is None:
+    def bias(self, bias, weights: np.ndarray, zero: int) -> str:
+        """The int32 bias per row of weights with the data's zero point folded in."""
+        if bias is None and zero == 0:
             return ""
-        return self.const("bias", np.broadcast_to(np.asarray(bias, np.int32).reshape(-1),
-                                                  (rows,)).copy(), DType.INT32)
+        return self.const("bias", fold_zero_point(bias, weights, zero), DType.INT32)
 
     def replace(self, op: str, inputs: list[str], attrs: dict) -> None:
         new = Node(self.node.name, op, DOMAIN, 1, inputs, list(self.node.outputs), attrs)
@@ -88,10 +88,11 @@ def _conv(g: Graph, node: Node, requant: str) -> bool:
     packed = weights.reshape(out_c, -1) if depthwise else groups_row_pairs(weights, group)
     attrs = {k: node.attrs[k] for k in ("auto_pad", "dilations", "group", "kernel_shape",
                                         "pads", "strides") if k in node.attrs}
-    attrs.update(x_zero=int(zeros[0].reshape(-1)[0]), depthwise=depthwise,
-                 mode="int32" if integer else "requant", requant=requant)
+    x_zero = int(zeros[0].reshape(-1)[0])
+    attrs.update(x_zero=x_zero, depthwise=depthwise, mode="int32" if integer else "requant",
+                 requant=requant)
     inputs = [node.inputs[0], b.const("weights", packed.reshape(-1), DType.INT8),
-              b.bias(_const(g, node, 8), out_c) if not integer else ""]
+              b.bias(None if integer else _const(g, node, 8), weights, x_zero)]
     if not integer:
         x_scale, w_scale, y_scale, y_zero = params
         if not (_scalar(x_scale) and _scalar(y_scale) and _scalar(y_zero)):
@@ -144,7 +145,7 @@ def _gemm_node(g, node, requant, w, b_zero, a_zero, op) -> bool:
     b = _Builder(g, node, requant)
     attrs = dict(a_zero=int(a_zero.reshape(-1)[0]), N=rows, K=int(w.shape[1]),
                  requant=requant, mode="int32", y_zero=0)
-    bias_i, scale, bias_f = "", "", ""
+    bias, scale, bias_f = None, "", ""
     if op in ("QLinearMatMul", "QGemm"):
         ia_s, ib_s, iy_s, iy_z, ic = (1, 4, 6, 7, None) if op == "QLinearMatMul" else \
             (1, 4, 7, 8, 6)
@@ -160,7 +161,7 @@ def _gemm_node(g, node, requant, w, b_zero, a_zero, op) -> bool:
                 return False
             if c is not None and c.size not in (1, rows):
                 return False
-            bias_i = b.bias(c, rows)
+            bias = c
         scales = first * np.asarray(b_s, np.float32).reshape(-1)
         if y_s is not None:
             scales = scales / np.float32(y_s.reshape(-1)[0])
@@ -184,7 +185,7 @@ def _gemm_node(g, node, requant, w, b_zero, a_zero, op) -> bool:
                                                        (rows,)).copy(), DType.FLOAT)
         attrs.update(mode="float", requant="float")
     inputs = [node.inputs[0], b.const("weights", row_pairs(weights), DType.INT8),
-              bias_i, scale, bias_f]
+              b.bias(bias, weights, attrs["a_zero"]), scale, bias_f]
     b.replace("QGemm", inputs, attrs)
     return True
 

@@ -22,19 +22,40 @@ def subtract_zero_point(w: np.ndarray, zero) -> np.ndarray | None:
 
 
 def row_pairs(w: np.ndarray) -> np.ndarray:
-    """(rows, K) int8 as o2c_qgemm.h's row pairs: rows padded to even, K to even, and
-    for row pair r and k pair kk the bytes w[2r,2kk] w[2r+1,2kk] w[2r,2kk+1] w[2r+1,2kk+1]."""
+    """(rows, K) int8 as o2c_qgemm.h's row pairs: rows padded to even, K to a multiple
+    of 4, and for row pair r and k pair kk the bytes w[2r,2kk] w[2r+1,2kk] w[2r,2kk+1]
+    w[2r+1,2kk+1]."""
     rows, k = w.shape
-    padded = np.zeros((rows + rows % 2, k + k % 2), np.int8)
+    padded = np.zeros((rows + rows % 2, -(-k // 4) * 4), np.int8)
     padded[:rows, :k] = w
     pairs = padded.reshape(-1, 2, padded.shape[1] // 2, 2)   # (pair, row, kk, k&1)
     return np.ascontiguousarray(pairs.transpose(0, 2, 3, 1)).reshape(-1)
 
 
+def tap_major(w: np.ndarray) -> np.ndarray:
+    """Conv weights (out_c, cin, k...) as rows of o2c_qconv.h's column order: tap by tap,
+    channels inner, the channel count padded to even with zero weights."""
+    out_c, cin = w.shape[:2]
+    taps = int(np.prod(w.shape[2:], dtype=np.int64))
+    padded = np.zeros((out_c, cin + cin % 2, taps), w.dtype)
+    padded[:, :cin] = w.reshape(out_c, cin, taps)
+    return np.ascontiguousarray(padded.transpose(0, 2, 1)).reshape(out_c, -1)
+
+
 def groups_row_pairs(w: np.ndarray, groups: int) -> np.ndarray:
-    """Conv weights (out_c, in_c / groups, k...) packed group by group."""
-    per_group = w.reshape(groups, w.shape[0] // groups, -1)
-    return np.concatenate([row_pairs(g) for g in per_group])
+    """Conv weights (out_c, in_c / groups, k...) packed group by group, tap-major."""
+    per_group = w.reshape((groups, w.shape[0] // groups) + w.shape[1:])
+    return np.concatenate([row_pairs(tap_major(g)) for g in per_group])
+
+
+def fold_zero_point(bias, weights: np.ndarray, zero: int) -> np.ndarray:
+    """bias - zero * (the sum of each row of weights): the kernels multiply the 8-bit
+    data as stored, so the data's zero point moves into the bias (exact in int32)."""
+    rows = weights.shape[0]
+    sums = weights.reshape(rows, -1).astype(np.int64).sum(axis=1)
+    base = np.zeros(rows, np.int64) if bias is None else \
+        np.broadcast_to(np.asarray(bias, np.int64).reshape(-1), (rows,))
+    return (base - int(zero) * sums).astype(np.int32)
 
 
 def fixed_multipliers(scales: np.ndarray) -> np.ndarray:
