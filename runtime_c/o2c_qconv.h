@@ -12,10 +12,13 @@
  * read x_zero, so the int32 sums are exactly sum((x - x_zero) * w) + bias; each sum goes
  * through the epilogue (o2c_qgemm.h).
  *
- * o2c_qconv orders the K values of a column tap by tap, channels inner, channel count
- * padded to even ("tap-major", k = (kh * k_w + kw) * C2 + c): two channels of one tap make
- * one column word, read straight from the two channel planes.  onnx2c/quant/packing.py
- * orders the weights the same way.
+ * o2c_qconv orders the K values of a column tap by tap, channels inner ("tap-major",
+ * k = (kh * k_w + kw) * C2 + c, the channel count C2 rounded up to even with zero
+ * weights): two channels of one tap make one column word, read straight from the two
+ * channel planes.  A group with an odd channel count and an even kernel width (a
+ * single-channel spectrogram under a 10x4 kernel) keeps ONNX's order (c, kh, kw)
+ * instead, and two neighbouring taps of a kernel row make a word: no padding channel.
+ * onnx2c/quant/packing.py orders the weights the same way.
  *
  * In place: o2c_qconv may write y over x when the conv is pointwise (1x1, stride 1, no
  * padding, one group, in_c == out_c): a tile's inputs are all in the tile buffer before
@@ -36,11 +39,20 @@ typedef struct {
     int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, groups;
 } o2c_qconv_shape;
 
-/* K of a column: taps x the group's input channels rounded up to even. */
+/* How a column orders its K values (see above). */
+enum { O2C_QCOL_TAPS = 0, O2C_QCOL_ROWS = 1 };
+
+static inline int32_t o2c_qconv_order(const o2c_qconv_shape *s)
+{
+    return ((s->in_c / s->groups) & 1) && !(s->k_w & 1) ? O2C_QCOL_ROWS : O2C_QCOL_TAPS;
+}
+
+/* K of a column: taps x the group's input channels (rounded up to even, tap-major). */
 static inline int32_t o2c_qconv_k(const o2c_qconv_shape *s)
 {
     const int32_t cin = s->in_c / s->groups;
-    return s->k_h * s->k_w * (cin + (cin & 1));
+    return s->k_h * s->k_w *
+           (o2c_qconv_order(s) == O2C_QCOL_TAPS ? cin + (cin & 1) : cin);
 }
 
 /* Scratch of o2c_qconv: one column tile. */
@@ -50,35 +62,49 @@ static inline size_t o2c_qconv_scratch_bytes(const o2c_qconv_shape *s)
 }
 
 /* The column tile of output positions p0 .. p0+n-1 over the cin channels at x (planes
- * in_h * in_w apart): for each tap inside the image the channel pairs' values, outside
- * it the zero point (fill). */
+ * in_h * in_w apart): each tap inside the image reads the data, outside it the zero
+ * point (fill), in the column order o2c_qconv_order gives. */
 #define O2C_QCONV_IM2COL(NAME, T)                                                          \
     static inline void NAME(const o2c_qconv_shape *s, const T *x, int32_t fill,           \
                             int32_t p0, int32_t n, uint32_t *tile)                         \
     {                                                                                      \
-        const int32_t cin = s->in_c / s->groups, pairs = (cin + 1) / 2;                    \
+        const int32_t cin = s->in_c / s->groups, rows = o2c_qconv_order(s);                \
         const int32_t kh_n = s->k_h, kw_n = s->k_w, in_h = s->in_h, in_w = s->in_w;        \
+        const int32_t dh = s->dil_h, dw = s->dil_w;                                        \
         const int32_t K = o2c_qconv_k(s), K4 = o2c_qk4(K);                                 \
         const size_t plane = (size_t)in_h * (size_t)in_w;                                  \
         const uint32_t fill2 = o2c_qpair(fill, fill);                                      \
         int32_t j, kh, kw, c, k;                                                           \
         for (j = 0; j < O2C_QTILE; j++) {                                                  \
             uint32_t *t = tile + j;                                                        \
+            k = 0;                                                                         \
             if (j < n) {                                                                   \
                 const int32_t oh = (p0 + j) / s->out_w, ow = (p0 + j) - oh * s->out_w;     \
                 const int32_t ih0 = oh * s->stride_h - s->pad_top;                         \
                 const int32_t iw0 = ow * s->stride_w - s->pad_left;                        \
-                for (kh = 0; kh < kh_n; kh++) {                                            \
-                    const int32_t ih = ih0 + kh * s->dil_h;                                \
-                    for (kw = 0; kw < kw_n; kw++) {                                        \
-                        const int32_t iw = iw0 + kw * s->dil_w;                            \
-                        if (ih < 0 || ih >= in_h || iw < 0 || iw >= in_w) {                \
-                            for (c = 0; c < pairs; c++, t += O2C_QTILE)                    \
-                                *t = fill2;                                                \
-                            continue;                                                      \
+                if (rows) {             /* (c, kh, kw), pairs of neighbouring taps */      \
+                    for (c = 0; c < cin; c++)                                              \
+                        for (kh = 0; kh < kh_n; kh++) {                                    \
+                            const int32_t ih = ih0 + kh * dh;                              \
+                            const T *row = x + c * plane + (size_t)ih * in_w;              \
+                            const int inside = ih >= 0 && ih < in_h;                       \
+                            for (kw = 0; kw < kw_n; kw += 2, t += O2C_QTILE) {             \
+                                const int32_t a = iw0 + kw * dw, b = a + dw;               \
+                                *t = o2c_qpair(inside && a >= 0 && a < in_w ? row[a] : fill, \
+                                               inside && b >= 0 && b < in_w ? row[b] : fill); \
+                            }                                                              \
                         }                                                                  \
-                        {                                                                  \
+                } else {                /* tap-major */                                    \
+                    for (kh = 0; kh < kh_n; kh++) {                                        \
+                        const int32_t ih = ih0 + kh * dh;                                  \
+                        for (kw = 0; kw < kw_n; kw++) {                                    \
+                            const int32_t iw = iw0 + kw * dw;                              \
                             const size_t at = (size_t)ih * in_w + (size_t)iw;              \
+                            if (ih < 0 || ih >= in_h || iw < 0 || iw >= in_w) {            \
+                                for (c = 0; c < cin; c += 2, t += O2C_QTILE)               \
+                                    *t = fill2;                                            \
+                                continue;                                                  \
+                            }                                                              \
                             for (c = 0; c + 1 < cin; c += 2, t += O2C_QTILE)               \
                                 *t = o2c_qpair(x[c * plane + at], x[(c + 1) * plane + at]); \
                             if (cin & 1) {                                                 \
@@ -89,8 +115,7 @@ static inline size_t o2c_qconv_scratch_bytes(const o2c_qconv_shape *s)
                     }                                                                      \
                 }                                                                          \
                 k = K;                                                                     \
-            } else                                                                         \
-                k = 0;                                                                     \
+            }                                                                              \
             for (; k < K4; k += 2, t += O2C_QTILE)                                         \
                 *t = 0;                                                                    \
         }                                                                                  \
@@ -104,7 +129,7 @@ O2C_QCONV_IM2COL(o2c_qconv_im2col_s8, int8_t)
     static inline void NAME(int32_t cin, size_t plane, const T *x, int32_t n,             \
                             uint32_t *tile)                                               \
     {                                                                                     \
-        const int32_t K4 = o2c_qk4(cin + (cin & 1));                                      \
+        const int32_t K4 = o2c_qk4(cin);                                                  \
         int32_t c, j;                                                                     \
         for (c = 0; c + 1 < cin; c += 2, tile += O2C_QTILE) {                             \
             const T *a = x + (size_t)c * plane, *b = a + plane;                           \

@@ -32,10 +32,13 @@ def row_pairs(w: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(pairs.transpose(0, 2, 3, 1)).reshape(-1)
 
 
-def tap_major(w: np.ndarray) -> np.ndarray:
-    """Conv weights (out_c, cin, k...) as rows of o2c_qconv.h's column order: tap by tap,
-    channels inner, the channel count padded to even with zero weights."""
+def conv_rows(w: np.ndarray) -> np.ndarray:
+    """Conv weights (out_c, cin, k...) as rows in o2c_qconv.h's column order: ONNX's
+    (c, kh, kw) for an odd cin under an even kernel width, else tap by tap, channels
+    inner, the channel count padded to even with zero weights."""
     out_c, cin = w.shape[:2]
+    if cin % 2 and w.shape[-1] % 2 == 0:
+        return w.reshape(out_c, -1)
     taps = int(np.prod(w.shape[2:], dtype=np.int64))
     padded = np.zeros((out_c, cin + cin % 2, taps), w.dtype)
     padded[:, :cin] = w.reshape(out_c, cin, taps)
@@ -43,9 +46,9 @@ def tap_major(w: np.ndarray) -> np.ndarray:
 
 
 def groups_row_pairs(w: np.ndarray, groups: int) -> np.ndarray:
-    """Conv weights (out_c, in_c / groups, k...) packed group by group, tap-major."""
+    """Conv weights (out_c, in_c / groups, k...) packed group by group (conv_rows)."""
     per_group = w.reshape((groups, w.shape[0] // groups) + w.shape[1:])
-    return np.concatenate([row_pairs(tap_major(g)) for g in per_group])
+    return np.concatenate([row_pairs(conv_rows(g)) for g in per_group])
 
 
 def fold_zero_point(bias, weights: np.ndarray, zero: int) -> np.ndarray:
