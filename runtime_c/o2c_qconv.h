@@ -94,7 +94,20 @@ static inline size_t o2c_qconv_scratch_bytes(const o2c_qconv_shape *s)
                                                inside && b >= 0 && b < in_w ? row[b] : fill); \
                             }                                                              \
                         }                                                                  \
-                } else {                /* tap-major */                                    \
+                } else if (ih0 >= 0 && iw0 >= 0 && ih0 + (kh_n - 1) * dh < in_h &&         \
+                           iw0 + (kw_n - 1) * dw < in_w) {  /* tap-major, window inside */  \
+                    const T *base = x + (size_t)ih0 * in_w + (size_t)iw0;                  \
+                    for (kh = 0; kh < kh_n; kh++)                                          \
+                        for (kw = 0; kw < kw_n; kw++) {                                    \
+                            const T *px = base + (size_t)(kh * dh) * in_w + (size_t)(kw * dw); \
+                            for (c = 0; c + 1 < cin; c += 2, t += O2C_QTILE)               \
+                                *t = o2c_qpair(px[c * plane], px[(c + 1) * plane]);        \
+                            if (cin & 1) {                                                 \
+                                *t = o2c_qpair(px[c * plane], fill);                       \
+                                t += O2C_QTILE;                                            \
+                            }                                                              \
+                        }                                                                  \
+                } else {                /* tap-major, window over the border */            \
                     for (kh = 0; kh < kh_n; kh++) {                                        \
                         const int32_t ih = ih0 + kh * dh;                                  \
                         for (kw = 0; kw < kw_n; kw++) {                                    \

@@ -47,8 +47,10 @@ static inline void o2c_qdwconv_copy(const o2c_qconv_shape *s, const uint8_t *xc,
     uint8_t *dst = pad + (size_t)s->pad_top * cols + s->pad_left;
     int32_t r, i;
     for (r = 0; r < s->in_h; r++, dst += cols, xc += s->in_w) {
-        for (i = 0; i + 4 <= s->in_w; i += 4)
-            memcpy(dst + i, xc + i, 4u);        /* one unaligned word on Cortex-M */
+        for (i = 0; i + 16 <= s->in_w; i += 16)
+            memcpy(dst + i, xc + i, 16u);       /* unaligned words on Cortex-M */
+        for (; i + 4 <= s->in_w; i += 4)
+            memcpy(dst + i, xc + i, 4u);
         for (; i < s->in_w; i++)
             dst[i] = xc[i];
     }
@@ -129,8 +131,80 @@ O2C_QDW_WINDOW(o2c_qdw_window_s8, int8_t)
                 : "memory");                                                              \
         return acc;                                                                       \
     }
+/* Four 3x3 outputs (at x .. x+3, stride 1): per kernel row the bytes x0..x3 then
+ * x2..x5, two outputs from each word; thirteen registers. */
+#define O2C_QDW3_QUAD_ROW(EXT, W02, W1, B)                                                \
+    "ldr %[e], [%[p]]\n\t" EXT " %[o], %[e], ror #8\n\t" EXT " %[e], %[e]\n\t"           \
+    "smlad %[y0], %[e], " W02 ", %[y0]\n\t"                                               \
+    "smlab" B " %[y0], %[o], " W1 ", %[y0]\n\t"                                           \
+    "smlad %[y1], %[o], " W02 ", %[y1]\n\t"                                               \
+    "smlat" B " %[y1], %[e], " W1 ", %[y1]\n\t"                                           \
+    "ldr %[e], [%[p], #2]\n\t" EXT " %[o], %[e], ror #8\n\t" EXT " %[e], %[e]\n\t"       \
+    "smlad %[y2], %[e], " W02 ", %[y2]\n\t"                                               \
+    "smlab" B " %[y2], %[o], " W1 ", %[y2]\n\t"                                           \
+    "smlad %[y3], %[o], " W02 ", %[y3]\n\t"                                               \
+    "smlat" B " %[y3], %[e], " W1 ", %[y3]\n\t"                                           \
+    "add %[p], %[p], %[cols]\n\t"
+#define O2C_QDW3_QUAD(NAME, EXT)                                                          \
+    static inline void NAME(const uint8_t *p, int32_t cols, const int32_t *w, int32_t *a)  \
+    {                                                                                     \
+        int32_t y0 = a[0], y1 = a[1], y2 = a[2], y3 = a[3];                               \
+        uint32_t e, o;                                                                    \
+        __asm__(O2C_QDW3_QUAD_ROW(EXT, "%[w0]", "%[wa]", "b")                              \
+                O2C_QDW3_QUAD_ROW(EXT, "%[w1]", "%[wa]", "t")                              \
+                O2C_QDW3_QUAD_ROW(EXT, "%[w2]", "%[wb]", "b")                              \
+                : [y0] "+r"(y0), [y1] "+r"(y1), [y2] "+r"(y2), [y3] "+r"(y3),             \
+                  [e] "=&r"(e), [o] "=&r"(o), [p] "+r"(p)                                 \
+                : [cols] "r"(cols), [w0] "r"(w[0]), [w1] "r"(w[1]), [w2] "r"(w[2]),        \
+                  [wa] "r"(w[3]), [wb] "r"(w[4])                                          \
+                : "memory");                                                              \
+        a[0] = y0; a[1] = y1; a[2] = y2; a[3] = y3;                                       \
+    }
+O2C_QDW3_QUAD(o2c_qdw3_quad_s8, "sxtb16")
+O2C_QDW3_QUAD(o2c_qdw3_quad_u8, "uxtb16")
 O2C_QDW3_PAIR(o2c_qdw3_s8, "sxtb16")
 O2C_QDW3_PAIR(o2c_qdw3_u8, "uxtb16")
+#endif
+
+#if defined(O2C_ARM_DSP)
+/* The 3x3 rows of a channel through the assembly: outputs in pairs (stride 1) or one by
+ * one, requantized by REQ (o2c_requant_s8 / _u8). */
+#define O2C_QDW3_PLANE(NAME, WIN, QUAD, REQ)                                              \
+    static inline void NAME(const o2c_qconv_shape *s, const uint8_t *pad, int32_t cols,   \
+                            const int32_t *wq, int32_t acc0, float scale, int32_t zero,   \
+                            uint8_t *y)                                                   \
+    {                                                                                     \
+        const int32_t out_h = s->out_h, out_w = s->out_w, sh = s->stride_h;               \
+        const int32_t sw = s->stride_w;                                                   \
+        int32_t oh, ow;                                                                   \
+        for (oh = 0; oh < out_h; oh++) {                                                  \
+            const uint8_t *p = pad + (size_t)oh * sh * cols;                              \
+            ow = 0;                                                                       \
+            if (sw == 1)                                                                  \
+                for (; ow + 3 < out_w; ow += 4, p += 4, y += 4) {                         \
+                    int32_t a[4];                                                         \
+                    a[0] = a[1] = a[2] = a[3] = acc0;                                     \
+                    QUAD(p, cols, wq, a);                                                 \
+                    y[0] = (uint8_t)REQ(a[0], scale, zero);                               \
+                    y[1] = (uint8_t)REQ(a[1], scale, zero);                               \
+                    y[2] = (uint8_t)REQ(a[2], scale, zero);                               \
+                    y[3] = (uint8_t)REQ(a[3], scale, zero);                               \
+                }                                                                         \
+            if (sw == 1)                                                                  \
+                for (; ow + 1 < out_w; ow += 2, p += 2, y += 2) {                         \
+                    int32_t a0 = acc0, a1 = acc0;                                         \
+                    WIN(p, cols, wq, &a0, &a1);                                           \
+                    y[0] = (uint8_t)REQ(a0, scale, zero);                                 \
+                    y[1] = (uint8_t)REQ(a1, scale, zero);                                 \
+                }                                                                         \
+            for (; ow < out_w; ow++, p += sw, y++)                                        \
+                *y = (uint8_t)REQ(WIN##_one(p, cols, wq, acc0), scale, zero);             \
+        }                                                                                 \
+    }
+O2C_QDW3_PLANE(o2c_qdw3_plane_ss, o2c_qdw3_s8, o2c_qdw3_quad_s8, o2c_requant_s8)
+O2C_QDW3_PLANE(o2c_qdw3_plane_su, o2c_qdw3_s8, o2c_qdw3_quad_s8, o2c_requant_u8)
+O2C_QDW3_PLANE(o2c_qdw3_plane_us, o2c_qdw3_u8, o2c_qdw3_quad_u8, o2c_requant_s8)
+O2C_QDW3_PLANE(o2c_qdw3_plane_uu, o2c_qdw3_u8, o2c_qdw3_quad_u8, o2c_requant_u8)
 #endif
 
 /* The outputs of one channel from its padded copy. */
@@ -141,51 +215,35 @@ static inline void o2c_qdwconv_plane(const o2c_qconv_shape *s, int32_t x_signed,
 {
     const int fast = e->mode == O2C_QEPI_REQUANT && !e->fixed;
     const float scale = e->scale ? e->scale[e->per_row ? c : 0] : 0.0f;
+    const o2c_qout q = e->q;
     int32_t oh, ow;
 #if defined(O2C_ARM_DSP)
-    const int three = s->k_h == 3 && s->k_w == 3 && s->dil_h == 1 && s->dil_w == 1 && fast;
-    int32_t wq[5];
-    wq[0] = (int32_t)(uint16_t)wc[0] | ((int32_t)wc[2] << 16);
-    wq[1] = (int32_t)(uint16_t)wc[3] | ((int32_t)wc[5] << 16);
-    wq[2] = (int32_t)(uint16_t)wc[6] | ((int32_t)wc[8] << 16);
-    wq[3] = (int32_t)(uint16_t)wc[1] | ((int32_t)wc[4] << 16);
-    wq[4] = wc[7];
+    if (fast && s->k_h == 3 && s->k_w == 3 && s->dil_h == 1 && s->dil_w == 1) {
+        int32_t wq[5];
+        wq[0] = (int32_t)(uint16_t)wc[0] | ((int32_t)wc[2] << 16);
+        wq[1] = (int32_t)(uint16_t)wc[3] | ((int32_t)wc[5] << 16);
+        wq[2] = (int32_t)(uint16_t)wc[6] | ((int32_t)wc[8] << 16);
+        wq[3] = (int32_t)(uint16_t)wc[1] | ((int32_t)wc[4] << 16);
+        wq[4] = wc[7];
+        if (x_signed && q.lo < 0)
+            o2c_qdw3_plane_ss(s, pad, cols, wq, acc0, scale, q.zero, yc);
+        else if (x_signed)
+            o2c_qdw3_plane_su(s, pad, cols, wq, acc0, scale, q.zero, yc);
+        else if (q.lo < 0)
+            o2c_qdw3_plane_us(s, pad, cols, wq, acc0, scale, q.zero, yc);
+        else
+            o2c_qdw3_plane_uu(s, pad, cols, wq, acc0, scale, q.zero, yc);
+        return;
+    }
 #endif
     for (oh = 0; oh < s->out_h; oh++) {
         const uint8_t *p = pad + (size_t)oh * s->stride_h * cols;
         unsigned char *y = yc + (size_t)oh * s->out_w * elem;
-        ow = 0;
-#if defined(O2C_ARM_DSP)
-        if (three && s->stride_w == 1) {
-            for (; ow + 1 < s->out_w; ow += 2, p += 2, y += 2) {
-                int32_t a0 = acc0, a1 = acc0;
-                if (x_signed)
-                    o2c_qdw3_s8(p, cols, wq, &a0, &a1);
-                else
-                    o2c_qdw3_u8(p, cols, wq, &a0, &a1);
-                if (e->q.lo < 0) {
-                    y[0] = (uint8_t)o2c_requant_s8(a0, scale, e->q.zero);
-                    y[1] = (uint8_t)o2c_requant_s8(a1, scale, e->q.zero);
-                } else {
-                    y[0] = (uint8_t)o2c_requant_u8(a0, scale, e->q.zero);
-                    y[1] = (uint8_t)o2c_requant_u8(a1, scale, e->q.zero);
-                }
-            }
-        }
-        if (three) {                    /* stride 2, or stride 1's odd last column */
-            for (; ow < s->out_w; ow++, p += s->stride_w, y++) {
-                const int32_t a = x_signed ? o2c_qdw3_s8_one(p, cols, wq, acc0)
-                                           : o2c_qdw3_u8_one(p, cols, wq, acc0);
-                *y = (uint8_t)(e->q.lo < 0 ? o2c_requant_s8(a, scale, e->q.zero)
-                                           : o2c_requant_u8(a, scale, e->q.zero));
-            }
-        }
-#endif
-        for (; ow < s->out_w; ow++, p += s->stride_w, y += elem) {
+        for (ow = 0; ow < s->out_w; ow++, p += s->stride_w, y += elem) {
             const int32_t acc = x_signed ? o2c_qdw_window_s8(s, p, cols, wc, acc0)
                                          : o2c_qdw_window_u8(s, p, cols, wc, acc0);
             if (fast)
-                *y = (uint8_t)o2c_requant(acc, scale, e->q);
+                *y = (uint8_t)o2c_requant(acc, scale, q);
             else
                 o2c_qepilogue_store(e, c, acc, y);
         }

@@ -70,6 +70,7 @@ static inline int32_t o2c_requant_u8(int32_t acc, float scale, int32_t zero)
 {
     return __usat(o2c_requant_round(acc, scale, zero), 8);
 }
+
 #endif
 
 /* One accumulator to an 8-bit value (as int32, within [lo, hi]), float mode. */
@@ -83,6 +84,27 @@ static inline int32_t o2c_requant(int32_t acc, float scale, o2c_qout q)
     v = v < lo ? lo : v;
     v = v > hi ? hi : v;
     return o2c_round_small(v) + q.zero;
+#endif
+}
+
+/* QuantizeLinear of a float quotient v = x / scale to 8 bits: round half to even, plus
+ * the zero point, saturated to [lo, hi]; NaN gives the zero point. */
+static inline int32_t o2c_quantize8(float v, int32_t zero, int32_t lo, int32_t hi)
+{
+#if defined(O2C_ARM_DSP)
+    int32_t r;
+    (void)hi;                           /* 127 or 255: SSAT or USAT */
+    __asm__("vcvtr.s32.f32 %0, %0" : "+t"(v));       /* NaN -> 0, saturating */
+    __asm__("vmov %0, %1" : "=r"(r) : "t"(v));
+    r = __qadd(r, zero);
+    return lo < 0 ? __ssat(r, 8) : __usat(r, 8);
+#else
+    const float lo_f = (float)(lo - zero), hi_f = (float)(hi - zero);
+    if (v != v)
+        v = 0.0f;
+    v = v < lo_f ? lo_f : v;
+    v = v > hi_f ? hi_f : v;
+    return o2c_round_small(v) + zero;
 #endif
 }
 

@@ -87,6 +87,9 @@ def _kernel(dims, body, pre=()) -> Kernel:
 
 def _quantize(y: DType, q: str, zp: str | None, i: str, saturate: str, double: bool) -> str:
     """Statement storing quotient q (float, or double if `double`) plus zero point zp."""
+    if y in (DType.INT8, DType.UINT8) and not double:      # the int8 models' inputs
+        lo, hi = (-128, 127) if y == DType.INT8 else (0, 255)
+        return store(y, "out0", i, f"o2c_quantize8({q}, {zp or 0}, {lo}, {hi})")
     if y in _SAT:
         r = f"o2c_round_half_even_{'d' if double else 'f'}({q})"
         if zp is not None:
