@@ -92,6 +92,8 @@ class QMatMulRef:
     b_scales: int
     lo: int
     hi: int
+    b_params: str          # offset of the batch's per-column scales and zero points
+    b_zero_off: str        # ... of its zero points
 
 
 @op("QLinearMatMul", since=10)
@@ -110,10 +112,14 @@ def lower_qlinear_matmul(node, ctx):
     dims, (ba, bb) = broadcast_loops(batch, [sa[:-2], sb[:-2]])
     bz = inp(node, ctx, 3 if integer else 5)
     lo, hi = qrange(y.dtype) if not integer else (0, 0)
+    b_scales = 1 if integer else inp(node, ctx, 4).size
+    zeros = bz.size if bz is not None else 0
+    # per-column parameters may also vary with B's batch: (batch..., 1, N)
+    per_batch = lambda count: offset_expr([s * n for s in bb], "b") if count > n else "0"
     p = QMatMulRef(dims, offset_expr([s * m * k for s in ba], "b"),
                    offset_expr([s * k * n for s in bb], "b"),
                    offset_expr([s * m * n for s in strides(dims)], "b"), m, n, k,
                    a.dtype == DType.INT8, b.dtype == DType.INT8, integer,
-                   bz.size if bz is not None else 0,
-                   1 if integer else inp(node, ctx, 4).size, lo, hi)
+                   min(zeros, n), min(b_scales, n), lo, hi, per_batch(b_scales),
+                   per_batch(zeros))
     return Kernel("ops/qmatmul_ref.c.j2", p, scratch=0 if integer else 4 * n)

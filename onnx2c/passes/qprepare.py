@@ -89,6 +89,7 @@ def _conv(g: Graph, node: Node, requant: str) -> bool:
     attrs = {k: node.attrs[k] for k in ("auto_pad", "dilations", "group", "kernel_shape",
                                         "pads", "strides") if k in node.attrs}
     x_zero = int(zeros[0].reshape(-1)[0])
+    attrs.setdefault("kernel_shape", list(w.shape[2:]))
     attrs.update(x_zero=x_zero, depthwise=depthwise, mode="int32" if integer else "requant",
                  requant=requant)
     inputs = [node.inputs[0], b.const("weights", packed.reshape(-1), DType.INT8),
