@@ -1,106 +1,13 @@
 """Assemble NAME.h and NAME.c from the lowered graph and its memory plan."""
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
-
-import jinja2
-import numpy as np
-
-from ..errors import CompileError
-from ..ir import Graph, Value
+from ..ir import Graph
 from ..memory import Plan
-from . import cexpr, literals
-from .cnames import Namer
+from ..csyntax.cnames import Namer
 from .constants import Constants
-from .subgraph import subgraph_functions
-
-
-def data_dir(name: str) -> Path:
-    """templates/ or runtime_c/: inside the installed package, or beside it in a checkout."""
-    packaged = resources.files("onnx2c") / name
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / name
-
-
-@functools.lru_cache(maxsize=None)
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             undefined=jinja2.StrictUndefined)
-    env.globals.update(load=cexpr.load, store=cexpr.store, narrow=cexpr.narrow, fn=cexpr.fn,
-                       ctype=cexpr.ctype, compute=cexpr.compute, lit=literals.scalar,
-                       zip=zip, enumerate=enumerate, range=range, len=len)
-    return env
-
-
-@dataclass
-class Arg:
-    """One tensor argument of a node function, as the templates see it."""
-    name: str            # the C parameter name inside the node function
-    value: Value
-
-    def __getattr__(self, attr):
-        return getattr(self.value, attr)
-
-    @property
-    def ctype(self) -> str:
-        return self.value.dtype.ctype
-
-    @property
-    def dims(self) -> str | None:
-        """The int64_t[rank] a kernel writes a bounded output's actual dims to."""
-        return f"{self.name}_dims" if self.value.bounded else None
-
-
-@dataclass
-class NodeFn:
-    fn: str
-    comment: str
-    params: list[str]          # C parameter declarations
-    body: str
-    call_args: list[str]       # C expressions passed by the run function
-    prelude: str = ""          # C emitted before the function (its subgraphs' functions)
-
-
-def _node_fn(g: Graph, node, kernel, fn_name: str, ptr, namer=None) -> NodeFn:
-    idxs = kernel.inputs if kernel.inputs is not None else \
-        [i for i, n in enumerate(node.inputs) if n]
-    ins = [None] * len(node.inputs)
-    params, args = [], []
-    for i in idxs:
-        v = g.values[node.inputs[i]]
-        ins[i] = Arg(f"in{i}", v)
-        params.append(f"const {v.dtype.ctype} *in{i}")
-        args.append(ptr(v.name))
-    outs = []
-    for i, o in enumerate(node.outputs):
-        if not o:
-            outs.append(None)
-            continue
-        v = g.values[o]
-        outs.append(Arg(f"out{i}", v))
-        params.append(f"{v.dtype.ctype} *out{i}")
-        args.append(ptr(o))
-        if v.bounded:
-            params.append(f"int64_t *out{i}_dims")
-            args.append(ptr(f"dims:{o}"))
-    if kernel.scratch:
-        params.append("void *scratch")
-        args.append(ptr(f"scratch:{node.name}"))
-    prelude, sub = subgraph_functions(kernel, fn_name, namer) if kernel.subgraphs else ("", {})
-    try:
-        body = environment().get_template(kernel.template).render(
-            node=node, ins=ins, outs=outs, p=kernel.params, sub=sub)
-    except jinja2.TemplateError as e:
-        raise CompileError(f"internal error rendering {kernel.template}: {e}", node) from None
-    shapes = lambda names: ", ".join("x".join(map(str, g.values[n].shape)) or "scalar"
-                                     for n in names if n)
-    comment = f"{node.op_type} '{node.name}': {shapes(node.inputs)} -> {shapes(node.outputs)}"
-    return NodeFn(fn_name, comment.replace("*/", "* /"), params or ["void"], body, args, prelude)
+from .environment import environment
+from .functions import node_function
+from .pointers import pointers
 
 
 def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = None
@@ -118,32 +25,21 @@ def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = No
     local_dims: dict[str, tuple[str, int]] = {}
     consts = Constants(name, namer, weights_threshold)
 
-    def ptr(vname: str) -> str:
-        if vname.startswith("dims:"):
-            vn = vname[5:]
-            if vn in dims:
-                return dims[vn]
-            if vn not in local_dims:
-                local_dims[vn] = (namer(f"{vn}_dims"), len(g.values[vn].shape))
-            return local_dims[vn][0]
-        if vname.startswith("scratch:"):
-            return f"(void *)(ws + {plan.buffers[vname].offset})"
-        root, at = plan.locate(vname)
-        v, rv = g.values[vname], g.values[root]
-        if rv.is_const:
-            return consts.ref(root, rv)
-        if root in home:
-            if not at:
-                return home[root]
-            return f"({v.dtype.ctype} *)(void *)((unsigned char *){home[root]} + {at})"
-        return f"({v.dtype.ctype} *)(void *)(ws + {plan.buffers[root].offset + at})"
+    def dims_array(vname: str) -> str:
+        if vname in dims:
+            return dims[vname]
+        if vname not in local_dims:
+            local_dims[vname] = (namer(f"{vname}_dims"), len(g.values[vname].shape))
+        return local_dims[vname][0]
+
+    ptr = pointers(g, plan, home, consts, shared=set(g.inputs), dims=dims_array)
 
     fns = []
     for step, (node, kernel) in enumerate(plan.steps):
         outs = [g.values[o] for o in node.outputs if o]
         if all(v.size == 0 and not v.bounded for v in outs):
             continue        # nothing to compute into an empty tensor
-        fns.append(_node_fn(g, node, kernel, namer(node.name, prefix=f"n{step}_"), ptr, namer))
+        fns.append(node_function(g, node, kernel, namer(node.name, prefix=f"n{step}_"), ptr, namer))
 
     # graph outputs no kernel writes (constants, graph inputs) are copied at the end
     written = {o for node, _ in plan.steps for o in node.outputs}
@@ -160,10 +56,3 @@ def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = No
     files = {f"{name}.h": env.get_template("model.h.j2").render(ctx),
              f"{name}.c": env.get_template("model.c.j2").render(ctx)}
     return files, ctx["inputs"], ctx["outputs"], blob
-
-
-def shape_literal(shape) -> str:
-    return ", ".join(str(int(d)) for d in shape) if len(shape) else "0"
-
-
-environment().globals.update(shape_literal=shape_literal, np=np)

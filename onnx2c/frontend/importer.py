@@ -10,7 +10,7 @@ from onnx import ModelProto, helper, numpy_helper
 from ..errors import CompileError, NeedsConstant
 from ..ir import DType, Graph, Node, Value
 from ..ir.optable import Bound, capacity_rule, type_rule_for
-from ..passes.scope import inputs_upstream, reads
+from .scope import inputs_upstream, reads
 
 
 def _dtype(name: str, elem_type: int) -> DType:

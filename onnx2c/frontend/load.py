@@ -7,12 +7,13 @@ from typing import Mapping
 import numpy as np
 import onnx
 import onnx.inliner
-from onnx import ModelProto, numpy_helper
+from onnx import ModelProto, helper, numpy_helper
 
-from ..errors import CompileError
-from ..ir import Graph
-from ..passes.fold import fold_and_infer
+from ..errors import CompileError, NeedsConstant
+from ..ir import Graph, Node, Value
+from .settle import settle
 from .importer import import_graph
+from .scope import free_names, subgraph_model
 from .sequence_io import pin_inputs
 
 
@@ -75,5 +76,35 @@ def load_graph(model, shapes: Mapping[str, tuple[int, ...]] | None = None,
         m = onnx.inliner.inline_local_functions(m)
     _freeze(m, freeze or {})
     _pin_shapes(m, pin_inputs(m, shapes or {}))
-    m = fold_and_infer(m)
+    m = settle(m)
     return import_graph(m, capacity)
+
+
+def load_subgraph(node: Node, key: str, formal: list[Value], sources: list[str | None],
+                  scope: Graph, outputs: list[bool] | None = None) -> tuple[Graph, list[str]]:
+    """Graph attribute `key` of node (an If branch, a Loop or Scan body) settled and
+    imported like a model of its own, and the names its function takes as parameters
+    (its inputs, then the constants of the enclosing scope it reads).
+
+    formal[k] types the subgraph's formal input k and sources[k] names the value of the
+    scope it comes from (a Loop's iteration number: the trip count, which unrolls the loop
+    once frozen), so a shape the subgraph cannot settle is explained in terms of the
+    model's inputs; outputs[k] False drops output k."""
+    body = node.attrs[key]
+    typ = lambda v: helper.make_tensor_type_proto(int(v.dtype), list(v.shape))
+    outer = {n: scope.values[n].data if scope.values[n].is_const else typ(scope.values[n])
+             for n in free_names(body)}
+    opsets = [helper.make_opsetid(d, v) for d, v in scope.opsets.items()]
+    try:
+        g = import_graph(settle(subgraph_model(body, [typ(v) for v in formal], outer, opsets,
+                                               outputs)))
+    except NeedsConstant as e:
+        formal_sources = dict(zip([i.name for i in body.input], sources))
+        ups = sorted({u for n in e.inputs if formal_sources.get(n, n)
+                      for u in scope.inputs_upstream(formal_sources.get(n, n))})
+        if ups:
+            raise NeedsConstant(ups, node, f"a shape in its {key}") from None
+        raise CompileError(f"{key}: {e}", node,
+                           reason=f"{node.op_type}: value-dependent shape in {key}") from None
+    shared = [n for n in free_names(body) if scope.values[n].is_const and n in g.values]
+    return g, g.inputs + shared

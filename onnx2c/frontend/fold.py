@@ -1,9 +1,10 @@
-"""Constant folding on the ONNX graph, interleaved with ONNX shape inference.
+"""Constant folding on the ONNX graph: a node whose inputs are all constants becomes a
+constant (computed by onnx.reference), and Shape/Size of a static shape too.
 
 This runs on the ModelProto rather than the IR because ONNX shape inference (with data
 propagation) works on protos: each folded value can make more shapes static, and each
-newly static shape can make a Shape/Size node foldable. The exporters' Shape->Gather->
-Unsqueeze->Concat->Reshape chains disappear this way.
+newly static shape can make a Shape/Size node foldable (frontend.settle alternates the
+two). The exporters' Shape->Gather->Unsqueeze->Concat->Reshape chains disappear this way.
 """
 from __future__ import annotations
 
@@ -12,31 +13,12 @@ import onnx
 from onnx import ModelProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from ..errors import CompileError
-from ..frontend.type_rules import apply_type_rules
-from .gradient import expand_gradients
-from .resolve import finish, resolve
-
 # ops whose result is not a function of their inputs alone
 _NONDETERMINISTIC = {"RandomUniform", "RandomNormal", "RandomUniformLike", "RandomNormalLike",
                      "Bernoulli", "Multinomial"}
 # kept as nodes even with constant inputs: the QDQ pass (passes/qdq.py) reads a weight's
 # DequantizeLinear to keep the weight in 8 bits, and folds the ones it leaves in float
 _KEEP = {"DequantizeLinear"}
-_MAX_ROUNDS = 50
-
-
-def _infer(m: ModelProto) -> ModelProto:
-    try:
-        return onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True,
-                                                 data_prop=True)
-    except Exception as strict_error:
-        try:
-            return onnx.shape_inference.infer_shapes(m, data_prop=True)
-        except Exception:
-            first = str(strict_error).strip().splitlines()[0]
-            raise CompileError(f"ONNX shape inference failed: {first}",
-                               reason="shape inference failed") from None
 
 
 def _static_shape(vi) -> tuple[int, ...] | None:
@@ -75,7 +57,8 @@ def _evaluate(m: ModelProto, node, consts: dict[str, np.ndarray]) -> list[np.nda
     return [np.asarray(r) for r in res]
 
 
-def _fold_once(m: ModelProto) -> bool:
+def fold_once(m: ModelProto) -> bool:
+    """Fold every node that can be; whether any was."""
     g = m.graph
     consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     shapes = {vi.name: _static_shape(vi) for vi in list(g.input) + list(g.value_info)}
@@ -108,27 +91,3 @@ def _fold_once(m: ModelProto) -> bool:
         del g.value_info[:]
         g.value_info.extend(vis)
     return changed
-
-
-def fold_and_infer(m: ModelProto) -> ModelProto:
-    # weights listed as graph inputs (IR < 4 models) are constants to us
-    inits = {t.name for t in m.graph.initializer}
-    real_inputs = [i for i in m.graph.input if i.name not in inits]
-    del m.graph.input[:]
-    m.graph.input.extend(real_inputs)
-    # IR 4 is where initializers need not be inputs: before it, shape inference ignores
-    # the types of the ones just taken off the input list (and of every folded value)
-    m.ir_version = max(m.ir_version, 4)
-    m = _infer(m)
-    if expand_gradients(m):     # needs static shapes; its nodes then fold as usual
-        m = _infer(m)
-    waiting = []
-    for _ in range(_MAX_ROUNDS):
-        folded = _fold_once(m)
-        resolved, waiting = resolve(m)   # sequences, optionals, If, Loop unrolls
-        typed = apply_type_rules(m)      # ops ONNX inference cannot type
-        if not (folded or resolved or typed):
-            break
-        m = _infer(m)
-    finish(m, waiting)
-    return m
