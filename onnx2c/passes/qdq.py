@@ -23,6 +23,8 @@ from . import qdq_rules as rules
 from .qdq_groups import Groups, is_dq, is_q
 from .dce import remove_dead_code
 
+_NO_KERNEL = "onnxruntime fuses no integer kernel for this operator and computes it in float"
+
 
 def fuse_qdq(g: Graph) -> list[tuple[Node, str]]:
     """Rewrite the graph's Q/DQ groups in place; the float nodes left beside quantized
@@ -72,5 +74,5 @@ def _float_nodes(g: Graph, reasons: dict[str, str]) -> list[tuple[Node, str]]:
         near = any(groups.dq_of(i) for i in node.inputs if i) or any(
             is_q(r) for o in node.outputs if o for r in groups.readers.get(o, []))
         if near:
-            left.append((node, reasons.get(node.name, "no integer form of this operator")))
+            left.append((node, reasons.get(node.name, _NO_KERNEL)))
     return left

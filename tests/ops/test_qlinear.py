@@ -9,11 +9,11 @@ kernels do not depend on the CPU.
 from __future__ import annotations
 
 import numpy as np
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto as TP
 from onnx import helper
 
+from onnx2c.harness.oracle import ort_session
 from tests import quant_reference as ref
 from tests.conftest import build_and_run, graph_model
 
@@ -23,10 +23,7 @@ NP = {TP.INT8: np.int8, TP.UINT8: np.uint8}
 
 
 def _ort(model, feeds):
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    return ort.InferenceSession(model.SerializeToString(), opts,
-                                providers=["CPUExecutionProvider"]).run(None, feeds)
+    return ort_session(model).run(None, feeds)
 
 
 def _q8(dt, shape, lo=None, hi=None):
