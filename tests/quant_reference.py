@@ -111,10 +111,11 @@ def _fma32(a, b, c) -> np.ndarray:
 
 def qlinear_add(a, sa, za, b, sb, zb, sc, zc, scalar: str | None = None) -> np.ndarray:
     """QLinearAdd as onnxruntime's AVX2 kernel: a * (sa / sc) + (b * (sb / sc) + fixed),
-    each step a fused multiply-add, fixed = zc - (ra * za + rb * zb); with `scalar`
-    ("a" or "b") that operand is folded into the fixed part first (a broadcast span)."""
+    each step a fused multiply-add, fixed = zc - (ra * za + rb * zb) with the first product
+    fused into the sum (that kernel's C++ is compiled with FMA); with `scalar` ("a" or "b")
+    that operand is folded into the fixed part first (a broadcast span)."""
     ra, rb = np.float32(sa) / np.float32(sc), np.float32(sb) / np.float32(sc)
-    fixed = np.float32(zc) - (ra * np.float32(za) + rb * np.float32(zb))
+    fixed = np.float32(zc) - _fma32(ra, np.float32(za), rb * np.float32(zb))
     af, bf = np.asarray(a, np.float32), np.asarray(b, np.float32)
     if scalar == "b":
         v = _fma32(af, ra, fixed + bf * rb)

@@ -4,7 +4,7 @@ QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger and com.microsoft QGemm a
 MatMulIntegerToFloat (written by a quantizer, or by passes/qdq.py from QDQ groups) become
 the private ops QConv and QGemm (domain onnx2c.int8, lowered by ops/qconv.py and
 ops/qmatmul.py) once their weights and quantization parameters are compile-time
-constants. Everything the kernels need is computed here, in numpy, exactly as onnxruntime
+constants; com.microsoft DynamicQuantizeLSTM becomes QLSTM (passes/qlstm.py). Everything the kernels need is computed here, in numpy, exactly as onnxruntime
 computes it:
 
 - the weights minus their zero point, packed as o2c_qgemm.h's row pairs (int8 in flash,
@@ -19,54 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import DType, Graph, Node, Value
-from ..quant import DOMAIN, EIGHT_BIT
-from ..quant.packing import fixed_multipliers, fold_zero_point, groups_row_pairs, \
-    row_pairs, subtract_zero_point
+from ..ir import DType, Graph, Node
+from ..quant import EIGHT_BIT
+from ..quant.packing import groups_row_pairs, row_pairs, subtract_zero_point
+from .qconstants import Builder as _Builder, const as _const, scalar as _scalar
+from .qlstm import prepare_lstm
 
 MS = "com.microsoft"
-
-
-def _const(g: Graph, node: Node, i: int, default=None):
-    """Input i's constant value; default if omitted; None if it is run-time data."""
-    if i >= len(node.inputs) or not node.inputs[i]:
-        return default
-    return g.values[node.inputs[i]].data
-
-
-def _scalar(arr) -> bool:
-    return arr is not None and arr.size == 1
-
-
-class _Builder:
-    """Adds the prepared constants of one node to the graph."""
-
-    def __init__(self, g: Graph, node: Node, requant: str):
-        self.g, self.node, self.requant = g, node, requant
-
-    def const(self, tag: str, arr: np.ndarray, dtype: DType) -> str:
-        name = f"{self.node.name}:{tag}"
-        while name in self.g.values:
-            name += "_"
-        self.g.values[name] = Value(name, dtype, tuple(arr.shape), arr)
-        return name
-
-    def scale(self, scales: np.ndarray) -> str:
-        """The per-row requantization scales, in the form --requant asks for."""
-        scales = np.asarray(scales, np.float32).reshape(-1)
-        if self.requant == "fixed":
-            return self.const("multiplier", fixed_multipliers(scales), DType.INT32)
-        return self.const("scale", scales, DType.FLOAT)
-
-    def bias(self, bias, weights: np.ndarray, zero: int) -> str:
-        """The int32 bias per row of weights with the data's zero point folded in."""
-        if bias is None and zero == 0:
-            return ""
-        return self.const("bias", fold_zero_point(bias, weights, zero), DType.INT32)
-
-    def replace(self, op: str, inputs: list[str], attrs: dict) -> None:
-        new = Node(self.node.name, op, DOMAIN, 1, inputs, list(self.node.outputs), attrs)
-        self.g.nodes[self.g.nodes.index(self.node)] = new
 
 
 def _conv(g: Graph, node: Node, requant: str) -> bool:
@@ -193,7 +152,8 @@ def _gemm_node(g, node, requant, w, b_zero, a_zero, op) -> bool:
 
 _RULES = {("", "QLinearConv"): _conv, ("", "ConvInteger"): _conv,
           ("", "QLinearMatMul"): _matmul, ("", "MatMulInteger"): _matmul,
-          (MS, "MatMulIntegerToFloat"): _matmul, (MS, "QGemm"): _qgemm}
+          (MS, "MatMulIntegerToFloat"): _matmul, (MS, "QGemm"): _qgemm,
+          (MS, "DynamicQuantizeLSTM"): prepare_lstm}
 
 
 def prepare_integer_ops(g: Graph, requant: str = "float") -> bool:

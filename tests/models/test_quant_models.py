@@ -8,7 +8,10 @@ VNNI saturate pairs of products to 16 bits, which the quantizer's weights can re
 such a CPU those models are compared within one quantization step, and the reason is
 printed. quant_cases.NOT_BIT_EXACT lists the models whose float parts cannot match
 onnxruntime's bit for bit, with the reason; they are compared within tolerance (and bit for
-bit between targets, in tests/targets).
+bit between targets, in tests/targets). The other models with float parts (inspect lists
+them: LayerNormalization, ReduceMean, a float LSTM...) match bit for bit here, on these
+inputs; onnxruntime's float kernels differ between CPUs (AVX2, AVX-512, NEON), so on
+another machine such a model may be a step off, which the test then reports.
 """
 from __future__ import annotations
 
@@ -65,6 +68,12 @@ def test_quantized_model_matches_onnxruntime_bit_exactly(name, tmp_path):
             print(f"{name}: no VNNI on this CPU, onnxruntime's u8 x s8 pair sums saturate "
                   "at 16 bits; compared within one step")
             assert _steps(g, w) <= 1, info.name
+        elif r.float_nodes and g.tobytes() != w.tobytes():
+            # exact on this machine's onnxruntime; its float kernels are CPU-specific
+            islands = sorted({n.op_type for n, _ in r.float_nodes})
+            print(f"{name}: not bit-exact here: onnxruntime's float {', '.join(islands)} "
+                  "round differently on this CPU; compared within tolerance")
+            assert _steps(g, w) <= MAX_STEPS, f"{info.name}: {_steps(g, w)} steps"
         else:
             assert g.tobytes() == w.tobytes(), \
                 f"{info.name}: {int((g != w).sum())} of {g.size} differ, {_steps(g, w)} steps"

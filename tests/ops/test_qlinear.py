@@ -75,6 +75,23 @@ def test_qlinear_binary(op, shapes, scalar, dt, tmp_path):
 
 
 @pytest.mark.parametrize("dt", [TP.INT8, TP.UINT8])
+@pytest.mark.parametrize("op", ["QLinearAdd", "QLinearMul"])
+def test_qlinear_binary_every_pair(op, dt, tmp_path):
+    """All 65,536 pairs of 8-bit values, where a sum landing on a rounding tie shows how
+    each float operation of onnxruntime's kernel rounds."""
+    grid = np.arange(256, dtype=np.uint8).view(NP[dt])
+    a, b = np.repeat(grid, 256), np.tile(grid, 256)
+    for trial in range(4):
+        p = [_scale(0.01, 0.2), _q8(dt, ()), _scale(0.01, 0.2), _q8(dt, ()), _scale(0.01, 0.2),
+             _q8(dt, ())]
+        consts = list(zip(["sa", "za", "sb", "zb", "sy", "zy"], p))
+        m = _model(op, [("a", dt, a.shape), "sa", "za", ("b", dt, b.shape), "sb", "zb", "sy",
+                        "zy"], consts, dt, a.shape)
+        reference = ref.qlinear_add if op == "QLinearAdd" else ref.qlinear_mul
+        _check(m, {"a": a, "b": b}, reference(a, *p[:2], b, *p[2:]), tmp_path / str(trial))
+
+
+@pytest.mark.parametrize("dt", [TP.INT8, TP.UINT8])
 @pytest.mark.parametrize("op, attrs", [("QLinearSigmoid", {}),
                                        ("QLinearLeakyRelu", {"alpha": 0.13})])
 def test_qlinear_lookup_every_byte(op, attrs, dt, tmp_path):

@@ -83,3 +83,27 @@ def test_matmulinteger_bias_folds_both_zero_points():
     assert (prepared.op_type, prepared.attrs["mode"]) == ("QGemm", "int32")
     bias = g.values[prepared.inputs[2]].data
     np.testing.assert_array_equal(bias, -9 * (b.astype(np.int64) - 3).sum(0))
+
+
+def test_dynamic_quantize_lstm_rows_sums_and_scales():
+    """passes/qlstm.py: W [dirs, input, 4H] becomes 4H rows of input values per direction,
+    minus the zero point, with each row's sum and scale."""
+    hidden, size = 2, 3
+    w = RNG.integers(-50, 50, (1, size, 4 * hidden)).astype(np.int8)
+    r = RNG.integers(-50, 50, (1, hidden, 4 * hidden)).astype(np.int8)
+    w_scale = RNG.uniform(0.01, 0.02, (1, 4 * hidden)).astype(np.float32)
+    node = helper.make_node("DynamicQuantizeLSTM", ["x", "w", "r", "", "", "", "", "", "ws",
+                                                    "wz", "rs", "rz"], ["y"],
+                            domain="com.microsoft", hidden_size=hidden)
+    model = graph_model([node], [("x", TP.FLOAT, (4, 1, size))],
+                        [("y", TP.FLOAT, (4, 1, 1, hidden))], {"": 17, "com.microsoft": 1},
+                        [("w", w), ("r", r), ("ws", w_scale), ("wz", np.full((1, 8), 0, np.int8)),
+                         ("rs", np.float32([0.5])), ("rz", np.int8([0]))])
+    g, prepared = _prepared(model)
+    assert (prepared.domain, prepared.op_type) == (DOMAIN, "QLSTM")
+    sums, scales = (g.values[prepared.inputs[i]].data for i in (8, 9))
+    np.testing.assert_array_equal(sums, w[0].astype(np.int64).sum(0))     # per gate unit
+    np.testing.assert_array_equal(scales, w_scale.reshape(-1))
+    np.testing.assert_array_equal(g.values[prepared.inputs[11]].data, np.float32([0.5] * 8))
+    rows = g.values[prepared.inputs[1]].data
+    assert sorted(rows[rows != 0]) == sorted(w[w != 0])
