@@ -1,8 +1,9 @@
 /*
- * o2c_qrnn.h - the matrix products of a dynamically quantized LSTM (com.microsoft
- * DynamicQuantizeLSTM, as onnxruntime computes them).
+ * o2c_qrnn.h - the matrix products of dynamic quantization (com.microsoft
+ * DynamicQuantizeMatMul, and DynamicQuantizeLSTM's, as onnxruntime computes them):
  *
  *     y[m][n] = (float)sum_k (q[m][k] - q_zero) * w[n][k] * (q_scale * w_scale[n])
+ *               (+ bias[n])
  *
  * where q is the float data x quantized to uint8 as one tensor, with
  * DynamicQuantizeLinear's scale and zero point (o2c_dynamic_qparams_u8).
@@ -25,13 +26,14 @@ static inline size_t o2c_qdynamic_project_bytes(size_t values, int32_t N, int32_
 /*
  * y (M x N floats, row-major) = x (M x K floats) times the packed int8 rows w (N rows of
  * K, zero point subtracted) as above.  w_sum: each row's sum of w, which folds the
- * data's zero point; w_scale: one scale, or one per row (per_row).  scratch:
+ * data's zero point; w_scale: one scale, or one per row (per_row); bias: NULL or one
+ * float per row, added after the scaling.  scratch:
  * o2c_qdynamic_project_bytes(M * K, N, K), 4-byte aligned.
  */
 static inline int o2c_qdynamic_project(int32_t M, int32_t N, int32_t K, const float *x,
                                        const int8_t *w, const int32_t *w_sum,
-                                       const float *w_scale, int32_t per_row, float *y,
-                                       void *scratch)
+                                       const float *w_scale, int32_t per_row,
+                                       const float *bias_f, float *y, void *scratch)
 {
     const size_t values = (size_t)M * (size_t)K;
     uint8_t *q = (uint8_t *)scratch;
@@ -53,7 +55,7 @@ static inline int o2c_qdynamic_project(int32_t M, int32_t N, int32_t K, const fl
     e.per_row = per_row;
     e.scale = multiplier;
     e.fixed = NULL;
-    e.bias_f = NULL;
+    e.bias_f = bias_f;
     e.q.zero = 0;
     e.q.lo = 0;
     e.q.hi = 0;

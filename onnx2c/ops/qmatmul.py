@@ -77,6 +77,30 @@ def lower_qgemm(node, ctx):
 
 
 @dataclass(frozen=True)
+class QDynamicGemm:
+    M: int                 # rows of A over every batch
+    N: int
+    K: int
+    per_row: bool          # a scale per column of B
+    bias: bool
+
+
+@op("QDynamicGemm", domain=DOMAIN)
+def lower_qdynamic_gemm(node, ctx):
+    a, n, k = inp(node, ctx, 0), node.attrs["N"], node.attrs["K"]
+    m = a.size // k
+    p = QDynamicGemm(m, n, k, inp(node, ctx, 3).size > 1, inp(node, ctx, 4) is not None)
+    # o2c_qdynamic_project_bytes: A quantized, a multiplier and a bias per column, a tile
+    return Kernel("ops/qdynamic_gemm.c.j2", p, scratch=-(-m * k // 4) * 4 + 8 * n + tile_bytes(k))
+
+
+@op("DynamicQuantizeMatMul", domain=MS)
+def lower_dynamic_quantize_matmul(node, ctx):
+    raise CompileError("DynamicQuantizeMatMul needs constant B, scales and zero points", node,
+                       reason="DynamicQuantizeMatMul: run-time B")
+
+
+@dataclass(frozen=True)
 class QMatMulRef:
     batch: list[int]       # broadcast batch loops b0, b1, ...
     a_off: str
@@ -87,39 +111,54 @@ class QMatMulRef:
     K: int
     a_signed: bool
     b_signed: bool
-    integer: bool          # MatMulInteger: int32 sums
+    mode: str              # "int32" (MatMulInteger), "requant" (QLinearMatMul), "float"
+    inputs: dict           # role -> input index: b, a_zero, b_zero, and the scales
     b_zeros: int           # values in B's zero point (1 or N), 0 if omitted
     b_scales: int
     lo: int
     hi: int
     b_params: str          # offset of the batch's per-column scales and zero points
     b_zero_off: str        # ... of its zero points
+    bias: bool             # MatMulIntegerToFloat's float bias, per column
+
+
+# where each operand is: MatMulInteger, QLinearMatMul, com.microsoft MatMulIntegerToFloat
+_ROLES = {"MatMulInteger": dict(b=1, a_zero=2, b_zero=3),
+          "QLinearMatMul": dict(b=3, a_zero=2, b_zero=5, a_scale=1, b_scale=4, y_scale=6,
+                                y_zero=7),
+          "MatMulIntegerToFloat": dict(b=1, a_zero=4, b_zero=5, a_scale=2, b_scale=3,
+                                       bias=6)}
+_MODES = {"MatMulInteger": "int32", "QLinearMatMul": "requant", "MatMulIntegerToFloat": "float"}
 
 
 @op("QLinearMatMul", since=10)
 @op("MatMulInteger", since=10)
+@op("MatMulIntegerToFloat", domain=MS)
 def lower_qlinear_matmul(node, ctx):
-    integer = node.op_type == "MatMulInteger"
-    a, b, y = inp(node, ctx, 0), inp(node, ctx, 1 if integer else 3), out(node, ctx)
+    roles, mode = _ROLES[node.op_type], _MODES[node.op_type]
+    given = lambda role: role in roles and inp(node, ctx, roles[role]) is not None
+    a, b, y = inp(node, ctx, 0), inp(node, ctx, roles["b"]), out(node, ctx)
     sa = (1,) + a.shape if len(a.shape) == 1 else a.shape
     sb = b.shape + (1,) if len(b.shape) == 1 else b.shape
     m, k, n = sa[-2], sa[-1], sb[-1]
-    a_zero = inp(node, ctx, 2)
-    if a_zero is not None and a_zero.size != 1:
+    if given("a_zero") and inp(node, ctx, roles["a_zero"]).size != 1:
         raise CompileError("a per-row zero point of A is not supported", node,
                            reason=f"{node.op_type}: per-row zero point")
+    if mode == "float" and inp(node, ctx, roles["a_scale"]).size != 1:
+        raise CompileError("a per-row scale of A is not supported", node,
+                           reason=f"{node.op_type}: per-row scale")
     batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
     dims, (ba, bb) = broadcast_loops(batch, [sa[:-2], sb[:-2]])
-    bz = inp(node, ctx, 3 if integer else 5)
-    lo, hi = qrange(y.dtype) if not integer else (0, 0)
-    b_scales = 1 if integer else inp(node, ctx, 4).size
-    zeros = bz.size if bz is not None else 0
+    lo, hi = qrange(y.dtype) if mode == "requant" else (0, 0)
+    b_scales = inp(node, ctx, roles["b_scale"]).size if "b_scale" in roles else 1
+    zeros = inp(node, ctx, roles["b_zero"]).size if given("b_zero") else 0
     # per-column parameters may also vary with B's batch: (batch..., 1, N)
     per_batch = lambda count: offset_expr([s * n for s in bb], "b") if count > n else "0"
     p = QMatMulRef(dims, offset_expr([s * m * k for s in ba], "b"),
                    offset_expr([s * k * n for s in bb], "b"),
                    offset_expr([s * m * n for s in strides(dims)], "b"), m, n, k,
-                   a.dtype == DType.INT8, b.dtype == DType.INT8, integer,
-                   min(zeros, n), min(b_scales, n), lo, hi, per_batch(b_scales),
-                   per_batch(zeros))
-    return Kernel("ops/qmatmul_ref.c.j2", p, scratch=0 if integer else 4 * n)
+                   a.dtype == DType.INT8, b.dtype == DType.INT8, mode,
+                   {r: i for r, i in roles.items() if given(r)}, min(zeros, n),
+                   min(b_scales, n), lo, hi, per_batch(b_scales), per_batch(zeros),
+                   given("bias"))
+    return Kernel("ops/qmatmul_ref.c.j2", p, scratch=0 if mode == "int32" else 4 * n)

@@ -4,7 +4,8 @@ QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger and com.microsoft QGemm a
 MatMulIntegerToFloat (written by a quantizer, or by passes/qdq.py from QDQ groups) become
 the private ops QConv and QGemm (domain onnx2c.int8, lowered by ops/qconv.py and
 ops/qmatmul.py) once their weights and quantization parameters are compile-time
-constants; com.microsoft DynamicQuantizeLSTM becomes QLSTM (passes/qlstm.py). Everything the kernels need is computed here, in numpy, exactly as onnxruntime
+constants; com.microsoft DynamicQuantizeMatMul becomes QDynamicGemm and
+DynamicQuantizeLSTM QLSTM (passes/qlstm.py). Everything the kernels need is computed here, in numpy, exactly as onnxruntime
 computes it:
 
 - the weights minus their zero point, packed as o2c_qgemm.h's row pairs (int8 in flash,
@@ -150,10 +151,32 @@ def _gemm_node(g, node, requant, w, b_zero, a_zero, op) -> bool:
     return True
 
 
+def _dynamic_matmul(g: Graph, node: Node, requant: str) -> bool:
+    """com.microsoft DynamicQuantizeMatMul (A float, quantized at run time) with constant
+    B (K, N) and scales: the private QDynamicGemm of ops/qmatmul.py, whose B rows carry
+    their sums for the run-time zero point of A (runtime_c/o2c_qrnn.h)."""
+    bmat, b_scale = _const(g, node, 1), _const(g, node, 2)
+    b_zero = _const(g, node, 3, np.zeros(1, np.int64))
+    if bmat is None or bmat.ndim != 2 or b_scale is None or b_zero is None or \
+            b_scale.size not in (1, bmat.shape[1]) or b_zero.size not in (1, bmat.shape[1]):
+        return False
+    rows = subtract_zero_point(np.ascontiguousarray(bmat.T), b_zero)
+    if rows is None:
+        return False
+    b = _Builder(g, node, requant)
+    inputs = [node.inputs[0], b.const("weights", row_pairs(rows), DType.INT8),
+              b.const("sums", rows.astype(np.int64).sum(axis=1).astype(np.int32), DType.INT32),
+              b.const("scales", np.asarray(b_scale, np.float32).reshape(-1), DType.FLOAT),
+              node.inputs[4] if len(node.inputs) > 4 else ""]
+    b.replace("QDynamicGemm", inputs, dict(N=int(bmat.shape[1]), K=int(bmat.shape[0])))
+    return True
+
+
 _RULES = {("", "QLinearConv"): _conv, ("", "ConvInteger"): _conv,
           ("", "QLinearMatMul"): _matmul, ("", "MatMulInteger"): _matmul,
           (MS, "MatMulIntegerToFloat"): _matmul, (MS, "QGemm"): _qgemm,
-          (MS, "DynamicQuantizeLSTM"): prepare_lstm}
+          (MS, "DynamicQuantizeLSTM"): prepare_lstm,
+          (MS, "DynamicQuantizeMatMul"): _dynamic_matmul}
 
 
 def prepare_integer_ops(g: Graph, requant: str = "float") -> bool:
