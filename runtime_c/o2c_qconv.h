@@ -61,6 +61,54 @@ static inline size_t o2c_qconv_scratch_bytes(const o2c_qconv_shape *s)
     return o2c_qgemm_tile_bytes(o2c_qconv_k(s));
 }
 
+/* Whether the O2C_QTILE columns from output position p0 lie on one output row with
+ * every window inside the image. */
+static inline int o2c_qconv_tile_inside(const o2c_qconv_shape *s, int32_t p0, int32_t n)
+{
+    const int32_t oh = p0 / s->out_w, ow = p0 - oh * s->out_w;
+    const int32_t ih0 = oh * s->stride_h - s->pad_top, iw0 = ow * s->stride_w - s->pad_left;
+    return n == O2C_QTILE && ow + O2C_QTILE <= s->out_w && ih0 >= 0 && iw0 >= 0 &&
+           ih0 + (s->k_h - 1) * s->dil_h < s->in_h &&
+           iw0 + (O2C_QTILE - 1) * s->stride_w + (s->k_w - 1) * s->dil_w < s->in_w;
+}
+
+/* A whole tap-major tile whose windows are all inside (o2c_qconv_tile_inside): per tap
+ * and channel pair, the four columns' values are stride_w apart. */
+#define O2C_QCONV_TILE_INSIDE(NAME, T)                                                     \
+    static inline void NAME(const o2c_qconv_shape *s, const T *x, int32_t fill,            \
+                            int32_t p0, uint32_t *t)                                       \
+    {                                                                                      \
+        const int32_t cin = s->in_c / s->groups, in_w = s->in_w, sw = s->stride_w;         \
+        const int32_t K = o2c_qconv_k(s), K4 = o2c_qk4(K);                                 \
+        const int32_t oh = p0 / s->out_w, ow = p0 - oh * s->out_w;                         \
+        const size_t plane = (size_t)s->in_h * (size_t)in_w;                               \
+        const T *base = x + (size_t)(oh * s->stride_h - s->pad_top) * in_w +               \
+                        (size_t)(ow * sw - s->pad_left);                                   \
+        int32_t kh, kw, c, k;                                                              \
+        for (kh = 0; kh < s->k_h; kh++)                                                    \
+            for (kw = 0; kw < s->k_w; kw++) {                                              \
+                const T *a = base + (size_t)(kh * s->dil_h) * in_w + (size_t)(kw * s->dil_w); \
+                for (c = 0; c + 1 < cin; c += 2, t += O2C_QTILE, a += 2 * plane) {         \
+                    const T *b = a + plane;                                                \
+                    t[0] = o2c_qpair(a[0], b[0]);                                          \
+                    t[1] = o2c_qpair(a[sw], b[sw]);                                        \
+                    t[2] = o2c_qpair(a[2 * sw], b[2 * sw]);                                \
+                    t[3] = o2c_qpair(a[3 * sw], b[3 * sw]);                                \
+                }                                                                          \
+                if (cin & 1) {                                                             \
+                    t[0] = o2c_qpair(a[0], fill);                                          \
+                    t[1] = o2c_qpair(a[sw], fill);                                         \
+                    t[2] = o2c_qpair(a[2 * sw], fill);                                     \
+                    t[3] = o2c_qpair(a[3 * sw], fill);                                     \
+                    t += O2C_QTILE;                                                        \
+                }                                                                          \
+            }                                                                              \
+        for (k = K; k < K4; k += 2, t += O2C_QTILE)                                        \
+            t[0] = t[1] = t[2] = t[3] = 0;                                                 \
+    }
+O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_u8_tile, uint8_t)
+O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t)
+
 /* The column tile of output positions p0 .. p0+n-1 over the cin channels at x (planes
  * in_h * in_w apart): each tap inside the image reads the data, outside it the zero
  * point (fill), in the column order o2c_qconv_order gives. */
@@ -75,6 +123,10 @@ static inline size_t o2c_qconv_scratch_bytes(const o2c_qconv_shape *s)
         const size_t plane = (size_t)in_h * (size_t)in_w;                                  \
         const uint32_t fill2 = o2c_qpair(fill, fill);                                      \
         int32_t j, kh, kw, c, k;                                                           \
+        if (!rows && o2c_qconv_tile_inside(s, p0, n)) {                                    \
+            NAME##_tile(s, x, fill, p0, tile);                                             \
+            return;                                                                        \
+        }                                                                                  \
         for (j = 0; j < O2C_QTILE; j++) {                                                  \
             uint32_t *t = tile + j;                                                        \
             k = 0;                                                                         \
