@@ -134,7 +134,16 @@ O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t)
                 const int32_t oh = (p0 + j) / s->out_w, ow = (p0 + j) - oh * s->out_w;     \
                 const int32_t ih0 = oh * s->stride_h - s->pad_top;                         \
                 const int32_t iw0 = ow * s->stride_w - s->pad_left;                        \
-                if (rows) {             /* (c, kh, kw), pairs of neighbouring taps */      \
+                const int whole = ih0 >= 0 && iw0 >= 0 && ih0 + (kh_n - 1) * dh < in_h &&  \
+                                  iw0 + (kw_n - 1) * dw < in_w;                            \
+                if (rows && whole) {   /* (c, kh, kw), the window inside the image */     \
+                    for (c = 0; c < cin; c++)                                              \
+                        for (kh = 0; kh < kh_n; kh++) {                                    \
+                            const T *row = x + c * plane + (size_t)(ih0 + kh * dh) * in_w + iw0; \
+                            for (kw = 0; kw < kw_n; kw += 2, t += O2C_QTILE, row += 2 * dw) \
+                                *t = o2c_qpair(row[0], row[dw]);                           \
+                        }                                                                  \
+                } else if (rows) {      /* (c, kh, kw), pairs of neighbouring taps */      \
                     for (c = 0; c < cin; c++)                                              \
                         for (kh = 0; kh < kh_n; kh++) {                                    \
                             const int32_t ih = ih0 + kh * dh;                              \
@@ -146,8 +155,7 @@ O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t)
                                                inside && b >= 0 && b < in_w ? row[b] : fill); \
                             }                                                              \
                         }                                                                  \
-                } else if (ih0 >= 0 && iw0 >= 0 && ih0 + (kh_n - 1) * dh < in_h &&         \
-                           iw0 + (kw_n - 1) * dw < in_w) {  /* tap-major, window inside */  \
+                } else if (whole) {     /* tap-major, window inside */                     \
                     const T *base = x + (size_t)ih0 * in_w + (size_t)iw0;                  \
                     for (kh = 0; kh < kh_n; kh++)                                          \
                         for (kw = 0; kw < kw_n; kw++) {                                    \

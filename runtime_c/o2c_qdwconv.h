@@ -160,6 +160,42 @@ O2C_QDW_WINDOW(o2c_qdw_window_s8, int8_t)
                 : "memory");                                                              \
         a[0] = y0; a[1] = y1; a[2] = y2; a[3] = y3;                                       \
     }
+/* The quad, requantized (O2C_QREQ_ASM of o2c_qgemm_arm.h) and stored at y[0..3] in the
+ * same block. */
+#define O2C_QDW3_QUAD_REQUANT(NAME, EXT, SAT)                                             \
+    static inline void NAME(const uint8_t *p, int32_t cols, const int32_t *w, int32_t acc0, \
+                            float scale, int32_t zero, uint8_t *y)                        \
+    {                                                                                     \
+        int32_t y0 = acc0, y1 = acc0, y2 = acc0, y3 = acc0;                               \
+        uint32_t e, o;                                                                    \
+        float f;                                                                          \
+        __asm__ volatile(O2C_QDW3_QUAD_ROW(EXT, "%[w0]", "%[wa]", "b")                     \
+                         O2C_QDW3_QUAD_ROW(EXT, "%[w1]", "%[wa]", "t")                     \
+                         O2C_QDW3_QUAD_ROW(EXT, "%[w2]", "%[wb]", "b")                     \
+                         "ldr %[e], %[zero]\n\t"                                          \
+                         "ldr %[o], %[y]\n\t"                                             \
+                         O2C_QDW_REQ(SAT, "y0", "0") O2C_QDW_REQ(SAT, "y1", "1")           \
+                         O2C_QDW_REQ(SAT, "y2", "2") O2C_QDW_REQ(SAT, "y3", "3")           \
+                         : [y0] "+r"(y0), [y1] "+r"(y1), [y2] "+r"(y2), [y3] "+r"(y3),    \
+                           [e] "=&r"(e), [o] "=&r"(o), [p] "+r"(p), [f] "=&t"(f)          \
+                         : [cols] "r"(cols), [w0] "r"(w[0]), [w1] "r"(w[1]),              \
+                           [w2] "r"(w[2]), [wa] "r"(w[3]), [wb] "r"(w[4]),                \
+                           [zero] "m"(zero), [y] "m"(y), [s] "t"(scale)                   \
+                         : "memory");                                                     \
+    }
+#define O2C_QDW_REQ(SAT, ACC, OFF)                                                        \
+    "vmov %[f], %[" ACC "]\n\t"                                                          \
+    "vcvt.f32.s32 %[f], %[f]\n\t"                                                        \
+    "vmul.f32 %[f], %[f], %[s]\n\t"                                                      \
+    "vcvtr.s32.f32 %[f], %[f]\n\t"                                                       \
+    "vmov %[" ACC "], %[f]\n\t"                                                          \
+    "qadd %[" ACC "], %[" ACC "], %[e]\n\t"                                              \
+    SAT " %[" ACC "], #8, %[" ACC "]\n\t"                                                \
+    "strb %[" ACC "], [%[o], #" OFF "]\n\t"
+O2C_QDW3_QUAD_REQUANT(o2c_qdw3_quadq_ss, "sxtb16", "ssat")
+O2C_QDW3_QUAD_REQUANT(o2c_qdw3_quadq_su, "sxtb16", "usat")
+O2C_QDW3_QUAD_REQUANT(o2c_qdw3_quadq_us, "uxtb16", "ssat")
+O2C_QDW3_QUAD_REQUANT(o2c_qdw3_quadq_uu, "uxtb16", "usat")
 O2C_QDW3_QUAD(o2c_qdw3_quad_s8, "sxtb16")
 O2C_QDW3_QUAD(o2c_qdw3_quad_u8, "uxtb16")
 O2C_QDW3_PAIR(o2c_qdw3_s8, "sxtb16")
@@ -169,7 +205,7 @@ O2C_QDW3_PAIR(o2c_qdw3_u8, "uxtb16")
 #if defined(O2C_ARM_DSP)
 /* The 3x3 rows of a channel through the assembly: outputs in pairs (stride 1) or one by
  * one, requantized by REQ (o2c_requant_s8 / _u8). */
-#define O2C_QDW3_PLANE(NAME, WIN, QUAD, REQ)                                              \
+#define O2C_QDW3_PLANE(NAME, WIN, QUADQ, REQ)                                             \
     static inline void NAME(const o2c_qconv_shape *s, const uint8_t *pad, int32_t cols,   \
                             const int32_t *wq, int32_t acc0, float scale, int32_t zero,   \
                             uint8_t *y)                                                   \
@@ -181,15 +217,8 @@ O2C_QDW3_PAIR(o2c_qdw3_u8, "uxtb16")
             const uint8_t *p = pad + (size_t)oh * sh * cols;                              \
             ow = 0;                                                                       \
             if (sw == 1)                                                                  \
-                for (; ow + 3 < out_w; ow += 4, p += 4, y += 4) {                         \
-                    int32_t a[4];                                                         \
-                    a[0] = a[1] = a[2] = a[3] = acc0;                                     \
-                    QUAD(p, cols, wq, a);                                                 \
-                    y[0] = (uint8_t)REQ(a[0], scale, zero);                               \
-                    y[1] = (uint8_t)REQ(a[1], scale, zero);                               \
-                    y[2] = (uint8_t)REQ(a[2], scale, zero);                               \
-                    y[3] = (uint8_t)REQ(a[3], scale, zero);                               \
-                }                                                                         \
+                for (; ow + 3 < out_w; ow += 4, p += 4, y += 4)                           \
+                    QUADQ(p, cols, wq, acc0, scale, zero, y);                             \
             if (sw == 1)                                                                  \
                 for (; ow + 1 < out_w; ow += 2, p += 2, y += 2) {                         \
                     int32_t a0 = acc0, a1 = acc0;                                         \
@@ -201,10 +230,10 @@ O2C_QDW3_PAIR(o2c_qdw3_u8, "uxtb16")
                 *y = (uint8_t)REQ(WIN##_one(p, cols, wq, acc0), scale, zero);             \
         }                                                                                 \
     }
-O2C_QDW3_PLANE(o2c_qdw3_plane_ss, o2c_qdw3_s8, o2c_qdw3_quad_s8, o2c_requant_s8)
-O2C_QDW3_PLANE(o2c_qdw3_plane_su, o2c_qdw3_s8, o2c_qdw3_quad_s8, o2c_requant_u8)
-O2C_QDW3_PLANE(o2c_qdw3_plane_us, o2c_qdw3_u8, o2c_qdw3_quad_u8, o2c_requant_s8)
-O2C_QDW3_PLANE(o2c_qdw3_plane_uu, o2c_qdw3_u8, o2c_qdw3_quad_u8, o2c_requant_u8)
+O2C_QDW3_PLANE(o2c_qdw3_plane_ss, o2c_qdw3_s8, o2c_qdw3_quadq_ss, o2c_requant_s8)
+O2C_QDW3_PLANE(o2c_qdw3_plane_su, o2c_qdw3_s8, o2c_qdw3_quadq_su, o2c_requant_u8)
+O2C_QDW3_PLANE(o2c_qdw3_plane_us, o2c_qdw3_u8, o2c_qdw3_quadq_us, o2c_requant_s8)
+O2C_QDW3_PLANE(o2c_qdw3_plane_uu, o2c_qdw3_u8, o2c_qdw3_quadq_uu, o2c_requant_u8)
 #endif
 
 /* The outputs of one channel from its padded copy. */

@@ -91,7 +91,13 @@ static inline uint32_t o2c__load32(const void *p)
 /* Two 16-bit values as one column word, a in the low half. */
 static inline uint32_t o2c_qpair(int32_t a, int32_t b)
 {
+#if defined(O2C_ARM_DSP)
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
     return (uint32_t)(uint16_t)a | ((uint32_t)b << 16);
+#endif
 }
 
 /* K rounded up to a multiple of 4: packed rows and column tiles are padded to it. */
