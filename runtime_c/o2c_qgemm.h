@@ -215,15 +215,18 @@ static inline int o2c_qgemm(int32_t M, int32_t N, int32_t K, int32_t a_signed,
 }
 
 /*
- * Reference Y (M x N, ldy apart) = epilogue(sum_k (A[m][k] - a_zero) * (B[k][n] - b_zero[n]))
- * for run-time 8-bit A (lda apart) and B (ldb apart): QLinearMatMul and MatMulInteger
- * when B is not a constant.  b_zeros is 1 or N (0: B has no zero point).
+ * Reference Y (M x N, ldy apart) = epilogue(bias[n] + sum_k (A[m][k] - a_zero) *
+ * (B[k][n] - b_zero[n])) for run-time 8-bit A (lda apart) and B (element (k, n) at
+ * k * b_kstride + n * b_nstride): QLinearMatMul, MatMulInteger, MatMulIntegerToFloat and
+ * QGemm when B is not a packable constant.  b_zeros is 1 or N (0: B has no zero point);
+ * bias (int32, one per column) may be NULL.
  */
 static inline int o2c_qmatmul_ref(int32_t M, int32_t N, int32_t K, int32_t a_signed,
                                   const void *a, size_t lda, int32_t a_zero,
-                                  int32_t b_signed, const void *b, size_t ldb,
-                                  const void *b_zero, int32_t b_zeros,
-                                  const o2c_qepilogue *e, void *y, size_t ldy)
+                                  int32_t b_signed, const void *b, size_t b_kstride,
+                                  size_t b_nstride, const void *b_zero, int32_t b_zeros,
+                                  const int32_t *bias, const o2c_qepilogue *e, void *y,
+                                  size_t ldy)
 {
     const size_t elem = o2c_qepilogue_bytes(e);
     int32_t m, n, k;
@@ -232,9 +235,10 @@ static inline int o2c_qmatmul_ref(int32_t M, int32_t N, int32_t K, int32_t a_sig
             const int32_t bz = !b_zeros ? 0 : b_signed
                 ? (int32_t)((const int8_t *)b_zero)[b_zeros > 1 ? n : 0]
                 : (int32_t)((const uint8_t *)b_zero)[b_zeros > 1 ? n : 0];
-            int32_t acc = 0;
+            int32_t acc = bias ? bias[n] : 0;
             for (k = 0; k < K; k++) {
-                const size_t ia = (size_t)m * lda + (size_t)k, ib = (size_t)k * ldb + (size_t)n;
+                const size_t ia = (size_t)m * lda + (size_t)k;
+                const size_t ib = (size_t)k * b_kstride + (size_t)n * b_nstride;
                 const int32_t av = a_signed ? ((const int8_t *)a)[ia] : ((const uint8_t *)a)[ia];
                 const int32_t bv = b_signed ? ((const int8_t *)b)[ib] : ((const uint8_t *)b)[ib];
                 acc += (av - a_zero) * (bv - bz);

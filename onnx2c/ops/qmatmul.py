@@ -120,6 +120,9 @@ class QMatMulRef:
     b_params: str          # offset of the batch's per-column scales and zero points
     b_zero_off: str        # ... of its zero points
     bias: bool             # MatMulIntegerToFloat's float bias, per column
+    b_kstride: int         # B's element (k, n) at k * b_kstride + n * b_nstride
+    b_nstride: int
+    alpha: float           # QGemm's: the scale is (alpha * a_scale) * b_scale
 
 
 # where each operand is: MatMulInteger, QLinearMatMul, com.microsoft MatMulIntegerToFloat
@@ -127,19 +130,31 @@ _ROLES = {"MatMulInteger": dict(b=1, a_zero=2, b_zero=3),
           "QLinearMatMul": dict(b=3, a_zero=2, b_zero=5, a_scale=1, b_scale=4, y_scale=6,
                                 y_zero=7),
           "MatMulIntegerToFloat": dict(b=1, a_zero=4, b_zero=5, a_scale=2, b_scale=3,
-                                       bias=6)}
-_MODES = {"MatMulInteger": "int32", "QLinearMatMul": "requant", "MatMulIntegerToFloat": "float"}
+                                       bias=6),
+          "QGemm": dict(b=3, a_zero=2, b_zero=5, a_scale=1, b_scale=4, bias_i=6, y_scale=7,
+                        y_zero=8)}
+_MODES = {"MatMulInteger": "int32", "QLinearMatMul": "requant", "MatMulIntegerToFloat": "float",
+          "QGemm": "requant"}
 
 
 @op("QLinearMatMul", since=10)
 @op("MatMulInteger", since=10)
 @op("MatMulIntegerToFloat", domain=MS)
+@op("QGemm", domain=MS)
 def lower_qlinear_matmul(node, ctx):
+    """The reference loops; com.microsoft QGemm here is one whose B passes/qprepare.py
+    could not pack (uint8 weights off their zero point by more than int8 holds)."""
     roles, mode = _ROLES[node.op_type], _MODES[node.op_type]
     given = lambda role: role in roles and inp(node, ctx, roles[role]) is not None
     a, b, y = inp(node, ctx, 0), inp(node, ctx, roles["b"]), out(node, ctx)
+    trans_b = bool(node.attrs.get("transB", 0))
+    if node.attrs.get("transA", 0):
+        raise CompileError("QGemm with transA is not supported", node, reason="QGemm: transA")
+    if mode == "requant" and not given("y_scale"):
+        mode = "float"          # QGemm without y_scale: float output
     sa = (1,) + a.shape if len(a.shape) == 1 else a.shape
     sb = b.shape + (1,) if len(b.shape) == 1 else b.shape
+    sb = sb[::-1] if trans_b else sb
     m, k, n = sa[-2], sa[-1], sb[-1]
     if given("a_zero") and inp(node, ctx, roles["a_zero"]).size != 1:
         raise CompileError("a per-row zero point of A is not supported", node,
@@ -160,5 +175,6 @@ def lower_qlinear_matmul(node, ctx):
                    a.dtype == DType.INT8, b.dtype == DType.INT8, mode,
                    {r: i for r, i in roles.items() if given(r)}, min(zeros, n),
                    min(b_scales, n), lo, hi, per_batch(b_scales), per_batch(zeros),
-                   given("bias"))
+                   given("bias"), 1 if trans_b else n, k if trans_b else 1,
+                   float(node.attrs.get("alpha", 1.0)))
     return Kernel("ops/qmatmul_ref.c.j2", p, scratch=0 if mode == "int32" else 4 * n)

@@ -157,14 +157,19 @@ def test_qlinear_concat(dt, tmp_path):
 
 
 @pytest.mark.parametrize("requant_out", [True, False])
-@pytest.mark.parametrize("dt, trans_b, alpha", [(TP.UINT8, 0, 1.0), (TP.INT8, 1, 0.75)])
-def test_qgemm(dt, trans_b, alpha, requant_out, tmp_path):
+@pytest.mark.parametrize("dt, weights, trans_b, alpha", [
+    (TP.UINT8, TP.INT8, 0, 1.0), (TP.INT8, TP.INT8, 1, 0.75),
+    (TP.UINT8, TP.UINT8, 1, 1.0)])      # uint8 weights far off their zero point: unpacked
+def test_qgemm(dt, weights, trans_b, alpha, requant_out, tmp_path):
     a = _q8(dt, (5, 37))
-    b = _q8(TP.INT8, (9, 37) if trans_b else (37, 9), -63, 63)
+    if weights == TP.INT8:
+        b, zb = _q8(TP.INT8, (9, 37) if trans_b else (37, 9), -63, 63), np.zeros(9, np.int8)
+    else:
+        b, zb = _q8(TP.UINT8, (9, 37) if trans_b else (37, 9)), np.full(9, 30, np.uint8)
     bias = RNG.integers(-3000, 3000, (9,)).astype(np.int32)
     sb = RNG.uniform(0.002, 0.02, 9).astype(np.float32)      # per column
-    consts = [("sa", _scale()), ("za", _q8(dt, ())), ("b", b), ("sb", sb),
-              ("zb", np.zeros(9, np.int8)), ("c", bias)]
+    consts = [("sa", _scale()), ("za", _q8(dt, ())), ("b", b), ("sb", sb), ("zb", zb),
+              ("c", bias)]
     names = [("a", dt, a.shape), "sa", "za", "b", "sb", "zb", "c"]
     if requant_out:
         consts += [("sy", _scale(0.05, 0.3)), ("zy", _q8(dt, ()))]
@@ -172,7 +177,7 @@ def test_qgemm(dt, trans_b, alpha, requant_out, tmp_path):
     m = _model("QGemm", names, consts, dt if requant_out else TP.FLOAT, (5, 9),
                transB=trans_b, alpha=alpha)
     k = dict(consts)
-    want = ref.qgemm(a, k["sa"], k["za"], b, sb, 0, bias, k.get("sy"), k.get("zy"), alpha,
+    want = ref.qgemm(a, k["sa"], k["za"], b, sb, zb, bias, k.get("sy"), k.get("zy"), alpha,
                      bool(trans_b))
     _check(m, {"a": a}, want, tmp_path)
 
