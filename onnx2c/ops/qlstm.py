@@ -52,3 +52,12 @@ def lower_qlstm(node, ctx):
                   _project_bytes(batch * hidden, rows, hidden))
     scratch = base.scratch + 4 * (p["xw_floats"] + p["hr_floats"]) + project
     return Kernel("ops/qlstm.c.j2", p, scratch=scratch)
+
+
+@op("DynamicQuantizeLSTM", domain=MS)
+def lower_dynamic_quantize_lstm(node, ctx):
+    """Reached only when passes/qlstm.py could not prepare the node."""
+    raise CompileError("DynamicQuantizeLSTM needs constant weights, scales and zero points, "
+                       "int8 weights within reach of their zero point, and no "
+                       "sequence_lens (or constant full lengths)", node,
+                       reason="DynamicQuantizeLSTM: not preparable")

@@ -83,13 +83,22 @@ def _conv(g, groups, node):
     return None
 
 
-def _matmul(g, groups, node):
+def _product_operands(groups, node):
+    """The DQ nodes of a MatMul's or Gemm's inputs and A's integer type, or why not: an
+    int8 A needs int8 weights (onnxruntime has no s8 x u8 kernel)."""
     dqs, why = _dqs(groups, node)
     if why:
-        return why
+        return None, None, why
     ta, tb = groups.int_type(dqs[0]), groups.int_type(dqs[1])
     if ta == DType.INT8 and tb != DType.INT8:
-        return "int8 input with a uint8 weight"
+        return None, None, "int8 input with a uint8 weight"
+    return dqs, ta, None
+
+
+def _matmul(g, groups, node):
+    dqs, ta, why = _product_operands(groups, node)
+    if why:
+        return why
     a, b = _qparams(g, groups, dqs[0]), _qparams(g, groups, dqs[1])
     q = groups.only_q_after(node)
     if q is None:       # a float result: onnxruntime's MatMulIntegerToFloat
@@ -104,12 +113,9 @@ def _matmul(g, groups, node):
 
 
 def _gemm(g, groups, node):
-    dqs, why = _dqs(groups, node)
+    dqs, ta, why = _product_operands(groups, node)
     if why:
         return why
-    ta, tb = groups.int_type(dqs[0]), groups.int_type(dqs[1])
-    if ta == DType.INT8 and tb != DType.INT8:
-        return "int8 input with a uint8 weight"
     if len(dqs) == 3 and (float(node.attrs.get("beta", 1.0)) != 1.0 or
                           groups.int_type(dqs[2]) != DType.INT32):
         return "bias is not int32 with beta 1"
