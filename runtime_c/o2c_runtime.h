@@ -59,6 +59,12 @@ static inline double o2c_mod_float(double a, double b)
 #include "o2c_kernels.h"
 
 #include "o2c_quant.h"
+/* the int8 kernels: requantization, GEMM core, convolutions, elementwise ops */
+#include "o2c_qrequant.h"
+#include "o2c_qgemm.h"
+#include "o2c_qconv.h"
+#include "o2c_qelementwise.h"
+#include "o2c_qrnn.h"
 
 #include "o2c_resize.h"
 

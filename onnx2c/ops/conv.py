@@ -1,4 +1,4 @@
-"""Conv, ConvInteger, QLinearConv and ConvTranspose over 1-D, 2-D and 3-D images.
+"""Conv and ConvTranspose over 1-D, 2-D and 3-D images (the integer forms: ops/qconv.py).
 
 Float32 Conv and ConvTranspose, and their fused forms (domain onnx2c, with an epilogue:
 passes/fuse_epilogue.py), run on the kernel library (conv_f32.py). The other dtypes use
@@ -15,7 +15,7 @@ from ._util import inp, out
 from .conv_f32 import lower_conv_f32
 from .conv_geometry import ConvGeometry, geometry
 from .epilogue import DOMAIN
-from .matmul import Accum, plain_accum, qparam, requant
+from .matmul import Accum, plain_accum, qparam
 from ..ir.optable import Kernel, op
 
 
@@ -73,29 +73,3 @@ def lower_fused_conv(node, ctx):
 @op("ConvTranspose", domain=DOMAIN)
 def lower_fused_conv_transpose(node, ctx):
     return lower_conv_f32(node, ctx, transpose=True)
-
-
-def _per_channel(node, ctx, i: int, per_channel: bool = True) -> str:
-    """Element of a per-tensor (or, if allowed, per-output-channel) quantization input."""
-    v, channels = inp(node, ctx, i), out(node, ctx).shape[1]
-    if v is not None and v.size != 1 and not (per_channel and v.size == channels):
-        kind = f"one value or {channels}" if per_channel else "one value"
-        raise CompileError(f"'{v.name}' has {v.size} values, expected {kind}", node,
-                           reason=f"{node.op_type}: quantization parameter shape")
-    return qparam(node, ctx, i, "0" if v is None or v.size == 1 else "oc")
-
-
-@op("ConvInteger", since=10)
-def lower_conv_integer(node, ctx):
-    za = _per_channel(node, ctx, 2, False) if inp(node, ctx, 2) is not None else ""
-    zb = _per_channel(node, ctx, 3) if inp(node, ctx, 3) is not None else ""
-    return _direct(node, ctx, 0, 1, Accum("int32_t", za, zb))
-
-
-@op("QLinearConv", since=10)
-def lower_qlinear_conv(node, ctx):
-    tensor = lambda i: _per_channel(node, ctx, i, False)
-    scale = f"({tensor(1)} * {_per_channel(node, ctx, 4)}) / {tensor(6)}"
-    acc = Accum("int32_t", tensor(2), _per_channel(node, ctx, 5),
-                requant(node, out(node, ctx), scale, tensor(7)), init=_bias(node, ctx, 8))
-    return _direct(node, ctx, 0, 3, acc)

@@ -1,4 +1,4 @@
-"""MatMul, Gemm, MatMulInteger and QLinearMatMul: one batched matrix-product template.
+"""MatMul and Gemm: one batched matrix-product template (the integer forms: ops/qmatmul.py).
 
 Float32 products, and the fused MatMul/Gemm of domain onnx2c, go to the kernel library
 (matmul_f32.py); every other dtype (float16, bfloat16, double, 32/64-bit integers,
@@ -61,22 +61,6 @@ def _lin(*terms) -> str:
     """C sum of (variable, stride) terms, e.g. 'a_off + i * 4u + k'."""
     parts = [v if s == 1 else f"{v} * {s}u" for v, s in terms if s]
     return " + ".join(parts) or "0"
-
-
-def _qidx(node, ctx, i: int, operand, per: str) -> str:
-    """Index of a per-tensor, per-row (per='i') or per-column (per='j') parameter."""
-    v = inp(node, ctx, i)
-    if v is None or v.size == 1:
-        return "0"
-    if len(operand.shape) >= 2:
-        rows, cols = operand.shape[-2:]
-        count, k = (rows, cols) if per == "i" else (cols, rows)
-        if v.size == count:
-            return per
-        if v.size * k == operand.size:        # one value per row (column) of every batch
-            return f"{'a_off' if per == 'i' else 'b_off'} / {k}u + {per}"
-    raise CompileError(f"quantization parameter '{v.name}' of shape {v.shape} is neither "
-                       "per-tensor nor per-row/column", node, reason="unsupported zero point shape")
 
 
 def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 1.0,
@@ -152,21 +136,3 @@ def lower_gemm(node, ctx):
     trans = (node.attrs["transA"], node.attrs["transB"])
     return batched(node, ctx, 0, 1, plain_accum(y), trans, alpha, addend,
                    inputs=[0, 1, 2] if addend else [0, 1])
-
-
-@op("MatMulInteger", since=10)
-def lower_matmul_integer(node, ctx):
-    a, b = inp(node, ctx, 0), inp(node, ctx, 1)
-    za = qparam(node, ctx, 2, _qidx(node, ctx, 2, a, "i")) if inp(node, ctx, 2) else ""
-    zb = qparam(node, ctx, 3, _qidx(node, ctx, 3, b, "j")) if inp(node, ctx, 3) else ""
-    return batched(node, ctx, 0, 1, Accum("int32_t", za, zb))
-
-
-@op("QLinearMatMul", since=10)
-def lower_qlinear_matmul(node, ctx):
-    a, b, y = inp(node, ctx, 0), inp(node, ctx, 3), out(node, ctx)
-    row = lambda i: qparam(node, ctx, i, _qidx(node, ctx, i, a, "i"))
-    col = lambda i: qparam(node, ctx, i, _qidx(node, ctx, i, b, "j"))
-    scale = f"({row(1)} * {col(4)}) / {col(6)}"
-    return batched(node, ctx, 0, 3, Accum("int32_t", row(2), col(5),
-                                        requant(node, y, scale, col(7))))

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..csyntax.literals import scalar as lit
 from ..errors import CompileError
+from ..ir import DType
 from ._util import inp
 from .packing import pack_b
 from ..ir.optable import Kernel, op
@@ -152,7 +153,7 @@ def lower_rnn(node, ctx):
         **_strides(layout, seq, batch, dirs, hidden, size))
     w, r = inp(node, ctx, 1), inp(node, ctx, 2)
     packed = {}
-    if ct == "float" and w.is_const and r.is_const:
+    if ct == "float" and w.dtype == DType.FLOAT and w.is_const and r.is_const:
         rows = gates * hidden
         packed[1], params["w_at"] = _packed(w.data, [rows])
         parts = [params["r_bias_rows"]] + ([rows - params["r_bias_rows"]] if kind == "GRU" else [])
