@@ -65,6 +65,9 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--requant", choices=REQUANT, default="float",
                    help="int8 requantization: float (bit-exact with onnxruntime) or fixed "
                    "(integer multiplier and shift, for cores without an FPU) (default: float)")
+    p.add_argument("--quantized-io", action="store_true",
+                   help="a quantized model takes and returns its 8-bit tensors instead of "
+                   "float (NAME.h gives each one's scale and zero point)")
 
 
 def _add_weights_args(p: argparse.ArgumentParser) -> None:
@@ -85,7 +88,7 @@ def _cmd_compile(a) -> int:
     r = compile(a.model, a.out, name=a.name, shapes=dict(a.shape), freeze=dict(a.freeze),
                 capacity=dict(a.capacity), weights_file=a.weights_file,
                 weights_threshold=a.weights_threshold, string_bytes=a.string_bytes,
-                optimize=a.optimize, requant=a.requant)
+                optimize=a.optimize, requant=a.requant, quantized_io=a.quantized_io)
     print(f"wrote {', '.join(str(p) for p in r.paths)}")
     print(f"workspace: {r.workspace_bytes} bytes")
     if a.target:
@@ -108,7 +111,8 @@ def _cmd_size(a) -> int:
     try:
         rep = size_model(a.model, t, a.name, Path(a.keep) if a.keep else None,
                          shapes=dict(a.shape), freeze=dict(a.freeze),
-                         capacity=dict(a.capacity), optimize=a.optimize, requant=a.requant)
+                         capacity=dict(a.capacity), optimize=a.optimize, requant=a.requant,
+                         quantized_io=a.quantized_io)
     except BuildError as e:
         print(f"onnx2c: error: the generated C did not build for {a.target}:\n{e}",
               file=sys.stderr)
@@ -123,15 +127,20 @@ def _cmd_verify(a) -> int:
                   capacity=dict(a.capacity), weights_file=a.weights_file,
                   weights_threshold=a.weights_threshold, name=a.name, seed=a.seed,
                   rtol=a.rtol, atol=a.atol, keep=a.keep, string_bytes=a.string_bytes,
-                  optimize=a.optimize, requant=a.requant)
+                  optimize=a.optimize, requant=a.requant, quantized_io=a.quantized_io)
 
 
 def _cmd_inspect(a) -> int:
     from .compiler import build
     from .memory.report import print_plan
     r = build(a.model, a.name, dict(a.shape), dict(a.freeze), dict(a.capacity),
-              string_bytes=a.string_bytes, optimize=a.optimize, requant=a.requant)
+              string_bytes=a.string_bytes, optimize=a.optimize, requant=a.requant,
+              quantized_io=a.quantized_io)
     print_plan(r)
+    if r.float_nodes:
+        print(f"left in float ({len(r.float_nodes)} nodes beside quantized tensors):")
+        for node, why in r.float_nodes:
+            print(f"  {node.op_type} {node.name}: {why}")
     if a.plan_svg:
         from .memory.svg import plan_svg
         Path(a.plan_svg).write_text(plan_svg(r.plan, Path(str(a.model)).stem))
@@ -158,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--atol", type=float, default=1e-5)
     v.add_argument("--keep", help="keep the generated sources and library in this folder")
     v.set_defaults(fn=_cmd_verify)
-    i = sub.add_parser("inspect", help="print the memory plan")
+    i = sub.add_parser("inspect", help="print the memory plan (and a quantized model's "
+                       "nodes left in float, with the reason)")
     _add_model_args(i)
     i.add_argument("--plan-svg", metavar="FILE", help="draw the plan (x: step, y: offset)")
     i.set_defaults(fn=_cmd_inspect)

@@ -5,6 +5,11 @@
 #include <stdint.h>
 #include <math.h>
 
+/* Fails the build (a negative array size) unless the workspace plan reserved exactly the
+ * scratch a kernel's *_SCRATCH_BYTES companion asks for: the two formulas live in
+ * Python and C, and must not drift apart. */
+#define O2C_CHECK_SCRATCH(planned, needed) ((void)sizeof(char[(planned) == (needed) ? 1 : -1]))
+
 /* Round half to even without depending on the floating-point environment (ONNX Round). */
 static inline float o2c_round_evenf(float x)
 {

@@ -1,9 +1,11 @@
 """Assemble NAME.h, NAME.c and NAME_weights.c from the lowered graph and its memory plan."""
 from __future__ import annotations
 
-from ..ir import Graph
-from ..memory import Plan
+from ..csyntax import literals
 from ..csyntax.cnames import Namer
+from ..errors import CompileError
+from ..ir import DType, Graph
+from ..memory import Plan
 from .constants import Constants
 from .environment import environment
 from .functions import node_function
@@ -55,9 +57,9 @@ def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = No
     headers = runtime_headers("\n".join(f.prelude + f.body for f in fns))
     ctx = dict(name=name, graph=g, fns=fns, consts=consts.arrays(), copies=copies,
                weights=consts.header(blob), weight_arrays=consts.weight_arrays(),
-               includes=headers.direct, locals=ptr.locals, inputs=desc(io_in),
-               outputs=desc(io_out), workspace=plan.workspace_bytes, dims=dims,
-               local_dims=list(local_dims.values()))
+               labels=_label_tables(g, name, io_out), includes=headers.direct,
+               locals=ptr.locals, inputs=desc(io_in), outputs=desc(io_out),
+               workspace=plan.workspace_bytes, dims=dims, local_dims=list(local_dims.values()))
     env = environment()
     files = {f"{name}.h": env.get_template("model.h.j2").render(ctx),
              f"{name}.c": env.get_template("model.c.j2").render(ctx)}
@@ -65,3 +67,25 @@ def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = No
         files[f"{name}_weights.c"] = env.get_template("model_weights.c.j2").render(ctx)
     files.update(headers.files)
     return files, ctx["inputs"], ctx["outputs"], blob
+
+
+def _label_tables(g: Graph, name: str, io_out) -> list[tuple[str, str, str, list[str]]]:
+    """(C name, element type, dims suffix, literals) of each ZipMap output's label table:
+    int64_t labels, or string cells like every string tensor of the ABI."""
+    tables = []
+    for vn, cn in io_out:
+        labels = g.labels.get(vn)
+        if labels is None:
+            continue
+        if labels.dtype == object:
+            cell = DType.STRING.nbytes(1)
+            for s in labels:
+                if len(str(s).encode("utf-8")) >= cell:
+                    raise CompileError(f"class label {s!r} of '{vn}' does not fit a {cell}-byte "
+                                       "string cell; raise --string-bytes")
+            tables.append((f"{name}_{cn}_labels", "char", f"[{len(labels)}][{cell}]",
+                           [literals.string_literal(str(s)) for s in labels]))
+        else:
+            tables.append((f"{name}_{cn}_labels", "int64_t", f"[{len(labels)}]",
+                           [literals.scalar(int(v), "int64_t") for v in labels]))
+    return tables

@@ -10,7 +10,9 @@ descriptors of NAME.h) always comes.
 A header declares what it depends on by including it. The header that defines a name is
 the first, dependencies before dependants, whose text (comments aside) mentions it: a
 header only uses names of the headers it includes, so the first mention is the
-definition, even one a macro makes (`O2C_RNN_MATVEC(o2c_rnn_matvec_f32, float)`).
+definition, even one a macro makes (`O2C_RNN_MATVEC(o2c_rnn_matvec_f32, float)`). Names
+that alternatives define (the vector backends of o2c_simd.h) belong to the header that
+includes all of them.
 tests/runtime/test_headers.py checks that each header compiles on its own.
 """
 from __future__ import annotations
@@ -41,12 +43,7 @@ class _Library:
     home: dict[str, str]           # identifier -> the header that defines it
 
     def closure(self, roots) -> list[str]:
-        seen, todo = set(), list(roots)
-        while todo:
-            h = todo.pop()
-            if h not in seen:
-                seen.add(h)
-                todo.extend(self.includes[h])
+        seen = set().union(*(_reached(h, self.includes) for h in roots))
         return [h for h in self.order if h in seen]
 
 
@@ -66,11 +63,33 @@ def _library() -> _Library:
 
     for h in texts:
         visit(h, ())
-    home: dict[str, str] = {}
+    reach = {h: _reached(h, includes) for h in order}
+    mentions: dict[str, list[str]] = {}
     for h in order:
-        for name in _NAME.findall(_COMMENT.sub(" ", texts[h])):
-            home.setdefault(name, h)
+        for name in dict.fromkeys(_NAME.findall(_COMMENT.sub(" ", texts[h]))):
+            mentions.setdefault(name, []).append(h)
+    home = {name: _home(hs, reach) for name, hs in mentions.items()}
     return _Library(texts, includes, order, home)
+
+
+def _reached(header: str, includes: dict[str, list[str]]) -> set[str]:
+    seen, todo = set(), [header]
+    while todo:
+        h = todo.pop()
+        if h not in seen:
+            seen.add(h)
+            todo.extend(includes[h])
+    return seen
+
+
+def _home(mentions: list[str], reach: dict[str, set[str]]) -> str:
+    """The first header (in dependency order) that mentions a name and is related by
+    inclusion to every other header that does: the definition, or the header choosing
+    among alternative definitions (o2c_simd.h over its vector backends)."""
+    for h in mentions:
+        if all(m in reach[h] or h in reach[m] for m in mentions):
+            return h
+    return mentions[0]
 
 
 def runtime_headers(code: str) -> Headers:

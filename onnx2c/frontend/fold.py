@@ -16,6 +16,9 @@ from onnx.reference import ReferenceEvaluator
 # ops whose result is not a function of their inputs alone
 _NONDETERMINISTIC = {"RandomUniform", "RandomNormal", "RandomUniformLike", "RandomNormalLike",
                      "Bernoulli", "Multinomial"}
+# kept as nodes even with constant inputs: the QDQ pass (passes/qdq.py) reads a weight's
+# DequantizeLinear to keep the weight in 8 bits, and folds the ones it leaves in float
+_KEEP = {"DequantizeLinear"}
 
 
 def _static_shape(vi) -> tuple[int, ...] | None:
@@ -66,7 +69,7 @@ def fold_once(m: ModelProto) -> bool:
         if node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx") \
                 and shapes.get(node.input[0]) is not None:
             result = [_shape_op(node, shapes[node.input[0]])]
-        elif (node.op_type not in _NONDETERMINISTIC
+        elif (node.op_type not in _NONDETERMINISTIC and node.op_type not in _KEEP
               and all(i in consts for i in node.input if i)
               and not any(i in graph_inputs for i in node.input)
               and not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)

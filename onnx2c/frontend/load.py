@@ -13,6 +13,7 @@ from ..errors import CompileError, NeedsConstant
 from ..ir import Graph, Node, Value
 from .settle import settle
 from .importer import import_graph
+from .maps import resolve_maps
 from .scope import free_names, subgraph_model
 from .sequence_io import pin_inputs
 
@@ -65,6 +66,37 @@ def _freeze(m: ModelProto, freeze: Mapping[str, np.ndarray]) -> None:
         m.graph.initializer.append(numpy_helper.from_array(np.asarray(arr), name))
 
 
+def _loosen_outputs(m: ModelProto) -> dict:
+    """Clears the declared shapes of the graph outputs nodes compute, returning them:
+    inference, not a declaration, decides a shape (converters declare some wrongly, such
+    as onnxmltools' [1] for a label of N rows); _restore_outputs puts back those it could
+    not settle (a Reduce* over axes given at run time)."""
+    made = {o for n in m.graph.node for o in n.output}
+    declared = {}
+    for vi in m.graph.output:
+        if vi.name in made and vi.type.HasField("tensor_type") and \
+                vi.type.tensor_type.HasField("shape"):
+            declared[vi.name] = [d.dim_value if d.HasField("dim_value") else None
+                                 for d in vi.type.tensor_type.shape.dim]
+            vi.type.tensor_type.ClearField("shape")
+    return declared
+
+
+def _restore_outputs(m: ModelProto, declared: dict) -> None:
+    for vi in m.graph.output:
+        t = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
+        if vi.name not in declared or t is None:
+            continue
+        if t.HasField("shape") and all(d.HasField("dim_value") for d in t.shape.dim):
+            continue
+        t.ClearField("shape")
+        t.shape.SetInParent()
+        for d in declared[vi.name]:
+            dim = t.shape.dim.add()
+            if d is not None:
+                dim.dim_value = d
+
+
 def load_graph(model, shapes: Mapping[str, tuple[int, ...]] | None = None,
                freeze: Mapping[str, np.ndarray] | None = None,
                capacity: Mapping[str, int] | None = None) -> Graph:
@@ -75,9 +107,15 @@ def load_graph(model, shapes: Mapping[str, tuple[int, ...]] | None = None,
     if m.functions:
         m = onnx.inliner.inline_local_functions(m)
     _freeze(m, freeze or {})
-    _pin_shapes(m, pin_inputs(m, shapes or {}))
+    shapes = dict(shapes or {})
+    labels = resolve_maps(m, shapes)
+    _pin_shapes(m, pin_inputs(m, shapes))
+    declared = _loosen_outputs(m)
     m = settle(m)
-    return import_graph(m, capacity)
+    _restore_outputs(m, declared)
+    g = import_graph(m, capacity)
+    g.labels = labels
+    return g
 
 
 def load_subgraph(node: Node, key: str, formal: list[Value], sources: list[str | None],

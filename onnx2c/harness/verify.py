@@ -10,6 +10,7 @@ from ..codegen.constants import DEFAULT_THRESHOLD
 from ..compiler import compile
 from ..ir import DType
 from .build import BuildError, build_host
+from .oracle import ort_session
 
 
 def random_input(dtype: DType, shape, rng: np.random.Generator) -> np.ndarray:
@@ -22,6 +23,24 @@ def random_input(dtype: DType, shape, rng: np.random.Generator) -> np.ndarray:
         return rng.standard_normal(shape).astype(dtype.np)
     lo = -10 if dtype.is_signed else 0
     return rng.integers(lo, 10, shape).astype(dtype.np)
+
+
+def dequantize(arr: np.ndarray, info) -> np.ndarray:
+    """An 8-bit input or output of --quantized-io as the float the model computes with
+    (DequantizeLinear's float32 (q - zero point) * scale); other tensors unchanged."""
+    if info.quant is None:
+        return arr
+    scale, zero = info.quant
+    return (arr.astype(np.int32) - zero).astype(np.float32) * np.float32(scale)
+
+
+def as_tensor(want, info) -> np.ndarray:
+    """An onnxruntime output as onnx2c returns it: ZipMap's list of {label: probability}
+    dicts (one per row) becomes the [rows x labels] array in the order of info.labels."""
+    if getattr(info, "labels", None) is not None and isinstance(want, list):
+        return np.array([[row[k] for k in info.labels.tolist()] for row in want],
+                        np.float32).reshape(info.shape)
+    return np.asarray(want)
 
 
 def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tuple[bool, float, float]:
@@ -54,14 +73,14 @@ def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tupl
 def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
            rtol=1e-3, atol=1e-5, keep=None, capacity=None, weights_file=False,
            weights_threshold=DEFAULT_THRESHOLD, string_bytes=64, optimize="speed",
-           requant="float") -> int:
+           requant="float", quantized_io=False) -> int:
     import onnx
-    import onnxruntime as ort
 
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="onnx2c-verify-"))
     r = compile(model, work / "src", name=name, shapes=shapes, freeze=freeze, capacity=capacity,
                 weights_file=weights_file, weights_threshold=weights_threshold,
-                string_bytes=string_bytes, optimize=optimize, requant=requant)
+                string_bytes=string_bytes, optimize=optimize, requant=requant,
+                quantized_io=quantized_io)
     try:
         host = build_host(r, work / "build")
     except BuildError as e:
@@ -79,14 +98,15 @@ def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
         return 1
     m = onnx.load(model) if not isinstance(model, onnx.ModelProto) else model
     proto = m.SerializeToString() if m.ByteSize() < 2**31 - 1 else model
-    sess = ort.InferenceSession(proto, providers=["CPUExecutionProvider"])
-    ort_feeds = dict(feeds)
+    sess = ort_session(proto)
+    ort_feeds = {i.name: dequantize(feeds[i.name], i) for i in r.inputs}
     ort_feeds.update(freeze or {})
     want = sess.run([o.name for o in r.outputs], ort_feeds)
+    got = [dequantize(g_, info) for g_, info in zip(got, r.outputs)]
     print(f"{'output':24} {'shape':>16} {'max abs err':>12} {'max rel err':>12}  result")
     failed = 0
     for info, g_, w in zip(r.outputs, got, want):
-        ok, ea, er = compare(g_, w, rtol, atol)
+        ok, ea, er = compare(g_, as_tensor(w, info), rtol, atol)
         failed += not ok
         shape = "x".join(map(str, g_.shape)) or "scalar"    # a bounded output's actual dims
         print(f"{info.name[:24]:24} {shape:>16} {ea:12.3g} {er:12.3g}  {'PASS' if ok else 'FAIL'}")

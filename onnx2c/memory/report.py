@@ -1,6 +1,8 @@
 """The plan as a table: per node what it writes, where, and for how long."""
 from __future__ import annotations
 
+from ..passes.fuse_epilogue import fused_label
+
 
 def plan_rows(r) -> list[tuple[str, ...]]:
     """(step, op, output, shape, bytes, offset, live) of every value a node writes."""
@@ -14,7 +16,7 @@ def plan_rows(r) -> list[tuple[str, ...]]:
             b = plan.buffers.get(plan.root(o))
             where = str(b.offset) if b else "(output)" if o in g.outputs else ""
             live = f"{b.first}-{b.last}" if b else ""
-            rows.append((str(step), node.op_type, o, "x".join(map(str, v.shape)) or "scalar",
+            rows.append((str(step), fused_label(node), o, "x".join(map(str, v.shape)) or "scalar",
                          str(v.nbytes), where, live))
     return rows
 
@@ -29,7 +31,8 @@ def print_plan(r) -> None:
     for row in [head] + rows:
         print("  ".join(x.rjust(w) if ra else x.ljust(w)
                         for x, w, ra in zip(row, widths, right)).rstrip())
-    weights = sum(v.nbytes for v in g.values.values() if v.is_const)
+    read = {i for node, _ in plan.steps for i in node.inputs if i}   # packed, not originals
+    weights = sum(g.values[n].nbytes for n in read if g.values[n].is_const)
     print(f"workspace bytes: {plan.workspace_bytes} (packing: {plan.heuristic})")
     print(f"lower bound:     {plan.lower_bound} (most bytes live at one step)")
     print(f"without reuse:   {plan.no_reuse_bytes}")

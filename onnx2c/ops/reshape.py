@@ -21,7 +21,7 @@ def _check(node, ctx) -> str:
             f"{c_dims(small.shape)}, {len(small.shape)}u)")
 
 
-@op("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity")
+@op("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", strings=True)
 def lower_view(node, ctx):
     if node.op_type in ("Reshape", "Squeeze", "Unsqueeze") and runtime(node, ctx, 1) and \
             inp(node, ctx, 1).size:

@@ -17,6 +17,7 @@ from onnx2c.csyntax import literals
 from onnx2c.harness import build_host
 from onnx2c.ir import DType
 from onnx2c.lowering import splat
+from onnx2c.ops.packing import PANEL_COLS
 from tests.codegen.test_abi import _writable_symbols
 from tests.conftest import c_compilers, check_against_ort, strict_compile
 
@@ -106,8 +107,10 @@ def test_weights_file_matches_onnxruntime(tmp_path, cc):
     assert f"#define NET_WEIGHTS_BYTES {len(blob)}u" in h
     assert f"#define NET_WEIGHTS_CRC32 0x{zlib.crc32(blob):08x}u" in h
     assert re.search(r"int net_run\(.*const void \*weights,.*void \*workspace\);", h, re.S)
-    # W (51,200 bytes) and b (800) are in the blob, 16-aligned; only s (16 bytes) is in C
-    assert len(blob) == 51200 + 800
+    # W (64 x 200, packed in panels of 16 columns: 64 x 208 floats) and b (800 bytes) are
+    # in the blob, 16-aligned; only s (16 bytes) is in C
+    cols = -(-200 // PANEL_COLS) * PANEL_COLS
+    assert len(blob) == 64 * cols * 4 + 800
     assert list(_literal_counts(c).values()) == [4]
     assert len(c) < 10_000
     host = build_host(r, tmp_path / "build")
@@ -142,7 +145,9 @@ def test_cli_writes_the_weights_file(tmp_path):
     model.write_bytes(dense_model().SerializeToString())
     assert cli_main(["compile", str(model), "-o", str(tmp_path / "out"), "--name", "d",
                      "--weights-file", "--weights-threshold", "4096"]) == 0
-    assert (tmp_path / "out" / "d.weights.bin").stat().st_size == 51200
+    # only W, packed in panels of 16 columns (200 -> 208), is above the threshold
+    cols = -(-200 // PANEL_COLS) * PANEL_COLS
+    assert (tmp_path / "out" / "d.weights.bin").stat().st_size == 64 * cols * 4
 
 
 @pytest.mark.skipif(not shutil.which("objdump"), reason="binutils (objdump) is not installed")
@@ -216,12 +221,18 @@ def test_weights_hold_every_dtype_bit_exactly(tmp_path):
 
 
 def test_weights_are_a_translation_unit_of_their_own(tmp_path):
-    """The 51,200- and 800-byte weights are in NAME_weights.c, declared in NAME.c; the
-    16-byte scale stays static beside the code, where the compiler can fold it."""
+    """The 51,200-byte weight (packed at compile time into the GEMM's panels, a few
+    padding columns more) and the 800-byte bias are in NAME_weights.c, declared in NAME.c;
+    the 16-byte scale stays static beside the code, where the compiler can fold it."""
     r = onnx2c.compile(dense_model(), tmp_path, name="net")
     c, w = (tmp_path / "net.c").read_text(), (tmp_path / "net_weights.c").read_text()
     assert r.sources == ["net.c", "net_weights.c"]
-    assert _literal_counts(w) == {"net_w_W": 64 * 200, "net_w_b": 200}
+    counts = _literal_counts(w)
+    assert set(counts) == {"net_w_W_packed", "net_w_b"} and counts["net_w_b"] == 200
+    assert 64 * 200 <= counts["net_w_W_packed"] < 64 * 216
     assert list(_literal_counts(c).values()) == [4]
-    assert "extern const union { unsigned char bytes[13][3939]; float v[12800]; } net_w_W;" in c
+    rows, cols = literals.string_rows(4 * counts["net_w_W_packed"])
+    assert rows * cols >= 4 * counts["net_w_W_packed"] and cols <= 4095
+    assert (f"extern const union {{ unsigned char bytes[{rows}][{cols}]; float "
+            f"v[{counts['net_w_W_packed']}]; }} net_w_W_packed;") in c
     assert len(c) < 10_000 < 51_200 < len(w)
