@@ -21,7 +21,7 @@ from onnx2c.harness.oracle import ort_session
 from onnx2c.harness.verify import as_tensor, compare, random_input
 
 REPO = Path(__file__).resolve().parents[1]
-STRICT = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
+STRICT = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-Wunreachable-code"]
 O2C_ERR_INDEX, O2C_ERR_VALUE, O2C_ERR_CAPACITY = -1, -2, -3     # runtime_c/o2c_abi.h
 
 

@@ -14,7 +14,7 @@ from ..csyntax.literals import storage_array, string_cells
 from ..compiler import CompileResult, TensorInfo
 from ..ir import DType
 
-STRICT = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
+STRICT = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-Wunreachable-code"]
 
 
 class BuildError(Exception):

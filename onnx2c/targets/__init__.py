@@ -17,7 +17,7 @@ from pathlib import Path
 from ..codegen.environment import data_dir
 
 # Warnings are errors for the model and for the example main alike.
-WARN = ("-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror")
+WARN = ("-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-Wunreachable-code")
 
 
 @dataclass(frozen=True)
