@@ -19,7 +19,7 @@ from onnx2c.ir import DType
 from onnx2c.lowering import splat
 from onnx2c.ops.packing import PANEL_COLS
 from tests.codegen.test_abi import _writable_symbols
-from tests.conftest import c_compilers, check_against_ort, strict_compile
+from tests.conftest import REPO, c_compilers, check_against_ort, strict_compile
 
 
 def _model(nodes, inputs, outputs, inits=()):
@@ -236,3 +236,20 @@ def test_weights_are_a_translation_unit_of_their_own(tmp_path):
     assert (f"extern const union {{ unsigned char bytes[{rows}][{cols}]; float "
             f"v[{counts['net_w_W_packed']}]; }} net_w_W_packed;") in c
     assert len(c) < 10_000 < 51_200 < len(w)
+
+
+@pytest.mark.parametrize("model", ["packed", "int8"])
+def test_weights_unit_compiles_strictly(model, tmp_path):
+    """Compile-time packed float weights (Kernel.packed) and int8 weights go to
+    NAME_weights.c, which gcc and clang take at the strict flags: its string rows stay
+    within the 4,095 characters C99 promises (-Woverlength-strings, part of -Wpedantic)."""
+    src = REPO / "tests" / "models" / "quant" / "mobilenetv2_ts_qop_s8s8_pc.onnx"
+    onnx2c.compile(dense_model() if model == "packed" else src, tmp_path / "src", name="net")
+    w = (tmp_path / "src" / "net_weights.c").read_text()
+    kinds = re.findall(r"^const union \{ unsigned char bytes\[\d+\]\[(\d+)\]; (\w+) v\[", w, re.M)
+    assert kinds and all(int(cols) <= 4095 for cols, _ in kinds)
+    assert ("float" if model == "packed" else "int8_t") in {ctype for _, ctype in kinds}
+    if model == "packed":
+        assert "net_w_W_packed" in w
+    for cc in c_compilers() or pytest.skip("no C compiler"):
+        strict_compile(cc, tmp_path / "src", tmp_path)
