@@ -106,7 +106,9 @@ def row(name: str, work: Path) -> str:
     shapes = {k: v.shape for k, v in feeds.items()}
     t = get("cortex-m4")
     size = size_model(model, t, "net", keep=work / "size", shapes=shapes)
-    flash = reachable_flash(t, work / "size" / "build" / "net.o", "net_run")
+    build = work / "size" / "build"
+    flash = reachable_flash(t, [o for o in (build / "net.o", build / "net_weights.o")
+                                if o.exists()], "net_run")
     nodes = sum(len(a.ints) for n in model.graph.node if n.op_type.startswith("TreeEnsemble")
                 for a in n.attribute if a.name == "nodes_nodeids")
     est, x, _ = generate.fitted(name)

@@ -131,7 +131,10 @@ def _worker(cases, conn, workdir: Path, cflags):
     conn.close()
 
 
-def run_cases(cases, jobs: int = 2, chunk: int = 40, cflags=None, progress=None) -> list[Result]:
+def run_cases(cases, jobs: int = 2, chunk: int = 40, cflags=None, progress=None,
+              patience: float = 1.0) -> list[Result]:
+    """Results of cases, built with cflags in chunks; a worker silent for longer than
+    patience times its cases' timeout is taken for hung."""
     ctx = mp.get_context("fork")
     tmp = Path(tempfile.mkdtemp(prefix="onnx2c-conf-"))
     # a case allowed to run long (a whole model) gets a worker of its own
@@ -168,7 +171,7 @@ def run_cases(cases, jobs: int = 2, chunk: int = 40, cflags=None, progress=None)
                     if progress:
                         progress(msg)
             for conn, st in list(active.items()):
-                if time.monotonic() - st[4] > max(c.timeout for c in st[1]):
+                if time.monotonic() - st[4] > patience * max(c.timeout for c in st[1]):
                     st[0].kill()
                     _finish(conn, st, active, queue, results, "hung")
     finally:

@@ -24,6 +24,9 @@ from .runner import Result, run_cases
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
             "-fno-omit-frame-pointer", "-O0"]
 # Python itself leaks by design; a sanitizer error ends the process with its report
+# instrumented code at -O0 and a Python whose every allocation goes through ASan run
+# several times slower: the runner waits that much longer before taking a worker for hung
+PATIENCE = 6.0
 OPTIONS = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1:print_summary=1",
            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
 REPORTS = ("ERROR: AddressSanitizer", "runtime error:", "SUMMARY: ")
@@ -63,7 +66,8 @@ def run_sanitized(cases, jobs: int = 2, chunk: int = 40,
 def main(argv: list[str]) -> int:
     src, out, jobs, chunk = argv
     cases = pickle.loads(Path(src).read_bytes())
-    results = run_cases(cases, jobs=int(jobs), chunk=int(chunk), cflags=SANITIZE)
+    results = run_cases(cases, jobs=int(jobs), chunk=int(chunk), cflags=SANITIZE,
+                        patience=PATIENCE)
     Path(out).write_text(json.dumps([r.__dict__ for r in results]))
     return 0
 

@@ -95,34 +95,42 @@ def section_sizes(t: Target, obj: Path) -> dict[str, int]:
     return sizes
 
 
-def reachable_flash(t: Target, obj: Path, root: str) -> int:
+def reachable_flash(t: Target, objs: Path | list[Path], root: str) -> int:
     """Flash bytes (text, rodata, data) of function root and every section it refers to,
-    transitively: what a --gc-sections link keeps of obj when the program calls only root
-    (obj built with -ffunction-sections -fdata-sections; library routines not counted)."""
+    transitively, across objs (NAME.o and NAME_weights.o, whose weights NAME.o refers to
+    by name): what a --gc-sections link keeps when the program calls only root (objects
+    built with -ffunction-sections -fdata-sections; library routines not counted)."""
     readelf = t.size[:-len("size")] + "readelf"
-    heads = _tool([readelf, "-SW", str(obj)])
-    sizes, number = {}, {}
-    for nr, name, size in re.findall(r"\[\s*(\d+)\]\s+(\S+)\s+(?:PROGBITS|NOBITS)\s+\S+\s+"
-                                     r"\S+\s+([0-9a-f]+)", heads):
-        sizes[name], number[nr] = int(size, 16), name
-    of_symbol = {sym: number.get(nr) for nr, sym in re.findall(
-        r"^\s*\d+: \S+\s+\d+ \w+\s+\w+\s+\w+\s+(\d+) (\S+)", _tool([readelf, "-sW", str(obj)]),
-        re.M)}
-    refs, current = {}, None
-    for line in _tool([readelf, "-rW", str(obj)]).splitlines():
-        head = re.match(r"Relocation section '\.rela?(\S+)'", line)
-        if head:
-            current = refs.setdefault(head.group(1), set())
-        elif current is not None and len(line.split()) >= 5 and line.split()[2].startswith("R_"):
-            current.add(line.split()[4])
-    seen, todo = set(), [f".text.{root}"]
+    sizes, local, defined, refs = {}, {}, {}, {}
+    for k, obj in enumerate([objs] if isinstance(objs, Path) else objs):
+        number = {}
+        for nr, name, size in re.findall(r"\[\s*(\d+)\]\s+(\S+)\s+(?:PROGBITS|NOBITS)\s+"
+                                         r"\S+\s+\S+\s+([0-9a-f]+)", _tool([readelf, "-SW", str(obj)])):
+            sizes[k, name], number[nr] = int(size, 16), (k, name)
+        # (a size of 100,000 or more is printed in hex)
+        for nr, sym in re.findall(r"^\s*\d+: \S+\s+\S+ \w+\s+\w+\s+\w+\s+(\d+) (\S+)",
+                                  _tool([readelf, "-sW", str(obj)]), re.M):
+            if nr in number:
+                local[k, sym] = number[nr]
+                defined.setdefault(sym, number[nr])
+        current = None
+        for line in _tool([readelf, "-rW", str(obj)]).splitlines():
+            head = re.match(r"Relocation section '\.rela?(\S+)'", line)
+            if head:
+                current = refs.setdefault((k, head.group(1)), set())
+            elif current is not None and len(line.split()) >= 5 and \
+                    line.split()[2].startswith("R_"):
+                current.add(line.split()[4])
+    seen, todo = set(), [(k, name) for k, name in sizes if name == f".text.{root}"]
     while todo:
         sec = todo.pop()
         if sec in seen or sec not in sizes:
             continue
         seen.add(sec)
-        todo += [r if r in sizes else of_symbol.get(r) for r in refs.get(sec, ())]
-    return sum(sizes[s] for s in seen if _kind(s) in ("text", "rodata", "data"))
+        k = sec[0]
+        todo += [(k, r) if (k, r) in sizes else local.get((k, r), defined.get(r))
+                 for r in refs.get(sec, ())]
+    return sum(sizes[s] for s in seen if _kind(s[1]) in ("text", "rodata", "data"))
 
 
 def _aliases(t: Target, obj: Path) -> dict[str, str]:
