@@ -69,64 +69,83 @@
         a[4] = a10; a[5] = a11; a[6] = a12; a[7] = a13;                                   \
     }
 
-/* One accumulator requantized in assembly and stored: (float)acc * scale, rounded by
- * VCVTR (FPSCR's round to nearest even), plus the zero point with saturation, then SAT
- * (SSAT or USAT) to 8 bits - o2c_requant_s8/_u8's steps. */
-#define O2C_QREQ_ASM(SAT, ACC, SCALE, Y, OFF)                                             \
-    "vmov %[f], %[" ACC "]\n\t"                                                          \
-    "vcvt.f32.s32 %[f], %[f]\n\t"                                                        \
-    "vmul.f32 %[f], %[f], %[" SCALE "]\n\t"                                              \
-    "vcvtr.s32.f32 %[f], %[f]\n\t"                                                       \
-    "vmov %[" ACC "], %[f]\n\t"                                                          \
-    "qadd %[" ACC "], %[" ACC "], %[w0]\n\t"                                             \
-    SAT " %[" ACC "], #8, %[" ACC "]\n\t"                                                \
-    "strb %[" ACC "], [%[" Y "], #" OFF "]\n\t"
-
-/* A row pair against a full tile (4 columns, outputs 1 apart, rows row_stride apart),
- * the sums started at b0 and b1, requantized by s0 and s1 and stored at y: the k loop
- * and the eight requantizations in one block, the accumulators never leaving registers. */
-#define O2C_QGEMM_PAIR_REQUANT(NAME, SAT)                                                 \
-    static inline void NAME(int32_t K4, const int8_t *w, const uint32_t *x, int32_t b0,   \
-                            int32_t b1, float s0, float s1, int32_t zero, uint8_t *y,     \
-                            int32_t row_stride)                                           \
+/* Every full row pair (pairs of them) against a full tile (4 columns, outputs 1 apart,
+ * rows row_stride apart), requantized and stored at y: one assembly loop, the k loop and
+ * the eight requantizations of a row pair with the accumulators never leaving registers,
+ * the loop's own state (bias, scale and output pointers, count) in memory operands since
+ * all fourteen registers are taken.  The sums start at bias and the scales (s2, s3) are
+ * scale's, each pair's two rows; they move on by bias_step and scale_step bytes per pair
+ * (8 for one value per row, 0 for one value given twice). */
+#define O2C_QGEMM_PAIRS_REQUANT(NAME, SAT)                                                \
+    __attribute__((noinline)) static void NAME(                                           \
+        int32_t pairs, int32_t K4, const int8_t *w, const int32_t *bias, int32_t bias_step, \
+        const uint32_t *x,                                                                \
+        const float *scale, int32_t scale_step, int32_t zero, uint8_t *y, int32_t row_stride) \
     {                                                                                     \
         int32_t a00, a01, a02, a03, a10, a11, a12, a13;                                   \
-        const int8_t *wp = w, *end = w + 2 * K4;                                          \
-        const uint32_t *xp = x;                                                           \
-        uint8_t *y1 = y + row_stride;                                                     \
+        const int32_t pair_bytes = 2 * K4;                                                \
+        const int8_t *wp = w, *end, *const w_end = w + pairs * pair_bytes;                \
+        const uint32_t *xp;                                                               \
         uint32_t wv, w0, c0, c1;                                                          \
-        float f;                                                                          \
-        __asm__ volatile("ldr %[a00], %[b0]\n\t"                                          \
+        __asm__ volatile("0:\n\t"                                                         \
+                         "ldr %[c0], %[bias]\n\t"                                         \
+                         "ldrd %[a00], %[a10], [%[c0]]\n\t"                               \
+                         "ldr %[c1], %[bias_step]\n\t"                                    \
+                         "add %[c0], %[c0], %[c1]\n\t"                                    \
+                         "str %[c0], %[bias]\n\t"                                         \
                          "mov %[a01], %[a00]\n\t"                                         \
                          "mov %[a02], %[a00]\n\t"                                         \
                          "mov %[a03], %[a00]\n\t"                                         \
-                         "ldr %[a10], %[b1]\n\t"                                          \
                          "mov %[a11], %[a10]\n\t"                                         \
                          "mov %[a12], %[a10]\n\t"                                         \
                          "mov %[a13], %[a10]\n\t"                                         \
+                         "ldr %[x], %[x0]\n\t"                                            \
+                         "ldr %[c0], %[pair_bytes]\n\t"                                   \
+                         "add %[c0], %[c0], %[w]\n\t"                                     \
+                         "str %[c0], %[end]\n\t"                                          \
                          O2C_QGEMM_K_LOOP                                                 \
-                         "ldr %[w0], %[zero]\n\t"                                        \
-                         "ldr %[wv], %[y0]\n\t"                                          \
-                         "ldr %[c0], %[y1]\n\t"                                          \
-                         O2C_QREQ_ASM(SAT, "a00", "s0", "wv", "0")                        \
-                         O2C_QREQ_ASM(SAT, "a01", "s0", "wv", "1")                        \
-                         O2C_QREQ_ASM(SAT, "a02", "s0", "wv", "2")                        \
-                         O2C_QREQ_ASM(SAT, "a03", "s0", "wv", "3")                        \
-                         O2C_QREQ_ASM(SAT, "a10", "s1", "c0", "0")                        \
-                         O2C_QREQ_ASM(SAT, "a11", "s1", "c0", "1")                        \
-                         O2C_QREQ_ASM(SAT, "a12", "s1", "c0", "2")                        \
-                         O2C_QREQ_ASM(SAT, "a13", "s1", "c0", "3")                        \
+                         "ldr %[c0], %[scale]\n\t"                                        \
+                         "vldr s2, [%[c0]]\n\t"                                           \
+                         "vldr s3, [%[c0], #4]\n\t"                                       \
+                         "ldr %[c1], %[scale_step]\n\t"                                   \
+                         "add %[c0], %[c0], %[c1]\n\t"                                    \
+                         "str %[c0], %[scale]\n\t"                                        \
+                         "ldr %[w0], %[zero]\n\t"                                         \
+                         "ldr %[wv], %[y]\n\t"                                            \
+                         "ldr %[c1], %[row_stride]\n\t"                                   \
+                         "add %[c1], %[wv], %[c1]\n\t"                                    \
+                         O2C_QREQ2_ASM(SAT, "a00", "a01", "s2", "w0")                            \
+                         O2C_QREQ2_ASM(SAT, "a02", "a03", "s2", "w0")                            \
+                         "strb %[a00], [%[wv]]\n\t"                                       \
+                         "strb %[a01], [%[wv], #1]\n\t"                                   \
+                         "strb %[a02], [%[wv], #2]\n\t"                                   \
+                         "strb %[a03], [%[wv], #3]\n\t"                                   \
+                         O2C_QREQ2_ASM(SAT, "a10", "a11", "s3", "w0")                            \
+                         O2C_QREQ2_ASM(SAT, "a12", "a13", "s3", "w0")                            \
+                         "strb %[a10], [%[c1]]\n\t"                                       \
+                         "strb %[a11], [%[c1], #1]\n\t"                                   \
+                         "strb %[a12], [%[c1], #2]\n\t"                                   \
+                         "strb %[a13], [%[c1], #3]\n\t"                                   \
+                         "ldr %[c0], %[row_stride]\n\t"                                   \
+                         "add %[wv], %[wv], %[c0], lsl #1\n\t"                            \
+                         "str %[wv], %[y]\n\t"                                            \
+                         "ldr %[c0], %[w_end]\n\t"                                        \
+                         "cmp %[w], %[c0]\n\t"                                            \
+                         "bne 0b\n\t"                                                     \
                          : [a00] "=&r"(a00), [a01] "=&r"(a01), [a02] "=&r"(a02),          \
                            [a03] "=&r"(a03), [a10] "=&r"(a10), [a11] "=&r"(a11),          \
-                           [a12] "=&r"(a12), [a13] "=&r"(a13), [w] "+r"(wp), [x] "+r"(xp), \
+                           [a12] "=&r"(a12), [a13] "=&r"(a13), [w] "+r"(wp), [x] "=&r"(xp), \
                            [wv] "=&r"(wv), [w0] "=&r"(w0), [c0] "=&r"(c0),                \
-                           [c1] "=&r"(c1), [f] "=&t"(f)                                   \
-                         : [end] "m"(end), [zero] "m"(zero), [y0] "m"(y), [y1] "m"(y1),   \
-                           [b0] "m"(b0), [b1] "m"(b1), [s0] "t"(s0), [s1] "t"(s1)         \
-                         : "cc", "memory");                                               \
+                           [c1] "=&r"(c1), [end] "=m"(end), [bias] "+m"(bias),             \
+                           [scale] "+m"(scale), [y] "+m"(y)                               \
+                         : [x0] "m"(x), [pair_bytes] "m"(pair_bytes), [w_end] "m"(w_end), \
+                           [bias_step] "m"(bias_step),                                    \
+                           [scale_step] "m"(scale_step), [zero] "m"(zero),                \
+                           [row_stride] "m"(row_stride)                                   \
+                         : "cc", "memory", "s0", "s1", "s2", "s3");                       \
     }
-O2C_QGEMM_PAIR_REQUANT(o2c_qgemm_pair_requant_s8, "ssat")
-O2C_QGEMM_PAIR_REQUANT(o2c_qgemm_pair_requant_u8, "usat")
+O2C_QGEMM_PAIRS_REQUANT(o2c_qgemm_pairs_requant_s8, "ssat")
+O2C_QGEMM_PAIRS_REQUANT(o2c_qgemm_pairs_requant_u8, "usat")
 
 /* acc (2 x 4, row-major) += the row pair times the tile. */
 __attribute__((noinline, unused)) static void o2c_qgemm_pair_tile(int32_t K4, const int8_t *w,
@@ -134,6 +153,24 @@ __attribute__((noinline, unused)) static void o2c_qgemm_pair_tile(int32_t K4, co
                                                                   int32_t *acc)
 {
     O2C_QGEMM_PAIR_LOOP(K4, w, x, acc);
+}
+
+/* a[0] and a[4] (the row pair's sums of the tile's first column) += the row pair times
+ * that column alone: a tile's last column of an output (3x3 images: 4 + 4 + 1) at a
+ * quarter of the full tile's work. */
+static inline void o2c_qgemm_pair_col(int32_t K4, const int8_t *w, const uint32_t *x,
+                                      int32_t *a)
+{
+    int32_t a0 = a[0], a1 = a[4], kk;
+    for (kk = 0; kk < K4; kk += 4, w += 8, x += 2 * O2C_QTILE) {
+        const uint32_t wv = o2c__load32(w), wu = o2c__load32(w + 4);
+        a0 = __smlad(__sxtb16(wv), x[0], a0);
+        a1 = __smlad(__sxtb16((wv >> 8) | (wv << 24)), x[0], a1);
+        a0 = __smlad(__sxtb16(wu), x[O2C_QTILE], a0);
+        a1 = __smlad(__sxtb16((wu >> 8) | (wu << 24)), x[O2C_QTILE], a1);
+    }
+    a[0] = a0;
+    a[4] = a1;
 }
 
 /* Every row (rows of them, in pairs) of the packed weights against one tile of ncols
@@ -145,24 +182,31 @@ __attribute__((noinline, unused)) static void o2c_qgemm_tile_requant(
     int32_t ncols, const float *scale, int32_t per_row, o2c_qout q, uint8_t *y,
     int32_t row_stride, int32_t col_stride)
 {
-    int32_t r, i, j;
-    for (r = 0; r < rows; r += 2, w += 2 * K4) {
+    int32_t r = 0, i, j;
+    if (ncols == O2C_QTILE && col_stride == 1 && rows >= 2) {   /* the hot path */
+        const int32_t pairs = rows / 2, no_bias[2] = {0, 0};
+        const float one_scale[2] = {scale[0], scale[0]};
+        const int32_t *b = bias ? bias : no_bias, b_step = bias ? 8 : 0;
+        const float *sc = per_row ? scale : one_scale;
+        if (q.lo < 0)
+            o2c_qgemm_pairs_requant_s8(pairs, K4, w, b, b_step, x, sc, per_row ? 8 : 0,
+                                       q.zero, y, row_stride);
+        else
+            o2c_qgemm_pairs_requant_u8(pairs, K4, w, b, b_step, x, sc, per_row ? 8 : 0,
+                                       q.zero, y, row_stride);
+        r = 2 * pairs;
+        w += (size_t)r * K4;
+    }
+    for (; r < rows; r += 2, w += 2 * K4) {
         const int32_t nrows = rows - r < 2 ? 1 : 2;
         int32_t a[8];
         const int32_t b0 = bias ? bias[r] : 0, b1 = (bias && nrows > 1) ? bias[r + 1] : 0;
-        if (nrows == 2 && ncols == O2C_QTILE && col_stride == 1) {   /* the hot path */
-            const float s0 = scale[per_row ? r : 0], s1 = scale[per_row ? r + 1 : 0];
-            if (q.lo < 0)
-                o2c_qgemm_pair_requant_s8(K4, w, x, b0, b1, s0, s1, q.zero, y + r * row_stride,
-                                          row_stride);
-            else
-                o2c_qgemm_pair_requant_u8(K4, w, x, b0, b1, s0, s1, q.zero, y + r * row_stride,
-                                          row_stride);
-            continue;
-        }
         a[0] = a[1] = a[2] = a[3] = b0;
         a[4] = a[5] = a[6] = a[7] = b1;
-        O2C_QGEMM_PAIR_LOOP(K4, w, x, a);
+        if (ncols == 1)
+            o2c_qgemm_pair_col(K4, w, x, a);
+        else
+            O2C_QGEMM_PAIR_LOOP(K4, w, x, a);
         /* two copies of the loop, so that the saturation (SSAT or USAT) is not chosen per
          * output */
         for (i = 0; i < nrows; i++) {

@@ -71,6 +71,24 @@ static inline int32_t o2c_requant_u8(int32_t acc, float scale, int32_t zero)
     return __usat(o2c_requant_round(acc, scale, zero), 8);
 }
 
+/* The same steps in assembly for two accumulators (operands A and B, of one output row)
+ * in the kernels' assembly loops, left in A and B as 8-bit values: SC names the scale's
+ * S register, Z the core register holding the zero point; the two values move to and
+ * from the FPU in one VMOV each, through s0 and s1 (which the asm must clobber). */
+#define O2C_QREQ2_ASM(SAT, A, B, SC, Z)                                                   \
+    "vmov s0, s1, %[" A "], %[" B "]\n\t"                                                \
+    "vcvt.f32.s32 s0, s0\n\t"                                                            \
+    "vcvt.f32.s32 s1, s1\n\t"                                                            \
+    "vmul.f32 s0, s0, " SC "\n\t"                                                        \
+    "vmul.f32 s1, s1, " SC "\n\t"                                                        \
+    "vcvtr.s32.f32 s0, s0\n\t"                                                           \
+    "vcvtr.s32.f32 s1, s1\n\t"                                                           \
+    "vmov %[" A "], %[" B "], s0, s1\n\t"                                                \
+    "qadd %[" A "], %[" A "], %[" Z "]\n\t"                                              \
+    "qadd %[" B "], %[" B "], %[" Z "]\n\t"                                              \
+    SAT " %[" A "], #8, %[" A "]\n\t"                                                    \
+    SAT " %[" B "], #8, %[" B "]\n\t"
+
 #endif
 
 /* One accumulator to an 8-bit value (as int32, within [lo, hi]), float mode. */
