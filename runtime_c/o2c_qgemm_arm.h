@@ -30,21 +30,21 @@
     "smlad %[a03], %[w0], %[c1], %[a03]\n\t"                                              \
     "smlad %[a13], %[wv], %[c1], %[a13]\n\t"
 
-/* The k loop over a row pair and a tile, as assembly text: two k pairs, then four per
- * iteration; %[w] ends at %[end] (a memory operand: every register is taken). */
+/* The k loop over a row pair and a tile, as assembly text: two k pairs when the tile
+ * holds an odd number of 32-byte blocks (%[odd]), then four per iteration until %[x]
+ * reaches %[x_end] (memory operands: every register is taken). */
 #define O2C_QGEMM_K_LOOP                                                                  \
-    "ldr %[w0], %[end]\n\t"                                                              \
-    "sub %[w0], %[w0], %[w]\n\t"                                                         \
-    "tst %[w0], #8\n\t"                                                                  \
+    "ldr %[w0], %[odd]\n\t"                                                              \
+    "cmp %[w0], #0\n\t"                                                                  \
     "beq 2f\n\t"                                                                         \
     O2C_QGEMM_KPAIR O2C_QGEMM_KPAIR                                                       \
     "2:\n\t"                                                                             \
-    "ldr %[w0], %[end]\n\t"                                                              \
-    "cmp %[w], %[w0]\n\t"                                                                \
+    "ldr %[w0], %[x_end]\n\t"                                                            \
+    "cmp %[x], %[w0]\n\t"                                                                \
     "beq 3f\n\t"                                                                         \
     "1:\n\t" O2C_QGEMM_KPAIR O2C_QGEMM_KPAIR O2C_QGEMM_KPAIR O2C_QGEMM_KPAIR              \
-    "ldr %[w0], %[end]\n\t"                                                              \
-    "cmp %[w], %[w0]\n\t"                                                                \
+    "ldr %[w0], %[x_end]\n\t"                                                            \
+    "cmp %[x], %[w0]\n\t"                                                                \
     "bne 1b\n\t"                                                                         \
     "3:\n\t"
 
@@ -54,8 +54,9 @@
     {                                                                                     \
         int32_t a00 = a[0], a01 = a[1], a02 = a[2], a03 = a[3];                           \
         int32_t a10 = a[4], a11 = a[5], a12 = a[6], a13 = a[7];                           \
-        const int8_t *wp = (w), *end = wp + 2 * (K4);                                     \
-        const uint32_t *xp = (x);                                                         \
+        const int8_t *wp = (w);                                                           \
+        const uint32_t *xp = (x), *const x_end = xp + 2 * (K4);                           \
+        const int32_t odd = (K4) & 4;                                                     \
         uint32_t wv, w0, c0, c1;                                                          \
         __asm__ volatile(O2C_QGEMM_K_LOOP                                                 \
                          : [a00] "+r"(a00), [a01] "+r"(a01), [a02] "+r"(a02),             \
@@ -63,7 +64,7 @@
                            [a12] "+r"(a12), [a13] "+r"(a13), [w] "+r"(wp), [x] "+r"(xp),  \
                            [wv] "=&r"(wv), [w0] "=&r"(w0), [c0] "=&r"(c0),                \
                            [c1] "=&r"(c1)                                                 \
-                         : [end] "m"(end)                                                 \
+                         : [x_end] "m"(x_end), [odd] "m"(odd)                             \
                          : "cc", "memory");                                               \
         a[0] = a00; a[1] = a01; a[2] = a02; a[3] = a03;                                   \
         a[4] = a10; a[5] = a11; a[6] = a12; a[7] = a13;                                   \
@@ -72,26 +73,24 @@
 /* Every full row pair (pairs of them) against a full tile (4 columns, outputs 1 apart,
  * rows row_stride apart), requantized and stored at y: one assembly loop, the k loop and
  * the eight requantizations of a row pair with the accumulators never leaving registers,
- * the loop's own state (bias, scale and output pointers, count) in memory operands since
- * all fourteen registers are taken.  The sums start at bias and the scales (s2, s3) are
- * scale's, each pair's two rows; they move on by bias_step and scale_step bytes per pair
- * (8 for one value per row, 0 for one value given twice). */
-#define O2C_QGEMM_PAIRS_REQUANT(NAME, SAT)                                                \
+ * the loop's own state (bias, scale and output pointers) in memory operands since all
+ * fourteen registers are taken.  The sums start at bias (one per row); the scales are
+ * one per row (SCALES loads each pair's two into s2 and s3, ROW1 = "s3") or one for all
+ * (SCALE_ONCE loads it into s2 before the loop, ROW1 = "s2"). */
+#define O2C_QGEMM_PAIRS_REQUANT(NAME, SAT, SCALE_ONCE, SCALES, ROW1)                      \
     __attribute__((noinline)) static void NAME(                                           \
-        int32_t pairs, int32_t K4, const int8_t *w, const int32_t *bias, int32_t bias_step, \
-        const uint32_t *x,                                                                \
-        const float *scale, int32_t scale_step, int32_t zero, uint8_t *y, int32_t row_stride) \
+        int32_t pairs, int32_t K4, const int8_t *w, const int32_t *bias, const uint32_t *x, \
+        const float *scale, int32_t zero, uint8_t *y, int32_t row_stride)                 \
     {                                                                                     \
         int32_t a00, a01, a02, a03, a10, a11, a12, a13;                                   \
-        const int32_t pair_bytes = 2 * K4;                                                \
-        const int8_t *wp = w, *end, *const w_end = w + pairs * pair_bytes;                \
-        const uint32_t *xp;                                                               \
+        const int8_t *wp = w, *const w_end = w + pairs * 2 * K4;                          \
+        const uint32_t *xp, *const x_end = x + 2 * K4;                                    \
+        const int32_t odd = K4 & 4;                                                       \
         uint32_t wv, w0, c0, c1;                                                          \
-        __asm__ volatile("0:\n\t"                                                         \
+        __asm__ volatile(SCALE_ONCE                                                       \
+                         "0:\n\t"                                                         \
                          "ldr %[c0], %[bias]\n\t"                                         \
-                         "ldrd %[a00], %[a10], [%[c0]]\n\t"                               \
-                         "ldr %[c1], %[bias_step]\n\t"                                    \
-                         "add %[c0], %[c0], %[c1]\n\t"                                    \
+                         "ldrd %[a00], %[a10], [%[c0]], #8\n\t"                           \
                          "str %[c0], %[bias]\n\t"                                         \
                          "mov %[a01], %[a00]\n\t"                                         \
                          "mov %[a02], %[a00]\n\t"                                         \
@@ -100,34 +99,26 @@
                          "mov %[a12], %[a10]\n\t"                                         \
                          "mov %[a13], %[a10]\n\t"                                         \
                          "ldr %[x], %[x0]\n\t"                                            \
-                         "ldr %[c0], %[pair_bytes]\n\t"                                   \
-                         "add %[c0], %[c0], %[w]\n\t"                                     \
-                         "str %[c0], %[end]\n\t"                                          \
                          O2C_QGEMM_K_LOOP                                                 \
-                         "ldr %[c0], %[scale]\n\t"                                        \
-                         "vldr s2, [%[c0]]\n\t"                                           \
-                         "vldr s3, [%[c0], #4]\n\t"                                       \
-                         "ldr %[c1], %[scale_step]\n\t"                                   \
-                         "add %[c0], %[c0], %[c1]\n\t"                                    \
-                         "str %[c0], %[scale]\n\t"                                        \
+                         SCALES                                                           \
                          "ldr %[w0], %[zero]\n\t"                                         \
                          "ldr %[wv], %[y]\n\t"                                            \
                          "ldr %[c1], %[row_stride]\n\t"                                   \
                          "add %[c1], %[wv], %[c1]\n\t"                                    \
-                         O2C_QREQ2_ASM(SAT, "a00", "a01", "s2", "w0")                            \
-                         O2C_QREQ2_ASM(SAT, "a02", "a03", "s2", "w0")                            \
+                         O2C_QREQ2_ASM(SAT, "a00", "a01", "s2", "w0")                     \
+                         O2C_QREQ2_ASM(SAT, "a02", "a03", "s2", "w0")                     \
                          "strb %[a00], [%[wv]]\n\t"                                       \
                          "strb %[a01], [%[wv], #1]\n\t"                                   \
                          "strb %[a02], [%[wv], #2]\n\t"                                   \
                          "strb %[a03], [%[wv], #3]\n\t"                                   \
-                         O2C_QREQ2_ASM(SAT, "a10", "a11", "s3", "w0")                            \
-                         O2C_QREQ2_ASM(SAT, "a12", "a13", "s3", "w0")                            \
+                         O2C_QREQ2_ASM(SAT, "a10", "a11", ROW1, "w0")                     \
+                         O2C_QREQ2_ASM(SAT, "a12", "a13", ROW1, "w0")                     \
                          "strb %[a10], [%[c1]]\n\t"                                       \
                          "strb %[a11], [%[c1], #1]\n\t"                                   \
                          "strb %[a12], [%[c1], #2]\n\t"                                   \
                          "strb %[a13], [%[c1], #3]\n\t"                                   \
                          "ldr %[c0], %[row_stride]\n\t"                                   \
-                         "add %[wv], %[wv], %[c0], lsl #1\n\t"                            \
+                         "add %[wv], %[c1], %[c0]\n\t"                                    \
                          "str %[wv], %[y]\n\t"                                            \
                          "ldr %[c0], %[w_end]\n\t"                                        \
                          "cmp %[w], %[c0]\n\t"                                            \
@@ -136,16 +127,20 @@
                            [a03] "=&r"(a03), [a10] "=&r"(a10), [a11] "=&r"(a11),          \
                            [a12] "=&r"(a12), [a13] "=&r"(a13), [w] "+r"(wp), [x] "=&r"(xp), \
                            [wv] "=&r"(wv), [w0] "=&r"(w0), [c0] "=&r"(c0),                \
-                           [c1] "=&r"(c1), [end] "=m"(end), [bias] "+m"(bias),             \
-                           [scale] "+m"(scale), [y] "+m"(y)                               \
-                         : [x0] "m"(x), [pair_bytes] "m"(pair_bytes), [w_end] "m"(w_end), \
-                           [bias_step] "m"(bias_step),                                    \
-                           [scale_step] "m"(scale_step), [zero] "m"(zero),                \
+                           [c1] "=&r"(c1), [bias] "+m"(bias), [scale] "+m"(scale),        \
+                           [y] "+m"(y)                                                    \
+                         : [x0] "m"(x), [x_end] "m"(x_end), [odd] "m"(odd),               \
+                           [w_end] "m"(w_end), [zero] "m"(zero),                          \
                            [row_stride] "m"(row_stride)                                   \
                          : "cc", "memory", "s0", "s1", "s2", "s3");                       \
     }
-O2C_QGEMM_PAIRS_REQUANT(o2c_qgemm_pairs_requant_s8, "ssat")
-O2C_QGEMM_PAIRS_REQUANT(o2c_qgemm_pairs_requant_u8, "usat")
+#define O2C_QGEMM_SCALE_ONCE "ldr %[c0], %[scale]\n\tvldr s2, [%[c0]]\n\t"
+#define O2C_QGEMM_SCALES                                                                  \
+    "ldr %[c0], %[scale]\n\tvldmia %[c0]!, {s2, s3}\n\tstr %[c0], %[scale]\n\t"
+O2C_QGEMM_PAIRS_REQUANT(o2c_qgemm_pairs_requant_s8, "ssat", "", O2C_QGEMM_SCALES, "s3")
+O2C_QGEMM_PAIRS_REQUANT(o2c_qgemm_pairs_requant_u8, "usat", "", O2C_QGEMM_SCALES, "s3")
+O2C_QGEMM_PAIRS_REQUANT(o2c_qgemm_pairs_requant1_s8, "ssat", O2C_QGEMM_SCALE_ONCE, "", "s2")
+O2C_QGEMM_PAIRS_REQUANT(o2c_qgemm_pairs_requant1_u8, "usat", O2C_QGEMM_SCALE_ONCE, "", "s2")
 
 /* acc (2 x 4, row-major) += the row pair times the tile. */
 __attribute__((noinline, unused)) static void o2c_qgemm_pair_tile(int32_t K4, const int8_t *w,
@@ -183,17 +178,16 @@ __attribute__((noinline, unused)) static void o2c_qgemm_tile_requant(
     int32_t row_stride, int32_t col_stride)
 {
     int32_t r = 0, i, j;
-    if (ncols == O2C_QTILE && col_stride == 1 && rows >= 2) {   /* the hot path */
-        const int32_t pairs = rows / 2, no_bias[2] = {0, 0};
-        const float one_scale[2] = {scale[0], scale[0]};
-        const int32_t *b = bias ? bias : no_bias, b_step = bias ? 8 : 0;
-        const float *sc = per_row ? scale : one_scale;
-        if (q.lo < 0)
-            o2c_qgemm_pairs_requant_s8(pairs, K4, w, b, b_step, x, sc, per_row ? 8 : 0,
-                                       q.zero, y, row_stride);
+    if (ncols == O2C_QTILE && col_stride == 1 && rows >= 2 && bias) {   /* the hot path */
+        const int32_t pairs = rows / 2;
+        if (per_row && q.lo < 0)
+            o2c_qgemm_pairs_requant_s8(pairs, K4, w, bias, x, scale, q.zero, y, row_stride);
+        else if (per_row)
+            o2c_qgemm_pairs_requant_u8(pairs, K4, w, bias, x, scale, q.zero, y, row_stride);
+        else if (q.lo < 0)
+            o2c_qgemm_pairs_requant1_s8(pairs, K4, w, bias, x, scale, q.zero, y, row_stride);
         else
-            o2c_qgemm_pairs_requant_u8(pairs, K4, w, b, b_step, x, sc, per_row ? 8 : 0,
-                                       q.zero, y, row_stride);
+            o2c_qgemm_pairs_requant1_u8(pairs, K4, w, bias, x, scale, q.zero, y, row_stride);
         r = 2 * pairs;
         w += (size_t)r * K4;
     }
