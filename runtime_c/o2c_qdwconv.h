@@ -40,19 +40,24 @@ static inline size_t o2c_qdwconv_scratch_bytes(const o2c_qconv_shape *s)
 }
 
 /* Channel plane xc (bytes) into the interior of pad (rows `cols` apart), whose border
- * holds the zero point from the first channel on. */
+ * holds the zero point from the first channel on.  A row of 4 bytes or more goes as
+ * 32-bit words (unaligned loads and stores on Cortex-M), the last one ending at the
+ * row's end, overlapping its neighbour, so that no byte loop is needed. */
 static inline void o2c_qdwconv_copy(const o2c_qconv_shape *s, const uint8_t *xc,
                                     int32_t cols, uint8_t *pad)
 {
     uint8_t *dst = pad + (size_t)s->pad_top * cols + s->pad_left;
+    const int32_t in_w = s->in_w;
     int32_t r, i;
-    for (r = 0; r < s->in_h; r++, dst += cols, xc += s->in_w) {
-        for (i = 0; i + 16 <= s->in_w; i += 16)
-            memcpy(dst + i, xc + i, 16u);       /* unaligned words on Cortex-M */
-        for (; i + 4 <= s->in_w; i += 4)
+    for (r = 0; r < s->in_h; r++, dst += cols, xc += in_w) {
+        if (in_w < 4) {
+            for (i = 0; i < in_w; i++)
+                dst[i] = xc[i];
+            continue;
+        }
+        for (i = 0; i + 4 < in_w; i += 4)
             memcpy(dst + i, xc + i, 4u);
-        for (; i < s->in_w; i++)
-            dst[i] = xc[i];
+        memcpy(dst + in_w - 4, xc + in_w - 4, 4u);
     }
 }
 

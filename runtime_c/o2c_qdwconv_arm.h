@@ -2,7 +2,7 @@
  * o2c_qdwconv_arm.h - the Cortex-M4/M7 (__ARM_FEATURE_DSP) 3x3 depthwise rows of
  * o2c_qdwconv.h, included by it (see there); the portable C computes the same integers.
  *
- * One assembly loop per output row, so that the five weight words and the sums stay in
+ * One assembly loop per channel, so that the five weight words and the sums stay in
  * registers and each output is requantized (O2C_QREQ2_ASM) where it is summed.  Per
  * kernel row, the bytes x0..x3 at the row give E = (x0, x2) and O = (x1, x3) through
  * SXTB16/UXTB16 (and its ROR #8); w[0..2] = (w0, w2) of kernel rows 0..2 as int16 pairs,
@@ -74,21 +74,33 @@
     SAT " %[y0], #8, %[y0]\n\t"                                                          \
     "strb %[y0], [%[y]], #1\n\t"
 
-/* One output row: the groups (GROUP_ROWS, GROUP_REQ: `groups` of them, each STEP bytes
- * on in the padded rows at p, cols apart) up to y_groups, then single outputs (stride
- * bytes apart) up to y_end; acc0 starts every sum.  The loops' bounds sit in memory
- * operands, since every register is taken. */
-#define O2C_QDW3_ROW(NAME, STEP, GROUP_ROWS, GROUP_REQ, EXT, SAT)                         \
-    __attribute__((noinline)) static void NAME(const uint8_t *p, int32_t cols,            \
-                                               const int32_t *w, int32_t acc0,            \
-                                               float scale, int32_t zero, uint8_t *y,     \
-                                               uint8_t *y_groups, uint8_t *y_end,         \
-                                               int32_t stride)                            \
+/* A channel's output rows, out_w outputs each (y_last past the last): per row, the
+ * groups (GROUP_ROWS, GROUP_REQ: each STEP bytes on in the padded rows at p, cols
+ * apart) up to `grouped` outputs, then single outputs (stride bytes apart); the rows
+ * start row_step bytes apart in the padding; acc0 starts every sum.  The loops' bounds
+ * and the row's start sit in memory operands, since every register is taken. */
+#define O2C_QDW3_CHANNEL(NAME, STEP, GROUP_ROWS, GROUP_REQ, EXT, SAT)                     \
+    __attribute__((noinline)) static void NAME(                                           \
+        const uint8_t *pad, int32_t cols, const int32_t *w, int32_t acc0, float scale,    \
+        int32_t zero, uint8_t *y, uint8_t *y_last, int32_t out_w, int32_t grouped,        \
+        int32_t stride, int32_t row_step)                                                 \
     {                                                                                     \
         const int32_t back = 2 * cols - STEP, back_one = 2 * cols - stride;               \
+        const uint8_t *p, *p_row = pad;                                                   \
+        uint8_t *y_groups, *y_end;                                                        \
         int32_t y0, y1, y2, y3;                                                           \
         uint32_t e, o;                                                                    \
-        __asm__ volatile("ldr %[e], %[y_groups]\n\t"                                      \
+        __asm__ volatile("4:\n\t"                                                         \
+                         "ldr %[p], %[p_row]\n\t"                                         \
+                         "ldr %[e], %[row_step]\n\t"                                      \
+                         "add %[e], %[p], %[e]\n\t"                                       \
+                         "str %[e], %[p_row]\n\t"                                         \
+                         "ldr %[e], %[out_w]\n\t"                                         \
+                         "add %[e], %[y], %[e]\n\t"                                       \
+                         "str %[e], %[y_end]\n\t"                                         \
+                         "ldr %[e], %[grouped]\n\t"                                       \
+                         "adds %[e], %[y], %[e]\n\t"                                      \
+                         "str %[e], %[y_groups]\n\t"                                      \
                          "cmp %[y], %[e]\n\t"                                             \
                          "beq 1f\n\t"                                                     \
                          "0:\n\t"                                                         \
@@ -119,13 +131,19 @@
                          "cmp %[y], %[e]\n\t"                                             \
                          "bne 2b\n\t"                                                     \
                          "3:\n\t"                                                         \
+                         "ldr %[e], %[y_last]\n\t"                                        \
+                         "cmp %[y], %[e]\n\t"                                             \
+                         "bne 4b\n\t"                                                     \
                          : [y0] "=&r"(y0), [y1] "=&r"(y1), [y2] "=&r"(y2), [y3] "=&r"(y3), \
-                           [e] "=&r"(e), [o] "=&r"(o), [p] "+r"(p), [y] "+r"(y)           \
+                           [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [y] "+r"(y),         \
+                           [p_row] "+m"(p_row), [y_groups] "=m"(y_groups),                \
+                           [y_end] "=m"(y_end)                                            \
                          : [cols] "r"(cols), [w0] "r"(w[0]), [w1] "r"(w[1]),              \
                            [w2] "r"(w[2]), [wa] "r"(w[3]), [wb] "r"(w[4]),                \
                            [acc0] "m"(acc0), [back] "m"(back), [back_one] "m"(back_one),  \
-                           [zero] "m"(zero), [y_groups] "m"(y_groups), [y_end] "m"(y_end), \
-                           [s] "t"(scale)                                                 \
+                           [zero] "m"(zero), [s] "t"(scale), [y_last] "m"(y_last),        \
+                           [out_w] "m"(out_w), [grouped] "m"(grouped),                    \
+                           [row_step] "m"(row_step)                                       \
                          : "cc", "memory", "s0", "s1");                                   \
     }
 /* The kernel rows by extension (the name pasted from the EXT argument). */
@@ -135,18 +153,18 @@
 #define O2C_QDW3_QUAD_uxtb16(W02, W1, B) O2C_QDW3_QUAD_ROW("uxtb16", W02, W1, B)
 #define O2C_QDW3_S2_sxtb16(W02, W1, B) O2C_QDW3_S2_ROW("sxtb16", "ldrsb", W02, W1, B)
 #define O2C_QDW3_S2_uxtb16(W02, W1, B) O2C_QDW3_S2_ROW("uxtb16", "ldrb", W02, W1, B)
-O2C_QDW3_ROW(o2c_qdw3_s1_ss, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ, sxtb16, "ssat")
-O2C_QDW3_ROW(o2c_qdw3_s1_su, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ, sxtb16, "usat")
-O2C_QDW3_ROW(o2c_qdw3_s1_us, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ, uxtb16, "ssat")
-O2C_QDW3_ROW(o2c_qdw3_s1_uu, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ, uxtb16, "usat")
-O2C_QDW3_ROW(o2c_qdw3_s2_ss, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, sxtb16, "ssat")
-O2C_QDW3_ROW(o2c_qdw3_s2_su, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, sxtb16, "usat")
-O2C_QDW3_ROW(o2c_qdw3_s2_us, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, uxtb16, "ssat")
-O2C_QDW3_ROW(o2c_qdw3_s2_uu, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, uxtb16, "usat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_ss, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ, sxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_su, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ, sxtb16, "usat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_us, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ, uxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_uu, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ, uxtb16, "usat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_ss, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, sxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_su, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, sxtb16, "usat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_us, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, uxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_uu, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, uxtb16, "usat")
 
-/* The 3x3 rows of a channel: at stride 1 or 2 across, groups of outputs through ROW_S1
- * or ROW_S2, the rest (and every output at other strides) one by one. */
-#define O2C_QDW3_PLANE(NAME, ROW_S1, ROW_S2)                                              \
+/* The 3x3 rows of a channel: at stride 1 or 2 across, groups of outputs through
+ * CHANNEL_S1 or CHANNEL_S2, the rest (and every output at other strides) one by one. */
+#define O2C_QDW3_PLANE(NAME, CHANNEL_S1, CHANNEL_S2)                                      \
     static inline void NAME(const o2c_qconv_shape *s, const uint8_t *pad, int32_t cols,   \
                             const int32_t *wq, int32_t acc0, float scale, int32_t zero,   \
                             uint8_t *y)                                                   \
@@ -154,14 +172,15 @@ O2C_QDW3_ROW(o2c_qdw3_s2_uu, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, uxtb16, "us
         const int32_t out_w = s->out_w, sw = s->stride_w;                                 \
         const int32_t per_group = sw == 1 ? 4 : sw == 2 ? 2 : out_w + 1;                  \
         const int32_t grouped = out_w / per_group * per_group;                            \
-        int32_t oh;                                                                       \
-        for (oh = 0; oh < s->out_h; oh++, y += out_w) {                                   \
-            const uint8_t *p = pad + (size_t)oh * s->stride_h * cols;                     \
-            if (sw == 1)                                                                  \
-                ROW_S1(p, cols, wq, acc0, scale, zero, y, y + grouped, y + out_w, sw);    \
-            else                                                                          \
-                ROW_S2(p, cols, wq, acc0, scale, zero, y, y + grouped, y + out_w, sw);    \
-        }                                                                                 \
+        uint8_t *const y_last = y + (size_t)s->out_h * out_w;                             \
+        if (y_last == y)                                                                  \
+            return;                                                                       \
+        if (sw == 1)                                                                      \
+            CHANNEL_S1(pad, cols, wq, acc0, scale, zero, y, y_last, out_w, grouped, sw,   \
+                       s->stride_h * cols);                                               \
+        else                                                                              \
+            CHANNEL_S2(pad, cols, wq, acc0, scale, zero, y, y_last, out_w, grouped, sw,   \
+                       s->stride_h * cols);                                               \
     }
 O2C_QDW3_PLANE(o2c_qdw3_plane_ss, o2c_qdw3_s1_ss, o2c_qdw3_s2_ss)
 O2C_QDW3_PLANE(o2c_qdw3_plane_su, o2c_qdw3_s1_su, o2c_qdw3_s2_su)
