@@ -48,6 +48,14 @@
     "smlad %[y0], %[e], " W02 ", %[y0]\n\t"                                               \
     "smlab" B " %[y0], %[o], " W1 ", %[y0]\n\t"
 
+/* One kernel row of two stride-1 outputs (at x and x+1). */
+#define O2C_QDW3_PAIR_ROW(EXT, W02, W1, B)                                                \
+    "ldr %[e], [%[p]]\n\t" EXT " %[o], %[e], ror #8\n\t" EXT " %[e], %[e]\n\t"           \
+    "smlad %[y0], %[e], " W02 ", %[y0]\n\t"                                               \
+    "smlab" B " %[y0], %[o], " W1 ", %[y0]\n\t"                                           \
+    "smlad %[y1], %[o], " W02 ", %[y1]\n\t"                                               \
+    "smlat" B " %[y1], %[e], " W1 ", %[y1]\n\t"
+
 /* The three kernel rows of a group, ROW being one of the above. */
 #define O2C_QDW3_ROWS(ROW)                                                                \
     ROW("%[w0]", "%[wa]", "b") "add %[p], %[p], %[cols]\n\t"                             \
@@ -76,10 +84,11 @@
 
 /* A channel's output rows, out_w outputs each (y_last past the last): per row, the
  * groups (GROUP_ROWS, GROUP_REQ: each STEP bytes on in the padded rows at p, cols
- * apart) up to `grouped` outputs, then single outputs (stride bytes apart); the rows
+ * apart) up to `grouped` outputs, at stride 1 a pair (PAIRS) if two or more are left,
+ * then single outputs (stride bytes apart); the rows
  * start row_step bytes apart in the padding; acc0 starts every sum.  The loops' bounds
  * and the row's start sit in memory operands, since every register is taken. */
-#define O2C_QDW3_CHANNEL(NAME, STEP, GROUP_ROWS, GROUP_REQ, EXT, SAT)                     \
+#define O2C_QDW3_CHANNEL(NAME, STEP, GROUP_ROWS, GROUP_REQ, PAIRS, EXT, SAT)              \
     __attribute__((noinline)) static void NAME(                                           \
         const uint8_t *pad, int32_t cols, const int32_t *w, int32_t acc0, float scale,    \
         int32_t zero, uint8_t *y, uint8_t *y_last, int32_t out_w, int32_t grouped,        \
@@ -117,6 +126,7 @@
                          "cmp %[y], %[e]\n\t"                                             \
                          "bne 0b\n\t"                                                     \
                          "1:\n\t"                                                         \
+                         PAIRS                                                            \
                          "ldr %[e], %[y_end]\n\t"                                         \
                          "cmp %[y], %[e]\n\t"                                             \
                          "beq 3f\n\t"                                                     \
@@ -146,6 +156,21 @@
                            [row_step] "m"(row_step)                                       \
                          : "cc", "memory", "s0", "s1");                                   \
     }
+/* At stride 1, one pair of outputs when two or more are left after the groups. */
+#define O2C_QDW3_S1_PAIR(EXT, SAT)                                                        \
+    "ldr %[e], %[y_end]\n\t"                                                             \
+    "sub %[e], %[e], %[y]\n\t"                                                           \
+    "cmp %[e], #2\n\t"                                                                   \
+    "blt 1f\n\t"                                                                         \
+    "ldr %[y0], %[acc0]\n\t"                                                             \
+    "mov %[y1], %[y0]\n\t"                                                               \
+    O2C_QDW3_ROWS(O2C_QDW3_PAIR_##EXT)                                                    \
+    "sub %[p], %[p], %[cols], lsl #1\n\t"                                                \
+    "add %[p], %[p], #2\n\t"                                                             \
+    "ldr %[e], %[zero]\n\t"                                                              \
+    O2C_QDW3_S2_REQ(SAT)                                                                  \
+    "1:\n\t"
+
 /* The kernel rows by extension (the name pasted from the EXT argument). */
 #define O2C_QDW3_ONE_sxtb16(W02, W1, B) O2C_QDW3_ONE_ROW("sxtb16", W02, W1, B)
 #define O2C_QDW3_ONE_uxtb16(W02, W1, B) O2C_QDW3_ONE_ROW("uxtb16", W02, W1, B)
@@ -153,14 +178,20 @@
 #define O2C_QDW3_QUAD_uxtb16(W02, W1, B) O2C_QDW3_QUAD_ROW("uxtb16", W02, W1, B)
 #define O2C_QDW3_S2_sxtb16(W02, W1, B) O2C_QDW3_S2_ROW("sxtb16", "ldrsb", W02, W1, B)
 #define O2C_QDW3_S2_uxtb16(W02, W1, B) O2C_QDW3_S2_ROW("uxtb16", "ldrb", W02, W1, B)
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_ss, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ, sxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_su, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ, sxtb16, "usat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_us, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ, uxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_uu, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ, uxtb16, "usat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_ss, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, sxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_su, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, sxtb16, "usat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_us, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, uxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_uu, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, uxtb16, "usat")
+#define O2C_QDW3_PAIR_sxtb16(W02, W1, B) O2C_QDW3_PAIR_ROW("sxtb16", W02, W1, B)
+#define O2C_QDW3_PAIR_uxtb16(W02, W1, B) O2C_QDW3_PAIR_ROW("uxtb16", W02, W1, B)
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_ss, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ,
+                 O2C_QDW3_S1_PAIR(sxtb16, "ssat"), sxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_su, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ,
+                 O2C_QDW3_S1_PAIR(sxtb16, "usat"), sxtb16, "usat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_us, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ,
+                 O2C_QDW3_S1_PAIR(uxtb16, "ssat"), uxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_uu, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ,
+                 O2C_QDW3_S1_PAIR(uxtb16, "usat"), uxtb16, "usat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_ss, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, "", sxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_su, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, "", sxtb16, "usat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_us, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, "", uxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_uu, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, "", uxtb16, "usat")
 
 /* The 3x3 rows of a channel: at stride 1 or 2 across, groups of outputs through
  * CHANNEL_S1 or CHANNEL_S2, the rest (and every output at other strides) one by one. */
