@@ -30,6 +30,20 @@
     "smlad %[y3], %[o], " W02 ", %[y3]\n\t"                                               \
     "smlat" B " %[y3], %[e], " W1 ", %[y3]\n\t"
 
+/* The first kernel row of a quad, every sum started from y0 (acc0) before y0 itself
+ * moves on: no copies of acc0. */
+#define O2C_QDW3_QUAD_FIRST(EXT, W02, W1, B)                                              \
+    "ldr %[e], [%[p], #2]\n\t" EXT " %[o], %[e], ror #8\n\t" EXT " %[e], %[e]\n\t"       \
+    "smlad %[y2], %[e], " W02 ", %[y0]\n\t"                                               \
+    "smlab" B " %[y2], %[o], " W1 ", %[y2]\n\t"                                           \
+    "smlad %[y3], %[o], " W02 ", %[y0]\n\t"                                               \
+    "smlat" B " %[y3], %[e], " W1 ", %[y3]\n\t"                                           \
+    "ldr %[e], [%[p]]\n\t" EXT " %[o], %[e], ror #8\n\t" EXT " %[e], %[e]\n\t"           \
+    "smlad %[y1], %[o], " W02 ", %[y0]\n\t"                                               \
+    "smlat" B " %[y1], %[e], " W1 ", %[y1]\n\t"                                           \
+    "smlad %[y0], %[e], " W02 ", %[y0]\n\t"                                               \
+    "smlab" B " %[y0], %[o], " W1 ", %[y0]\n\t"
+
 /* One kernel row of two stride-2 outputs (at x and x+2): E and O of x0..x3, and the byte
  * x4 (LDB: LDRSB or LDRB) with x2 as the pair (x4, x2), which SMLADX crosses with
  * (w0, w2). */
@@ -42,23 +56,41 @@
     "smladx %[y1], %[y2], " W02 ", %[y1]\n\t"                                             \
     "smlat" B " %[y1], %[o], " W1 ", %[y1]\n\t"
 
+/* The first kernel row of a stride-2 pair, y1 started from y0 (acc0). */
+#define O2C_QDW3_S2_FIRST(EXT, LDB, W02, W1, B)                                           \
+    "ldr %[e], [%[p]]\n\t" LDB " %[y2], [%[p], #4]\n\t"                                   \
+    EXT " %[o], %[e], ror #8\n\t" EXT " %[e], %[e]\n\t"                                  \
+    "pkhbt %[y2], %[y2], %[e]\n\t"                                                        \
+    "smladx %[y1], %[y2], " W02 ", %[y0]\n\t"                                             \
+    "smlat" B " %[y1], %[o], " W1 ", %[y1]\n\t"                                           \
+    "smlad %[y0], %[e], " W02 ", %[y0]\n\t"                                               \
+    "smlab" B " %[y0], %[o], " W1 ", %[y0]\n\t"
+
 /* One kernel row of one output. */
 #define O2C_QDW3_ONE_ROW(EXT, W02, W1, B)                                                 \
     "ldr %[e], [%[p]]\n\t" EXT " %[o], %[e], ror #8\n\t" EXT " %[e], %[e]\n\t"           \
     "smlad %[y0], %[e], " W02 ", %[y0]\n\t"                                               \
     "smlab" B " %[y0], %[o], " W1 ", %[y0]\n\t"
 
-/* One kernel row of two stride-1 outputs (at x and x+1). */
+/* One kernel row of two stride-1 outputs (at x and x+1), and the first one, y1 started
+ * from y0 (acc0). */
 #define O2C_QDW3_PAIR_ROW(EXT, W02, W1, B)                                                \
     "ldr %[e], [%[p]]\n\t" EXT " %[o], %[e], ror #8\n\t" EXT " %[e], %[e]\n\t"           \
     "smlad %[y0], %[e], " W02 ", %[y0]\n\t"                                               \
     "smlab" B " %[y0], %[o], " W1 ", %[y0]\n\t"                                           \
     "smlad %[y1], %[o], " W02 ", %[y1]\n\t"                                               \
     "smlat" B " %[y1], %[e], " W1 ", %[y1]\n\t"
+#define O2C_QDW3_PAIR_FIRST(EXT, W02, W1, B)                                              \
+    "ldr %[e], [%[p]]\n\t" EXT " %[o], %[e], ror #8\n\t" EXT " %[e], %[e]\n\t"           \
+    "smlad %[y1], %[o], " W02 ", %[y0]\n\t"                                               \
+    "smlat" B " %[y1], %[e], " W1 ", %[y1]\n\t"                                           \
+    "smlad %[y0], %[e], " W02 ", %[y0]\n\t"                                               \
+    "smlab" B " %[y0], %[o], " W1 ", %[y0]\n\t"
 
-/* The three kernel rows of a group, ROW being one of the above. */
-#define O2C_QDW3_ROWS(ROW)                                                                \
-    ROW("%[w0]", "%[wa]", "b") "add %[p], %[p], %[cols]\n\t"                             \
+/* The three kernel rows of a group, FIRST and ROW being one of the above (FIRST for
+ * kernel row 0, which starts the group's sums from y0). */
+#define O2C_QDW3_ROWS(FIRST, ROW)                                                         \
+    FIRST("%[w0]", "%[wa]", "b") "add %[p], %[p], %[cols]\n\t"                           \
     ROW("%[w1]", "%[wa]", "t") "add %[p], %[p], %[cols]\n\t"                             \
     ROW("%[w2]", "%[wb]", "b")
 
@@ -88,7 +120,7 @@
  * then single outputs (stride bytes apart); the rows
  * start row_step bytes apart in the padding; acc0 starts every sum.  The loops' bounds
  * and the row's start sit in memory operands, since every register is taken. */
-#define O2C_QDW3_CHANNEL(NAME, STEP, GROUP_ROWS, GROUP_REQ, PAIRS, EXT, SAT)              \
+#define O2C_QDW3_CHANNEL(NAME, STEP, GROUP_FIRST, GROUP_ROWS, GROUP_REQ, PAIRS, EXT, SAT) \
     __attribute__((noinline)) static void NAME(                                           \
         const uint8_t *pad, int32_t cols, const int32_t *w, int32_t acc0, float scale,    \
         int32_t zero, uint8_t *y, uint8_t *y_last, int32_t out_w, int32_t grouped,        \
@@ -114,10 +146,7 @@
                          "beq 1f\n\t"                                                     \
                          "0:\n\t"                                                         \
                          "ldr %[y0], %[acc0]\n\t"                                         \
-                         "mov %[y1], %[y0]\n\t"                                           \
-                         "mov %[y2], %[y0]\n\t"                                           \
-                         "mov %[y3], %[y0]\n\t"                                           \
-                         O2C_QDW3_ROWS(GROUP_ROWS)                                        \
+                         O2C_QDW3_ROWS(GROUP_FIRST, GROUP_ROWS)                           \
                          "ldr %[e], %[back]\n\t"                                          \
                          "sub %[p], %[p], %[e]\n\t"                                       \
                          "ldr %[e], %[zero]\n\t"                                          \
@@ -132,7 +161,7 @@
                          "beq 3f\n\t"                                                     \
                          "2:\n\t"                                                         \
                          "ldr %[y0], %[acc0]\n\t"                                         \
-                         O2C_QDW3_ROWS(O2C_QDW3_ONE_##EXT)                                \
+                         O2C_QDW3_ROWS(O2C_QDW3_ONE_##EXT, O2C_QDW3_ONE_##EXT)                                \
                          "ldr %[e], %[back_one]\n\t"                                      \
                          "sub %[p], %[p], %[e]\n\t"                                       \
                          "ldr %[e], %[zero]\n\t"                                          \
@@ -163,8 +192,7 @@
     "cmp %[e], #2\n\t"                                                                   \
     "blt 1f\n\t"                                                                         \
     "ldr %[y0], %[acc0]\n\t"                                                             \
-    "mov %[y1], %[y0]\n\t"                                                               \
-    O2C_QDW3_ROWS(O2C_QDW3_PAIR_##EXT)                                                    \
+    O2C_QDW3_ROWS(O2C_QDW3_PAIR_FIRST_##EXT, O2C_QDW3_PAIR_##EXT)                         \
     "sub %[p], %[p], %[cols], lsl #1\n\t"                                                \
     "add %[p], %[p], #2\n\t"                                                             \
     "ldr %[e], %[zero]\n\t"                                                              \
@@ -180,18 +208,32 @@
 #define O2C_QDW3_S2_uxtb16(W02, W1, B) O2C_QDW3_S2_ROW("uxtb16", "ldrb", W02, W1, B)
 #define O2C_QDW3_PAIR_sxtb16(W02, W1, B) O2C_QDW3_PAIR_ROW("sxtb16", W02, W1, B)
 #define O2C_QDW3_PAIR_uxtb16(W02, W1, B) O2C_QDW3_PAIR_ROW("uxtb16", W02, W1, B)
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_ss, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ,
+#define O2C_QDW3_PAIR_FIRST_sxtb16(W02, W1, B) O2C_QDW3_PAIR_FIRST("sxtb16", W02, W1, B)
+#define O2C_QDW3_PAIR_FIRST_uxtb16(W02, W1, B) O2C_QDW3_PAIR_FIRST("uxtb16", W02, W1, B)
+#define O2C_QDW3_QUAD_FIRST_sxtb16(W02, W1, B) O2C_QDW3_QUAD_FIRST("sxtb16", W02, W1, B)
+#define O2C_QDW3_QUAD_FIRST_uxtb16(W02, W1, B) O2C_QDW3_QUAD_FIRST("uxtb16", W02, W1, B)
+#define O2C_QDW3_S2_FIRST_sxtb16(W02, W1, B) O2C_QDW3_S2_FIRST("sxtb16", "ldrsb", W02, W1, B)
+#define O2C_QDW3_S2_FIRST_uxtb16(W02, W1, B) O2C_QDW3_S2_FIRST("uxtb16", "ldrb", W02, W1, B)
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_ss, 4, O2C_QDW3_QUAD_FIRST_sxtb16, O2C_QDW3_QUAD_sxtb16,
+                 O2C_QDW3_S1_REQ,
                  O2C_QDW3_S1_PAIR(sxtb16, "ssat"), sxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_su, 4, O2C_QDW3_QUAD_sxtb16, O2C_QDW3_S1_REQ,
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_su, 4, O2C_QDW3_QUAD_FIRST_sxtb16, O2C_QDW3_QUAD_sxtb16,
+                 O2C_QDW3_S1_REQ,
                  O2C_QDW3_S1_PAIR(sxtb16, "usat"), sxtb16, "usat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_us, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ,
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_us, 4, O2C_QDW3_QUAD_FIRST_uxtb16, O2C_QDW3_QUAD_uxtb16,
+                 O2C_QDW3_S1_REQ,
                  O2C_QDW3_S1_PAIR(uxtb16, "ssat"), uxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_uu, 4, O2C_QDW3_QUAD_uxtb16, O2C_QDW3_S1_REQ,
+O2C_QDW3_CHANNEL(o2c_qdw3_s1_uu, 4, O2C_QDW3_QUAD_FIRST_uxtb16, O2C_QDW3_QUAD_uxtb16,
+                 O2C_QDW3_S1_REQ,
                  O2C_QDW3_S1_PAIR(uxtb16, "usat"), uxtb16, "usat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_ss, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, "", sxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_su, 4, O2C_QDW3_S2_sxtb16, O2C_QDW3_S2_REQ, "", sxtb16, "usat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_us, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, "", uxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_uu, 4, O2C_QDW3_S2_uxtb16, O2C_QDW3_S2_REQ, "", uxtb16, "usat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_ss, 4, O2C_QDW3_S2_FIRST_sxtb16, O2C_QDW3_S2_sxtb16,
+                 O2C_QDW3_S2_REQ, "", sxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_su, 4, O2C_QDW3_S2_FIRST_sxtb16, O2C_QDW3_S2_sxtb16,
+                 O2C_QDW3_S2_REQ, "", sxtb16, "usat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_us, 4, O2C_QDW3_S2_FIRST_uxtb16, O2C_QDW3_S2_uxtb16,
+                 O2C_QDW3_S2_REQ, "", uxtb16, "ssat")
+O2C_QDW3_CHANNEL(o2c_qdw3_s2_uu, 4, O2C_QDW3_S2_FIRST_uxtb16, O2C_QDW3_S2_uxtb16,
+                 O2C_QDW3_S2_REQ, "", uxtb16, "usat")
 
 /* The 3x3 rows of a channel: at stride 1 or 2 across, groups of outputs through
  * CHANNEL_S1 or CHANNEL_S2, the rest (and every output at other strides) one by one. */
