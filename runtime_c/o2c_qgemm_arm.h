@@ -30,6 +30,24 @@
     "smlad %[a03], %[w0], %[c1], %[a03]\n\t"                                              \
     "smlad %[a13], %[wv], %[c1], %[a13]\n\t"
 
+/* The first k pair of a row pair, its sums started from the biases in a00 and a10:
+ * columns 2 and 3 first, then 0 and 1, so that every sum reads a00 / a10 before they
+ * move on - no copies of the biases. */
+#define O2C_QGEMM_KPAIR_FIRST                                                             \
+    "ldr %[wv], [%[w]], #4\n\t"                                                           \
+    "sxtb16 %[w0], %[wv]\n\t"                                                             \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                     \
+    "ldrd %[c0], %[c1], [%[x], #8]\n\t"                                                   \
+    "smlad %[a02], %[w0], %[c0], %[a00]\n\t"                                              \
+    "smlad %[a12], %[wv], %[c0], %[a10]\n\t"                                              \
+    "smlad %[a03], %[w0], %[c1], %[a00]\n\t"                                              \
+    "smlad %[a13], %[wv], %[c1], %[a10]\n\t"                                              \
+    "ldrd %[c0], %[c1], [%[x]], #16\n\t"                                                  \
+    "smlad %[a01], %[w0], %[c1], %[a00]\n\t"                                              \
+    "smlad %[a11], %[wv], %[c1], %[a10]\n\t"                                              \
+    "smlad %[a00], %[w0], %[c0], %[a00]\n\t"                                              \
+    "smlad %[a10], %[wv], %[c0], %[a10]\n\t"
+
 /* The k loop over a row pair and a tile, as assembly text: two k pairs when the tile
  * holds an odd number of 32-byte blocks (%[odd]), then four per iteration until %[x]
  * reaches %[x_end] (memory operands: every register is taken). */
@@ -74,7 +92,7 @@
  * rows row_stride apart), requantized and stored at y: one assembly loop, the k loop and
  * the eight requantizations of a row pair with the accumulators never leaving registers,
  * the loop's own state (bias, scale and output pointers) in memory operands since all
- * fourteen registers are taken.  The sums start at bias (one per row); the scales are
+ * fourteen registers are taken.  The first two k pairs (K4 >= 4) open the k loop.  The sums start at bias (one per row); the scales are
  * one per row (SCALES loads each pair's two into s2 and s3, ROW1 = "s3") or one for all
  * (SCALE_ONCE loads it into s2 before the loop, ROW1 = "s2"). */
 #define O2C_QGEMM_PAIRS_REQUANT(NAME, SAT, SCALE_ONCE, SCALES, ROW1)                      \
@@ -85,20 +103,15 @@
         int32_t a00, a01, a02, a03, a10, a11, a12, a13;                                   \
         const int8_t *wp = w, *const w_end = w + pairs * 2 * K4;                          \
         const uint32_t *xp, *const x_end = x + 2 * K4;                                    \
-        const int32_t odd = K4 & 4;                                                       \
+        const int32_t odd = (K4 & 4) ^ 4;    /* after the first two k pairs */            \
         uint32_t wv, w0, c0, c1;                                                          \
         __asm__ volatile(SCALE_ONCE                                                       \
                          "0:\n\t"                                                         \
                          "ldr %[c0], %[bias]\n\t"                                         \
                          "ldrd %[a00], %[a10], [%[c0]], #8\n\t"                           \
                          "str %[c0], %[bias]\n\t"                                         \
-                         "mov %[a01], %[a00]\n\t"                                         \
-                         "mov %[a02], %[a00]\n\t"                                         \
-                         "mov %[a03], %[a00]\n\t"                                         \
-                         "mov %[a11], %[a10]\n\t"                                         \
-                         "mov %[a12], %[a10]\n\t"                                         \
-                         "mov %[a13], %[a10]\n\t"                                         \
                          "ldr %[x], %[x0]\n\t"                                            \
+                         O2C_QGEMM_KPAIR_FIRST O2C_QGEMM_KPAIR                            \
                          O2C_QGEMM_K_LOOP                                                 \
                          SCALES                                                           \
                          "ldr %[w0], %[zero]\n\t"                                         \
