@@ -6,10 +6,10 @@
  * point, so that every window is whole: with the zero point folded into the bias by the
  * compiler (bias - x_zero * sum(w)), sum(x * w) + bias is then exactly
  * sum((x - x_zero) * w) + the original bias, with no bounds checks.
- * On Cortex-M4/M7 (__ARM_FEATURE_DSP) a 3x3 stride-1 window pair takes, per kernel row,
- * one 32-bit load, two SXTB16 (or UXTB16) and four dual/single MACs, a single 3x3 window
- * two MACs; elsewhere plain C.  The 32-bit loads may read 3 bytes past a window: the
- * scratch has them.
+ * On Cortex-M4/M7 (__ARM_FEATURE_DSP) a 3x3 channel runs in one assembly loop
+ * (o2c_qdwconv_arm.h): per kernel row, one 32-bit load and two SXTB16 (or UXTB16) feed
+ * two outputs' dual and single MACs; elsewhere plain C.  The 32-bit loads may read 3
+ * bytes past a window: the scratch has them.
  *
  * In place: y may be x when out_h x out_w == in_h x in_w - a channel is in scratch
  * before its outputs are written, and no other channel reads it.

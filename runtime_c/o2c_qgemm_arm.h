@@ -4,10 +4,11 @@
  *
  * Per k pair of a row pair and a tile of 4 columns: one LDR of the packed weights, two
  * SXTB16 (the two rows' (k, k+1) weights as int16 pairs), two LDRD of column words and
- * eight SMLAD (two MACs each) - 13 instructions for 16 MACs.  The loop is assembly, two
- * k pairs per iteration, so that the eight accumulators, three operands and three
- * pointers stay in the fourteen registers (the same code in C spills); the functions are
- * not inlined, so that every register is free for it.
+ * eight SMLAD (two MACs each) - 13 instructions for 16 MACs.  The loop is assembly, four
+ * k pairs per iteration, so that the eight accumulators, four operands and two pointers
+ * stay in the fourteen registers (the same code in C spills); the functions are not
+ * inlined, so that every register is free for it.  The hot path runs every row pair of a
+ * tile in one assembly loop, each pair requantized and stored before the next.
  */
 #ifndef O2C_QGEMM_ARM_H
 #define O2C_QGEMM_ARM_H
