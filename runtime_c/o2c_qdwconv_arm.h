@@ -214,27 +214,6 @@
 #define O2C_QDW3_QUAD_FIRST_uxtb16(W02, W1, B) O2C_QDW3_QUAD_FIRST("uxtb16", W02, W1, B)
 #define O2C_QDW3_S2_FIRST_sxtb16(W02, W1, B) O2C_QDW3_S2_FIRST("sxtb16", "ldrsb", W02, W1, B)
 #define O2C_QDW3_S2_FIRST_uxtb16(W02, W1, B) O2C_QDW3_S2_FIRST("uxtb16", "ldrb", W02, W1, B)
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_ss, 4, O2C_QDW3_QUAD_FIRST_sxtb16, O2C_QDW3_QUAD_sxtb16,
-                 O2C_QDW3_S1_REQ,
-                 O2C_QDW3_S1_PAIR(sxtb16, "ssat"), sxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_su, 4, O2C_QDW3_QUAD_FIRST_sxtb16, O2C_QDW3_QUAD_sxtb16,
-                 O2C_QDW3_S1_REQ,
-                 O2C_QDW3_S1_PAIR(sxtb16, "usat"), sxtb16, "usat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_us, 4, O2C_QDW3_QUAD_FIRST_uxtb16, O2C_QDW3_QUAD_uxtb16,
-                 O2C_QDW3_S1_REQ,
-                 O2C_QDW3_S1_PAIR(uxtb16, "ssat"), uxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s1_uu, 4, O2C_QDW3_QUAD_FIRST_uxtb16, O2C_QDW3_QUAD_uxtb16,
-                 O2C_QDW3_S1_REQ,
-                 O2C_QDW3_S1_PAIR(uxtb16, "usat"), uxtb16, "usat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_ss, 4, O2C_QDW3_S2_FIRST_sxtb16, O2C_QDW3_S2_sxtb16,
-                 O2C_QDW3_S2_REQ, "", sxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_su, 4, O2C_QDW3_S2_FIRST_sxtb16, O2C_QDW3_S2_sxtb16,
-                 O2C_QDW3_S2_REQ, "", sxtb16, "usat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_us, 4, O2C_QDW3_S2_FIRST_uxtb16, O2C_QDW3_S2_uxtb16,
-                 O2C_QDW3_S2_REQ, "", uxtb16, "ssat")
-O2C_QDW3_CHANNEL(o2c_qdw3_s2_uu, 4, O2C_QDW3_S2_FIRST_uxtb16, O2C_QDW3_S2_uxtb16,
-                 O2C_QDW3_S2_REQ, "", uxtb16, "usat")
-
 /* The 3x3 rows of a channel: at stride 1 or 2 across, groups of outputs through
  * CHANNEL_S1 or CHANNEL_S2, the rest (and every output at other strides) one by one. */
 #define O2C_QDW3_PLANE(NAME, CHANNEL_S1, CHANNEL_S2)                                      \
@@ -255,9 +234,17 @@ O2C_QDW3_CHANNEL(o2c_qdw3_s2_uu, 4, O2C_QDW3_S2_FIRST_uxtb16, O2C_QDW3_S2_uxtb16
             CHANNEL_S2(pad, cols, wq, acc0, scale, zero, y, y_last, out_w, grouped, sw,   \
                        s->stride_h * cols);                                               \
     }
-O2C_QDW3_PLANE(o2c_qdw3_plane_ss, o2c_qdw3_s1_ss, o2c_qdw3_s2_ss)
-O2C_QDW3_PLANE(o2c_qdw3_plane_su, o2c_qdw3_s1_su, o2c_qdw3_s2_su)
-O2C_QDW3_PLANE(o2c_qdw3_plane_us, o2c_qdw3_s1_us, o2c_qdw3_s2_us)
-O2C_QDW3_PLANE(o2c_qdw3_plane_uu, o2c_qdw3_s1_uu, o2c_qdw3_s2_uu)
+/* The channel loops at strides 1 and 2 and the plane, per input signedness (EXT) and
+ * output saturation (SAT). */
+#define O2C_QDW3_VARIANTS(XY, EXT, SAT)                                                   \
+    O2C_QDW3_CHANNEL(o2c_qdw3_s1_##XY, 4, O2C_QDW3_QUAD_FIRST_##EXT, O2C_QDW3_QUAD_##EXT, \
+                     O2C_QDW3_S1_REQ, O2C_QDW3_S1_PAIR(EXT, SAT), EXT, SAT)               \
+    O2C_QDW3_CHANNEL(o2c_qdw3_s2_##XY, 4, O2C_QDW3_S2_FIRST_##EXT, O2C_QDW3_S2_##EXT,     \
+                     O2C_QDW3_S2_REQ, "", EXT, SAT)                                       \
+    O2C_QDW3_PLANE(o2c_qdw3_plane_##XY, o2c_qdw3_s1_##XY, o2c_qdw3_s2_##XY)
+O2C_QDW3_VARIANTS(ss, sxtb16, "ssat")
+O2C_QDW3_VARIANTS(su, sxtb16, "usat")
+O2C_QDW3_VARIANTS(us, uxtb16, "ssat")
+O2C_QDW3_VARIANTS(uu, uxtb16, "usat")
 
 #endif /* O2C_QDWCONV_ARM_H */

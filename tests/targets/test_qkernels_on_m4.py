@@ -7,8 +7,6 @@ per-channel and uint8 with per-tensor scales; and QuantizeLinear of float32 inpu
 length is not a multiple of 4, with ties and values beyond int32."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pytest
 from onnx import TensorProto as TP
@@ -19,10 +17,12 @@ from onnx2c.targets.run import run_model
 from tests import quant_reference as ref
 from tests.conftest import one_node_model
 from tests.ops.test_qlinear import CONVS, conv_case
+from tests.targets.board import run_cases
 
 TARGET = get("cortex-m4")
 CASES = [(name, dt, dt == TP.INT8) for name in sorted(CONVS) for dt in (TP.INT8, TP.UINT8)]
 QUANTIZE = [(TP.INT8, 7), (TP.UINT8, 13)]
+ALL = CASES + QUANTIZE
 
 
 def _quantize_case(dt, n):
@@ -36,9 +36,8 @@ def _quantize_case(dt, n):
     return m, {"x": x}, ref.quantize(x, scale, zero, np_type)
 
 
-def _run(case, root):
+def _run(case, folder):
     model, feeds, want = conv_case(*case) if case[0] in CONVS else _quantize_case(*case)
-    folder = root / "_".join(str(c) for c in case)
     r = onnx2c.compile(model, folder, name="net")
     status, got = run_model(r, TARGET, feeds, timeout=120)
     return status, got, want
@@ -46,15 +45,10 @@ def _run(case, root):
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    if TARGET.missing():
-        pytest.skip(TARGET.missing())
-    root = tmp_path_factory.mktemp("qm4")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {c: pool.submit(_run, c, root) for c in CASES + QUANTIZE}
-        yield {c: f.result() for c, f in futures.items()}
+    return run_cases(TARGET, ALL, _run, tmp_path_factory, "qm4")
 
 
-@pytest.mark.parametrize("case", CASES + QUANTIZE, ids=lambda c: "-".join(map(str, c)))
+@pytest.mark.parametrize("case", ALL, ids=lambda c: "-".join(map(str, c)))
 def test_int8_kernel_on_cortex_m4(case, results):
     status, got, want = results[case]
     assert status == 0
