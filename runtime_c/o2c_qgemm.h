@@ -100,34 +100,6 @@ static inline uint32_t o2c_qpair(int32_t a, int32_t b)
 #endif
 }
 
-#if defined(O2C_ARM_DSP)
-/* The high halves of two words as one column word: (a >> 16) low, (b >> 16) high. */
-static inline uint32_t o2c_qpair_high(uint32_t a, uint32_t b)
-{
-    uint32_t r;
-    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
-    return r;
-}
-
-/* The even bytes (0, 2) and the odd bytes (1, 3) of a word as int16 pairs, sign- or
- * zero-extended. */
-#define O2C_QEXT(NAME, INSN)                                                              \
-    static inline uint32_t NAME##_even(uint32_t v)                                        \
-    {                                                                                     \
-        uint32_t r;                                                                       \
-        __asm__(INSN " %0, %1" : "=r"(r) : "r"(v));                                       \
-        return r;                                                                         \
-    }                                                                                     \
-    static inline uint32_t NAME##_odd(uint32_t v)                                         \
-    {                                                                                     \
-        uint32_t r;                                                                       \
-        __asm__(INSN " %0, %1, ror #8" : "=r"(r) : "r"(v));                               \
-        return r;                                                                         \
-    }
-O2C_QEXT(o2c_qext_s8, "sxtb16")
-O2C_QEXT(o2c_qext_u8, "uxtb16")
-#endif
-
 /* K rounded up to a multiple of 4: packed rows and column tiles are padded to it. */
 static inline int32_t o2c_qk4(int32_t K)
 {

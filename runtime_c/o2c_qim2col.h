@@ -10,6 +10,13 @@
 #include <stdint.h>
 #include "o2c_qgemm.h"
 
+#if defined(O2C_ARM_DSP)
+#include "o2c_qim2col_arm.h"
+#else
+#define O2C_QCONV_ROWS_WORDS(EXT)
+#define O2C_QCONV_POINTWISE_WORDS(EXT)
+#endif
+
 typedef struct {
     int32_t batch, in_c, in_h, in_w, out_c, out_h, out_w;
     int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, groups;
@@ -126,24 +133,6 @@ static inline int o2c_qconv_tile_words_inside(const o2c_qconv_shape *s, int32_t 
         for (k = K; k < K4; k += 2, t += O2C_QTILE)                                        \
             t[0] = t[1] = t[2] = t[3] = 0;                                                 \
     }
-#if defined(O2C_ARM_DSP)
-#define O2C_QCONV_ROWS_WORD2(EXT, J)                                                       \
-    {                                                                                      \
-        const uint32_t v = o2c__load32(row + J * sw);                                      \
-        const uint32_t e = EXT##_even(v), o = EXT##_odd(v);                                \
-        t[J] = o2c_qpair((int32_t)e, (int32_t)o);                                          \
-        t[O2C_QTILE + J] = o2c_qpair_high(e, o);                                           \
-    }
-#define O2C_QCONV_ROWS_WORDS(EXT)                                                          \
-    if (kw_n > 2 && kw_n <= 4 && dw == 1) {                                                \
-        O2C_QCONV_ROWS_WORD2(EXT, 0) O2C_QCONV_ROWS_WORD2(EXT, 1)                          \
-        O2C_QCONV_ROWS_WORD2(EXT, 2) O2C_QCONV_ROWS_WORD2(EXT, 3)                          \
-        t += 2 * O2C_QTILE;                                                                \
-        continue;                                                                          \
-    }
-#else
-#define O2C_QCONV_ROWS_WORDS(EXT)
-#endif
 O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_u8_rows, uint8_t, o2c_qext_u8)
 O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_s8_rows, int8_t, o2c_qext_s8)
 
@@ -239,24 +228,6 @@ O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_s8_rows, int8_t, o2c_qext_s8)
 O2C_QCONV_IM2COL(o2c_qconv_im2col_u8, uint8_t)
 O2C_QCONV_IM2COL(o2c_qconv_im2col_s8, int8_t)
 
-/* On the DSP, a full tile's channel pair from one 32-bit load per channel: the four
- * columns' bytes of channel c and of channel c + 1, split into even and odd bytes and
- * packed pairwise. */
-#if defined(O2C_ARM_DSP)
-#define O2C_QCONV_POINTWISE_WORDS(EXT)                                                    \
-    if (n == O2C_QTILE) {                                                                 \
-        const uint32_t va = o2c__load32(a), vb = o2c__load32(b);                          \
-        const uint32_t ea = EXT##_even(va), oa = EXT##_odd(va);                           \
-        const uint32_t eb = EXT##_even(vb), ob = EXT##_odd(vb);                           \
-        tile[0] = o2c_qpair((int32_t)ea, (int32_t)eb);                                    \
-        tile[1] = o2c_qpair((int32_t)oa, (int32_t)ob);                                    \
-        tile[2] = o2c_qpair_high(ea, eb);                                                 \
-        tile[3] = o2c_qpair_high(oa, ob);                                                 \
-        continue;                                                                         \
-    }
-#else
-#define O2C_QCONV_POINTWISE_WORDS(EXT)
-#endif
 
 /* The tile of a pointwise conv (1x1, stride 1, no padding): column j's channel pair
  * (c, c+1) is x[c * plane + p0 + j], x[(c + 1) * plane + p0 + j]. */
