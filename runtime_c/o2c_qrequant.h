@@ -25,6 +25,7 @@
 #ifndef O2C_QREQUANT_H
 #define O2C_QREQUANT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FP) && defined(__thumb2__)
