@@ -28,7 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FP) && defined(__thumb2__)
+/* The Cortex-M DSP kernels' assembly blocks hold a tile's sums, pointers and constants in
+   registers at once: without optimisation (a -O0 debug build) the compiler cannot find
+   that many, so such builds take the portable C, which computes the same integers. */
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FP) && defined(__thumb2__) && \
+    defined(__OPTIMIZE__)
 #include <arm_acle.h>
 #define O2C_ARM_DSP 1
 #endif

@@ -7,6 +7,8 @@ per-channel and uint8 with per-tensor scales; and QuantizeLinear of float32 inpu
 length is not a multiple of 4, with ties and values beyond int32."""
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 from onnx import TensorProto as TP
@@ -15,7 +17,7 @@ import onnx2c
 from onnx2c.targets import get
 from onnx2c.targets.run import run_model
 from tests import quant_reference as ref
-from tests.conftest import one_node_model
+from tests.conftest import REPO, one_node_model
 from tests.ops.test_qlinear import CONVS, conv_case
 from tests.targets.board import run_cases
 
@@ -53,3 +55,19 @@ def test_int8_kernel_on_cortex_m4(case, results):
     status, got, want = results[case]
     assert status == 0
     np.testing.assert_array_equal(got[0], want)
+
+
+@pytest.mark.parametrize("level", ["-O0", "-Og", "-Os", "-O3"])
+def test_quantized_model_builds_at_every_optimisation_level(level, tmp_path):
+    """A debug build (-O0) cannot give the DSP kernels' assembly blocks all the registers
+    they name; it takes the portable C (o2c_qrequant.h), and the strict flags still hold."""
+    if TARGET.missing(run=False):
+        pytest.skip(TARGET.missing(run=False))
+    onnx2c.compile(str(REPO / "tests/models/quant/mobilenetv1_ts_qop_s8s8_pc.onnx"),
+                   tmp_path, name="net")
+    flags = [f for f in TARGET.cflags if not f.startswith("-O")]
+    for src in ("net.c", "net_weights.c"):
+        if (tmp_path / src).exists():
+            subprocess.run([TARGET.cc, *flags, level, "-std=c99", "-Wall", "-Wextra",
+                            "-Wpedantic", "-Werror", "-c", str(tmp_path / src), "-o",
+                            str(tmp_path / (src + ".o"))], check=True)
