@@ -12,18 +12,22 @@ import numpy as np
 from onnx import helper
 
 from . import ops  # noqa: F401  (registers every operator)
+from .progress import stage
+from .limits import HOST_MAX_WORKSPACE, describe
 from .codegen.constants import DEFAULT_THRESHOLD
 from .codegen.emit import data_dir, generate
 from .codegen.subgraph import Subgraph
-from .errors import CompileError, NeedsConstant
+from .errors import INFERENCE_PROBLEM, CompileError, NeedsConstant
+from .advice import checked
 from .frontend import load_graph
+from .frontend.declared import infer_static
 from .frontend.importer import import_graph
+from .frontend.load import read_model
 from .ir import DType, Graph, Value
 from .ir.dtypes import STRING_BYTES
 from .memory import Plan, plan_memory
 from .lowering import LoweringContext, Options, lower, materialise_splats
 from .passes.dce import remove_dead_code
-from .passes.fold import fold_and_infer
 from .passes.scope import free_names, subgraph_model
 
 
@@ -76,8 +80,11 @@ def _compile_subgraph(ctx: LoweringContext, node, key: str, formal: list[Value],
              for n in free_names(body)}
     opsets = [helper.make_opsetid(d, v) for d, v in scope.opsets.items()]
     try:
-        g = import_graph(fold_and_infer(subgraph_model(body, [typ(v) for v in formal], outer,
-                                                       opsets, outputs)))
+        m, wrong = infer_static(subgraph_model(body, [typ(v) for v in formal], outer, opsets,
+                                               outputs))
+        g = import_graph(m)
+        if wrong:
+            raise CompileError(f"{key}: {wrong[0]}", node, reason=wrong[0].reason)
     except NeedsConstant as e:
         outer = dict(zip([i.name for i in body.input], sources))
         ups = sorted({u for n in e.inputs if outer.get(n, n)
@@ -99,29 +106,43 @@ def _lower_and_plan(ctx: LoweringContext) -> Plan:
 def build(model, name: str = "model", shapes: Mapping | None = None,
           freeze: Mapping | None = None, capacity: Mapping | None = None,
           weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
-          string_bytes: int = 64, optimize: str = "speed", requant: str = "float"
-          ) -> CompileResult:
+          string_bytes: int = 64, optimize: str = "speed", requant: str = "float",
+          max_workspace: int = HOST_MAX_WORKSPACE) -> CompileResult:
     """Compile to C in memory (nothing is written); see compile() for the options."""
     options = Options(optimize, requant)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise CompileError(f"--name '{name}' is not a C identifier")
     if not 2 <= string_bytes <= 1 << 20:
         raise CompileError(f"--string-bytes {string_bytes} is not in [2, {1 << 20}]")
-    token = STRING_BYTES.set(string_bytes)
+    tokens = STRING_BYTES.set(string_bytes), INFERENCE_PROBLEM.set(None)
+    model = read_model(model)
+    again = lambda more: _build(model, name, shapes, {**(freeze or {}), **more}, capacity,
+                                weights_file, weights_threshold, string_bytes, options)
     try:
-        return _build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
-                      string_bytes, options)
+        r = again({})
+    except NeedsConstant as e:
+        raise checked(e, model, shapes or {}, again) from None
     finally:
-        STRING_BYTES.reset(token)
+        STRING_BYTES.reset(tokens[0])
+        INFERENCE_PROBLEM.reset(tokens[1])
+    if r.workspace_bytes > max_workspace:
+        raise CompileError(f"the workspace would take {describe(r.workspace_bytes)}, over the "
+                           f"limit of {describe(max_workspace)}; pass --max-workspace BYTES "
+                           "(max_workspace= in Python) if the target has the RAM",
+                           reason="workspace over the limit")
+    return r
 
 
 def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
            string_bytes, options: Options) -> CompileResult:
-    g = load_graph(model, shapes, freeze, capacity)
+    with stage("load, infer shapes, fold"):
+        g = load_graph(model, shapes, freeze, capacity)
     remove_dead_code(g)
-    plan = _lower_and_plan(LoweringContext(g, options, _compile_subgraph))
-    files, ins, outs, blob = generate(g, plan, name,
-                                      weights_threshold if weights_file else None)
+    with stage("lower and plan memory"):
+        plan = _lower_and_plan(LoweringContext(g, options, _compile_subgraph))
+    with stage("generate C"):
+        files, ins, outs, blob = generate(g, plan, name,
+                                          weights_threshold if weights_file else None)
     files.update(_runtime_files())
     info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes, v.bounded,
                                      string_bytes if v.dtype == DType.STRING else 0)
@@ -133,8 +154,8 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
 def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
             freeze: Mapping | None = None, capacity: Mapping | None = None,
             weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
-            string_bytes: int = 64, optimize: str = "speed", requant: str = "float"
-            ) -> CompileResult:
+            string_bytes: int = 64, optimize: str = "speed", requant: str = "float",
+            max_workspace: int = HOST_MAX_WORKSPACE) -> CompileResult:
     """Compile `model` (a path or ModelProto) to C sources in out_dir.
 
     shapes pins symbolic input dimensions ({'x': (1, 3, 96, 96)}); freeze turns graph
@@ -144,12 +165,25 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
     bytes to out_dir/NAME.weights.bin, which the caller passes to NAME_run (README: the C
     ABI). string_bytes is the cell each string element occupies (README: the C ABI).
     optimize ("speed" or "size") and requant ("float" or "fixed") are lowering.Options.
+    A model whose workspace would exceed max_workspace bytes is refused (README: Limits).
     Files are written only once the whole model has compiled.
     """
     freeze = {k: np.asarray(v) for k, v in (freeze or {}).items()}
-    result = build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
-                   string_bytes, optimize, requant)
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise CompileError(f"the output folder '{out}' is a file")
+    result = build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
+                   string_bytes, optimize, requant, max_workspace)
+    try:
+        with stage("write files"):
+            _write(out, result)
+    except OSError as e:
+        raise CompileError(f"cannot write to '{out}': {e.strerror or e}") from None
+    result.out_dir = out
+    return result
+
+
+def _write(out: Path, result: CompileResult) -> None:
     out.mkdir(parents=True, exist_ok=True)
     files = dict(result.files)
     if result.weights is not None:
@@ -159,9 +193,7 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
     for fname, data in files.items():
         # write-then-rename so an interrupted run never leaves a truncated file behind
         fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{fname}.")
-        with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w") as f:
-            f.write(data)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
         os.chmod(tmp, 0o666 & ~umask)     # mkstemp's 0600 is not what a user expects
         os.replace(tmp, out / fname)
-    result.out_dir = out
-    return result

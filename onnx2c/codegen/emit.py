@@ -13,7 +13,7 @@ from ..errors import CompileError
 from ..ir import Graph, Value
 from ..memory import Plan
 from . import cexpr, literals
-from .cnames import Namer
+from .cnames import Namer, c_bytes, c_comment, c_string
 from .constants import Constants
 from .subgraph import subgraph_functions
 
@@ -100,17 +100,22 @@ def _node_fn(g: Graph, node, kernel, fn_name: str, ptr, namer=None) -> NodeFn:
     shapes = lambda names: ", ".join("x".join(map(str, g.values[n].shape)) or "scalar"
                                      for n in names if n)
     comment = f"{node.op_type} '{node.name}': {shapes(node.inputs)} -> {shapes(node.outputs)}"
-    return NodeFn(fn_name, comment.replace("*/", "* /"), params or ["void"], body, args, prelude)
+    return NodeFn(fn_name, c_comment(comment), params or ["void"], body, args, prelude)
 
 
 def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = None
              ) -> tuple[dict[str, str], list, list, bytes | None]:
     """NAME.h and NAME.c, the inputs and outputs, and the weights blob (with a
     weights_threshold: constants of at least that many bytes are read from it)."""
-    namer = Namer(reserved=[name, "weights", "wts"])
+    namer = Namer(name, reserved=LOCALS)
     io_in = [(v, namer(v)) for v in g.inputs]
-    io_out = [(v, namer(v)) for v in g.outputs]
-    home = dict(io_out)
+    # an output that is also an input, or an earlier output, gets a parameter of its own
+    # (and a copy at the end)
+    io_out = [(v, namer(v) if v not in g.inputs and v not in g.outputs[:k] else
+               namer(v, prefix="out_")) for k, v in enumerate(g.outputs)]
+    home = {}
+    for vn, cn in io_out:
+        home.setdefault(vn, cn)
     home.update(io_in)               # a value that is both is read from the input
     # a bounded output's actual dims go to the caller's array after its buffer; those of
     # a bounded value nobody reads go to an array local to the run function
@@ -148,11 +153,13 @@ def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = No
     # graph outputs no kernel writes (constants, graph inputs) are copied at the end
     written = {o for node, _ in plan.steps for o in node.outputs}
     copies = [(cn, ptr(vn), g.values[vn].nbytes) for vn, cn in io_out
-              if vn not in written and g.values[vn].nbytes and ptr(vn) != cn]
+              if (vn not in written or home[vn] != cn) and g.values[vn].nbytes and ptr(vn) != cn]
 
     blob = consts.blob()
     desc = lambda items: [(vn, cn, g.values[vn]) for vn, cn in items]
+    labels, label_arrays = _labels(name, g.inputs + g.outputs)
     ctx = dict(name=name, graph=g, fns=fns, consts=consts.arrays(), copies=copies,
+               labels=labels, label_arrays=label_arrays,
                weights=consts.header(blob),
                inputs=desc(io_in), outputs=desc(io_out), workspace=plan.workspace_bytes,
                dims=dims, local_dims=list(local_dims.values()))
@@ -162,8 +169,26 @@ def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = No
     return files, ctx["inputs"], ctx["outputs"], blob
 
 
+# identifiers the run function declares itself
+LOCALS = ("ws", "wts", "st", "workspace", "weights")
+
+
+def _labels(name: str, names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The C expression of each descriptor's name (a string literal, or an array for a
+    name too long for one) and the (array name, initializer) of those arrays."""
+    labels, arrays = [], []
+    for k, text in enumerate(names):
+        lit = c_string(text)
+        if lit is None:
+            arrays.append((f"{name}_name{k}", c_bytes(text)))
+            lit = arrays[-1][0]
+        labels.append(lit)
+    return labels, arrays
+
+
 def shape_literal(shape) -> str:
     return ", ".join(str(int(d)) for d in shape) if len(shape) else "0"
 
 
 environment().globals.update(shape_literal=shape_literal, np=np)
+environment().filters.update(comment=c_comment)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..codegen.literals import scalar
+from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import elementwise
 from ._util import inp, out
@@ -51,6 +52,9 @@ def lower_div(node, ctx):
 def lower_mod(node, ctx):
     y = out(node, ctx)
     fmod = node.attrs.get("fmod", 0)
+    if y.dtype.is_float and not fmod:
+        raise CompileError("Mod of floating-point values needs fmod=1 (the spec's rule)", node,
+                           reason="Mod: float without fmod")
     if y.dtype.is_float:
         f = "" if y.dtype.compute == "double" else "f"
         expr = f"fmod{f}(a0, a1)" if fmod else f"({y.dtype.compute})o2c_mod_float(a0, a1)"
@@ -64,9 +68,13 @@ def lower_mod(node, ctx):
 
 @op("Pow")
 def lower_pow(node, ctx):
-    y = out(node, ctx)
-    if y.dtype.compute == "float" and inp(node, ctx, 1).dtype.compute == "float":
+    y, e = out(node, ctx), inp(node, ctx, 1)
+    if y.dtype.compute == "float" and e.dtype.compute == "float":
         return elementwise(node, ctx, "r = powf(a0, a1);")
+    if y.dtype.is_int:      # exact and wrapping; a float power converted without UB
+        expr = "o2c_pow_i64((int64_t)a0, (int64_t)a1)" if e.dtype.is_int else \
+            "o2c_f64_to_i64(pow((double)a0, (double)a1))"
+        return elementwise(node, ctx, f"r = ({y.dtype.compute}){expr};")
     return elementwise(node, ctx, f"r = ({y.dtype.compute})pow((double)a0, (double)a1);")
 
 

@@ -38,6 +38,9 @@ def _reduced_axes(node, ctx, rank: int) -> list[int] | None:
     axes = node.attrs.get("axes")
     if axes is None and inp(node, ctx, 1) is not None and inp(node, ctx, 1).size:
         axes = const(node, ctx, 1, "the reduced axes").reshape(-1).tolist()
+    if axes is not None and len({norm_axis(int(a), rank, node) for a in axes}) != len(axes):
+        raise CompileError(f"axes {list(axes)} name an axis twice", node,
+                           reason=f"{node.op_type}: repeated axis")
     if axes is None or len(axes) == 0:
         return None
     return sorted({norm_axis(int(a), rank, node) for a in axes})

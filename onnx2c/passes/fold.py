@@ -12,28 +12,59 @@ import onnx
 from onnx import ModelProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from ..errors import CompileError
+from ..errors import INFERENCE_PROBLEM, CompileError
+from ..limits import check_size
 from ..frontend.type_rules import apply_type_rules
 from .gradient import expand_gradients
 from .resolve import finish, resolve
+from .structure import where
 
 # ops whose result is not a function of their inputs alone
 _NONDETERMINISTIC = {"RandomUniform", "RandomNormal", "RandomUniformLike", "RandomNormalLike",
                      "Bernoulli", "Multinomial"}
+# ops whose output size follows their input values, which shape inference may not know;
+# folding one of those before its size is known could allocate without bound
+_VALUE_SIZED = {"ConstantOfShape", "Range", "Expand", "Tile", "Pad", "Resize", "Upsample",
+                "OneHot", "EyeLike", "CenterCropPad", "Col2Im", "MelWeightMatrix",
+                "BlackmanWindow", "HannWindow", "HammingWindow", "DFT", "STFT", "Loop"}
 _MAX_ROUNDS = 50
+
+def _problem(e: Exception) -> str:
+    text = " ".join(str(e).split())
+    for noise in ("[ShapeInferenceError]", "[TypeInferenceError]", "Inference error(s):"):
+        text = text.replace(noise, "")
+    return " ".join(text.split())
 
 
 def _infer(m: ModelProto) -> ModelProto:
     try:
-        return onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True,
-                                                 data_prop=True)
+        m = onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True,
+                                              data_prop=True)
     except Exception as strict_error:
+        if INFERENCE_PROBLEM.get() is None:
+            INFERENCE_PROBLEM.set(_problem(strict_error))
         try:
-            return onnx.shape_inference.infer_shapes(m, data_prop=True)
+            m = onnx.shape_inference.infer_shapes(m, data_prop=True)
         except Exception:
-            first = str(strict_error).strip().splitlines()[0]
-            raise CompileError(f"ONNX shape inference failed: {first}",
+            raise CompileError(f"ONNX shape inference failed: {_problem(strict_error)}",
                                reason="shape inference failed") from None
+    _check_sizes(m)
+    return m
+
+
+def _check_sizes(m: ModelProto) -> None:
+    """Every size inference found within the limits, before anything of it is folded
+    (negative dims are the importer's to explain)."""
+    made = {o: n for n in m.graph.node for o in n.output}
+    for vi in list(m.graph.value_info) + list(m.graph.output):
+        shape = _static_shape(vi)
+        if shape is not None and min(shape, default=0) >= 0:
+            try:
+                check_size(f"value '{vi.name}'", shape, vi.type.tensor_type.elem_type or 1)
+            except CompileError as e:
+                node = made.get(vi.name)
+                raise CompileError(str(e), where(node) if node else None,
+                                   reason=e.reason) from None
 
 
 def _static_shape(vi) -> tuple[int, ...] | None:
@@ -85,6 +116,8 @@ def _fold_once(m: ModelProto) -> bool:
             result = [_shape_op(node, shapes[node.input[0]])]
         elif (node.op_type not in _NONDETERMINISTIC
               and all(i in consts for i in node.input if i)
+              and (node.op_type not in _VALUE_SIZED or
+                   all(shapes.get(o) is not None for o in node.output if o))
               and not any(i in graph_inputs for i in node.input)
               and not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
                           for a in node.attribute)):

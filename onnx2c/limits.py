@@ -1,0 +1,57 @@
+"""The sizes onnx2c refuses to go beyond (README: Limits), checked before anything of
+that size is allocated, folded or emitted.
+
+Generated C indexes with size_t and unsigned literals, which are 32 bits on the
+microcontrollers it targets, so no tensor may reach 2 GiB; a Loop without a run-time
+condition may not promise more iterations than that either (a loop of 2^40 steps is a
+broken model, not a long computation). The workspace limit depends on the target.
+"""
+from __future__ import annotations
+
+from onnx import TensorProto, helper
+
+from .errors import CompileError
+
+MAX_TENSOR_BYTES = (1 << 31) - 1        # one tensor, constant or not
+MAX_TRIP_COUNT = (1 << 31) - 1          # a Loop's constant trip count, when no condition stops it
+HOST_MAX_WORKSPACE = 1 << 31            # default --max-workspace off a board (host, aarch64, wasm32)
+
+
+def describe(nbytes: int) -> str:
+    """A byte count as people write it: 16 MiB, 2 GiB, 1,000 bytes."""
+    for shift, unit in ((30, "GiB"), (20, "MiB"), (10, "KiB")):
+        if nbytes >= 1 << shift and nbytes % (1 << shift) == 0:
+            return f"{nbytes >> shift} {unit}"
+    return f"{nbytes:,} bytes"
+
+
+_PACKED_BITS = {TensorProto.INT4: 4, TensorProto.UINT4: 4, TensorProto.FLOAT4E2M1: 4,
+                TensorProto.INT2: 2, TensorProto.UINT2: 2}
+
+
+def elem_bits(dtype: int) -> int:
+    """Bits of one element of ONNX element type dtype (8 for strings and unknown types:
+    the size check then counts elements)."""
+    if dtype in _PACKED_BITS:
+        return _PACKED_BITS[dtype]
+    try:
+        return 8 * helper.tensor_dtype_to_np_dtype(dtype).itemsize
+    except (KeyError, ValueError, TypeError):
+        return 8
+
+
+def check_size(what: str, dims, dtype: int) -> int:
+    """The element count of a tensor of these dims; refuses negative dims and sizes over
+    MAX_TENSOR_BYTES before anything of that size exists."""
+    if any(d < 0 for d in dims):
+        raise CompileError(f"{what} has a negative dimension {list(dims)}",
+                           reason="negative dimension")
+    count = 1
+    for d in dims:
+        count *= int(d)
+    bits = 8 if dtype == TensorProto.STRING else elem_bits(dtype)
+    if count * bits > 8 * MAX_TENSOR_BYTES:
+        raise CompileError(f"{what} has dims {list(dims)}: {count:,} elements, over onnx2c's "
+                           f"limit of {describe(MAX_TENSOR_BYTES)} per tensor (README: Limits)",
+                           reason="tensor over the size limit")
+    return count
