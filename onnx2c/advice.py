@@ -2,20 +2,20 @@
 
 When a shape depends on graph inputs, compiling again with those inputs frozen to
 values of their dtype and shape (ones, zeros, a -1 first: what a Reshape target or a
-count would hold) shows whether freezing settles it. If it does, the advice stands
-(naming every input it took); if not, the real problem is reported instead: most often
-what strict ONNX shape inference said about a bad attribute or mismatched dims.
+count would hold) shows whether freezing settles it: it does if the compile succeeds or
+fails for another reason than an unknown shape (a dummy value may well be a wrong one,
+e.g. contradict a declared output size). Then the advice stands, naming every input it
+took; if not, the real problem is reported instead: most often what strict ONNX shape
+inference said about a bad attribute or mismatched dims.
 """
 from __future__ import annotations
 
 from typing import Callable, Mapping
 
-import re
-
 import numpy as np
 from onnx import ModelProto, helper
 
-from .errors import INFERENCE_PROBLEM, CompileError, NeedsConstant
+from .errors import INFERENCE_PROBLEM, CompileError, NeedsConstant, UnknownShape
 
 MAX_ATTEMPTS = 6
 
@@ -49,38 +49,18 @@ def _candidates(vis: list, pins: Mapping) -> list[dict[str, np.ndarray]]:
     return out
 
 
-def _about(problem: str | None, node) -> bool:
-    """Whether strict inference's complaint is about this node (an IR Node, or the text
-    of a proto node's description)."""
-    if not problem or node is None:
-        return False
-    op, name = getattr(node, "op_type", None), getattr(node, "name", None)
-    if op is None:
-        found = re.match(r"node '(.*)' \((\w+)\)", str(node))
-        if not found:
-            return False
-        name, op = found.groups()
-    head = problem.split(")", 1)[0]
-    return head.startswith(f"(op_type:{op}") and ("node name:" not in head or
-                                                  head.endswith(f"node name: {name}"))
-
-
-def _unsettled(error: NeedsConstant, problem: str | None, last) -> CompileError:
-    detail = f": ONNX shape inference says {problem}" if problem else \
+def _unsettled(error: NeedsConstant, problem: str | None, last) -> UnknownShape:
+    detail = f"; ONNX shape inference says {problem}" if problem else \
         f"; with {', '.join(error.inputs)} frozen it still fails: {last}" if last else ""
-    return CompileError(f"{error.what} cannot be computed at compile time{detail}", error.node,
+    return UnknownShape(f"{error.what} cannot be computed at compile time{detail}", error.node,
                         reason="shape not computable")
 
 
 def checked(error: NeedsConstant, model: ModelProto, pins: Mapping,
             attempt: Callable[[dict], object]) -> CompileError:
     """The error to report for `error`: itself (or a fuller one) if attempt(freeze),
-    which compiles with those extra inputs frozen, succeeds for some candidate value.
-    Freezing cannot mend a node strict shape inference finds wrong, so that is said
-    instead without trying."""
+    which compiles with those extra inputs frozen, succeeds for some candidate value."""
     problem = INFERENCE_PROBLEM.get()
-    if _about(problem, error.node):
-        return _unsettled(error, problem, None)
     inputs = {vi.name: vi for vi in model.graph.input}
     names, tries, last = list(error.inputs), 0, None
     while tries < MAX_ATTEMPTS and all(n in inputs for n in names):
@@ -89,16 +69,20 @@ def checked(error: NeedsConstant, model: ModelProto, pins: Mapping,
             tries += 1
             try:
                 attempt(cand)
-                return error if names == error.inputs else \
-                    NeedsConstant(names, error.node, error.what)
             except NeedsConstant as e:
                 more = [n for n in e.inputs if n not in names]
                 if more:
                     names += more
                     grown = True
                     break
-            except CompileError as e:
+                continue
+            except UnknownShape as e:
                 last = e
+                continue
+            except CompileError:        # settled; the dummy value is what is wrong
+                pass
+            return error if names == error.inputs else NeedsConstant(names, error.node,
+                                                                     error.what)
         if not grown:
             break
     return _unsettled(error, problem, last)

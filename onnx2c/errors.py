@@ -20,7 +20,12 @@ class CompileError(Exception):
         super().__init__(where + message)
 
 
-class NeedsConstant(CompileError):
+class UnknownShape(CompileError):
+    """A shape onnx2c cannot compute at compile time (as opposed to one it computed and
+    found wrong): what advice.py tells apart when it tries freezing inputs."""
+
+
+class NeedsConstant(UnknownShape):
     """An input decides a shape; compiling requires freezing it (--freeze). The driver
     gives this advice only once freezing those inputs has been tried (advice.py)."""
 

@@ -7,7 +7,7 @@ from typing import Mapping
 import onnx
 from onnx import ModelProto, helper, numpy_helper
 
-from ..errors import INFERENCE_PROBLEM, CompileError, NeedsConstant
+from ..errors import INFERENCE_PROBLEM, CompileError, NeedsConstant, UnknownShape
 from ..ir import DType, Graph, Node, Value
 from ..ir.optable import Bound, capacity_rule, type_rule_for
 from ..passes.scope import inputs_upstream, reads
@@ -32,7 +32,7 @@ def value_of(vi, what: str) -> Value:
     tt = t.tensor_type
     dtype = _dtype(vi.name, tt.elem_type)
     if not tt.HasField("shape"):
-        raise CompileError(f"{what} '{vi.name}' has no known rank; "
+        raise UnknownShape(f"{what} '{vi.name}' has no known rank; "
                            "give it a shape with --shape", reason="unknown shape")
     dims = []
     for axis, d in enumerate(tt.shape.dim):
@@ -40,7 +40,7 @@ def value_of(vi, what: str) -> Value:
             sym = d.dim_param or "?"
             hint = (f"pin it with --shape {vi.name}=..." if what == "graph input"
                     else "pin the graph inputs' dimensions with --shape")
-            raise CompileError(f"{what} '{vi.name}' has unknown dimension '{sym}' at axis {axis}; "
+            raise UnknownShape(f"{what} '{vi.name}' has unknown dimension '{sym}' at axis {axis}; "
                                f"{hint}", reason="symbolic or unknown dimension")
         dims.append(d.dim_value)
     check_size(f"{what} '{vi.name}'", dims, tt.elem_type)
@@ -123,29 +123,35 @@ def _check_typable(node: Node) -> None:
     if type_rule_for(node.domain, node.op_type) is None and \
             not has_onnx_inference(node.op_type, node.domain, node.version):
         dom = f" (domain '{node.domain}')" if node.domain else ""
-        raise CompileError(f"onnx2c has no shape rule for {node.op_type}{dom}, and ONNX shape "
+        raise UnknownShape(f"onnx2c has no shape rule for {node.op_type}{dom}, and ONNX shape "
                            "inference does not type it", node,
                            reason=f"{node.op_type}: no shape rule")
+
+
+_SIZED_BY_INPUT_0 = {"ConstantOfShape", "Range", "BlackmanWindow", "HannWindow",
+                     "HammingWindow", "MelWeightMatrix"}
 
 
 def _shape_deciding_inputs(g, node) -> list[str]:
     """Graph inputs upstream of node: the run-time values its unknown output shape may need.
 
-    Those behind its inputs after the first if there are any (input 0 is the data of
-    Reshape, Expand, Tile, Pad, Slice, Resize ...), and of those the integer-typed ones if
+    Those behind its inputs after the first (input 0 is the data of Reshape, Expand,
+    Tile, Pad, Slice, Resize ...; freezing data says nothing about a shape), or behind
+    input 0 too for ops whose first input is a size; of those the integer-typed ones if
     there are any, since shapes, axes and counts are integers. The driver tries the
     advice before giving it (advice.py)."""
-    found = inputs_upstream(g, [i for i in node.input[1:] if i]) or \
-        inputs_upstream(g, [i for i in node.input if i])
+    found = inputs_upstream(g, [i for i in node.input[1:] if i])
+    if not found and node.op_type in _SIZED_BY_INPUT_0:
+        found = inputs_upstream(g, [i for i in node.input if i])
     types = {i.name: i.type.tensor_type.elem_type for i in g.input}
     ints = [n for n in found if types[n] in (onnx.TensorProto.INT64, onnx.TensorProto.INT32)]
     return ints or found
 
 
-def _unknown(node: Node, o: str, what: str) -> CompileError:
+def _unknown(node: Node, o: str, what: str) -> UnknownShape:
     """The error for output o of node, whose shape stays unknown (what: how it is)."""
     problem = INFERENCE_PROBLEM.get()
-    return CompileError(f"the shape of '{o}' {what}" +
+    return UnknownShape(f"the shape of '{o}' {what}" +
                         (f"; ONNX shape inference says {problem}" if problem else ""),
                         node, reason=f"{node.op_type}: output shape not inferred")
 
@@ -256,7 +262,7 @@ def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Gr
                 ups = _shape_deciding_inputs(g, n)
                 if ups:
                     raise NeedsConstant(ups, node, _shape_of(node, o, values)) from None
-                if e.reason in ("unknown shape", "symbolic or unknown dimension"):
+                if isinstance(e, UnknownShape):
                     raise _unknown(node, o, "cannot be computed at compile time") from None
                 raise CompileError(str(e), node, reason=e.reason) from None
         nodes.append(node)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from ..codegen.literals import scalar
-from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import elementwise
 from ._util import inp, out
@@ -52,9 +51,6 @@ def lower_div(node, ctx):
 def lower_mod(node, ctx):
     y = out(node, ctx)
     fmod = node.attrs.get("fmod", 0)
-    if y.dtype.is_float and not fmod:
-        raise CompileError("Mod of floating-point values needs fmod=1 (the spec's rule)", node,
-                           reason="Mod: float without fmod")
     if y.dtype.is_float:
         f = "" if y.dtype.compute == "double" else "f"
         expr = f"fmod{f}(a0, a1)" if fmod else f"({y.dtype.compute})o2c_mod_float(a0, a1)"

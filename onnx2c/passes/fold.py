@@ -12,21 +12,22 @@ import onnx
 from onnx import ModelProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from ..errors import INFERENCE_PROBLEM, CompileError
+from ..errors import INFERENCE_PROBLEM, CompileError, UnknownShape
 from ..limits import check_size
 from ..frontend.type_rules import apply_type_rules
 from .gradient import expand_gradients
 from .resolve import finish, resolve
+from .sizes import output_elements
 from .structure import where
 
 # ops whose result is not a function of their inputs alone
 _NONDETERMINISTIC = {"RandomUniform", "RandomNormal", "RandomUniformLike", "RandomNormalLike",
                      "Bernoulli", "Multinomial"}
 # ops whose output size follows their input values, which shape inference may not know;
-# folding one of those before its size is known could allocate without bound
+# one of those is folded only once its size is known (from inference or passes.sizes)
 _VALUE_SIZED = {"ConstantOfShape", "Range", "Expand", "Tile", "Pad", "Resize", "Upsample",
                 "OneHot", "EyeLike", "CenterCropPad", "Col2Im", "MelWeightMatrix",
-                "BlackmanWindow", "HannWindow", "HammingWindow", "DFT", "STFT", "Loop"}
+                "BlackmanWindow", "HannWindow", "HammingWindow", "DFT", "STFT"}
 _MAX_ROUNDS = 50
 
 def _problem(e: Exception) -> str:
@@ -46,7 +47,7 @@ def _infer(m: ModelProto) -> ModelProto:
         try:
             m = onnx.shape_inference.infer_shapes(m, data_prop=True)
         except Exception:
-            raise CompileError(f"ONNX shape inference failed: {_problem(strict_error)}",
+            raise UnknownShape(f"ONNX shape inference failed: {_problem(strict_error)}",
                                reason="shape inference failed") from None
     _check_sizes(m)
     return m
@@ -103,6 +104,18 @@ def _evaluate(m: ModelProto, node, consts: dict[str, np.ndarray]) -> list[np.nda
     return [np.asarray(r) for r in res]
 
 
+def _size_known(node, shapes: dict, consts: dict) -> bool:
+    """Whether node's outputs are known to be within the size limits (so it may be
+    evaluated); refuses a value-sized op that is known to exceed them."""
+    if node.op_type not in _VALUE_SIZED or all(shapes.get(o) is not None
+                                               for o in node.output if o):
+        return True
+    n = output_elements(node, consts)
+    if n is not None:
+        check_size(f"the output of {where(node)}", [n], 1)
+    return n is not None
+
+
 def _fold_once(m: ModelProto) -> bool:
     g = m.graph
     consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
@@ -116,8 +129,7 @@ def _fold_once(m: ModelProto) -> bool:
             result = [_shape_op(node, shapes[node.input[0]])]
         elif (node.op_type not in _NONDETERMINISTIC
               and all(i in consts for i in node.input if i)
-              and (node.op_type not in _VALUE_SIZED or
-                   all(shapes.get(o) is not None for o in node.output if o))
+              and _size_known(node, shapes, consts)
               and not any(i in graph_inputs for i in node.input)
               and not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
                           for a in node.attribute)):

@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 
+import onnx2c
+from onnx2c.errors import CompileError, UnknownShape
+
 from .generate import ACCEPT, REFUSE
-from .runner import Outcome, run_cli
+from .runner import Outcome
 from .sanitize import check_accepted
 
 FREEZE = re.compile(r"--freeze (\S+)=FILE\.npy")
@@ -42,7 +45,10 @@ def _candidates(vi: onnx.ValueInfoProto) -> list[np.ndarray]:
 
 
 def freeze_advice_problem(o: Outcome) -> str | None:
-    """Advice to --freeze inputs is true only if freezing them makes the model compile."""
+    """Advice to --freeze inputs holds only if freezing them (to ones, zeros or a -1
+    first, of their dtype and shape) makes the model compile, or fail only for the
+    dummy value (a shape that now computes but contradicts a declaration, a Reshape
+    target of the wrong size): anything but a shape that still cannot be computed."""
     names = FREEZE.findall(o.stderr)
     if not names:
         return None
@@ -50,17 +56,17 @@ def freeze_advice_problem(o: Outcome) -> str | None:
     inputs = {i.name: i for i in m.graph.input}
     if any(n not in inputs for n in names):
         return f"advises freezing {names}, not all graph inputs"
-    model = o.folder / f"{o.case.name}.onnx"
-    for k, values in enumerate(zip(*(_candidates(inputs[n]) for n in names))):
-        args = []
-        for n, v in zip(names, values):
-            path = o.folder / f"freeze_{k}_{len(args)}.npy"
-            np.save(path, v)
-            args += ["--freeze", f"{n}={path}"]
-        status, err, tb = run_cli(["compile", str(model), "-o", str(o.folder / f"frozen{k}"), "-q"] + args)
-        if status == 0:
-            return None
-    return f"advice {names} is false: frozen with ones, zeros or a -1 first it still fails ({err.strip()[:200]})"
+    last = None
+    for values in zip(*(_candidates(inputs[n]) for n in names)):
+        try:
+            onnx2c.build(m, freeze=dict(zip(names, values)))
+        except UnknownShape as e:
+            last = e
+            continue
+        except CompileError:
+            pass
+        return None
+    return f"advice {names} is false: frozen with ones, zeros or a -1 first: {last}"
 
 
 def problem(o: Outcome, work: Path) -> str | None:
