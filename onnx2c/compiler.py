@@ -64,6 +64,12 @@ class CompileResult:
         return [self.out_dir / f for f in names] if self.out_dir else []
 
 
+# NAME.h must not shadow a header the generated code or its callers include
+_STD_HEADERS = set("""assert complex ctype errno fenv float inttypes iso646 limits locale math
+setjmp signal stdalign stdarg stdatomic stdbool stddef stdint stdio stdlib stdnoreturn string
+tgmath threads time uchar wchar wctype""".split())
+
+
 def _runtime_files() -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(data_dir("runtime_c").glob("*.h"))}
 
@@ -110,8 +116,12 @@ def build(model, name: str = "model", shapes: Mapping | None = None,
           max_workspace: int = HOST_MAX_WORKSPACE) -> CompileResult:
     """Compile to C in memory (nothing is written); see compile() for the options."""
     options = Options(optimize, requant)
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise CompileError(f"--name '{name}' is not a C identifier")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or "__" in name:
+        raise CompileError(f"--name '{name}' is not a C identifier (letters, digits and _, "
+                           "a letter first, no __)")
+    if name.lower() in _STD_HEADERS or name.lower().startswith("o2c"):
+        raise CompileError(f"--name '{name}' would write {name}.h, the name of a standard or "
+                           "onnx2c runtime header; choose another")
     if not 2 <= string_bytes <= 1 << 20:
         raise CompileError(f"--string-bytes {string_bytes} is not in [2, {1 << 20}]")
     tokens = STRING_BYTES.set(string_bytes), INFERENCE_PROBLEM.set(None)

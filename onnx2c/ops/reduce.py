@@ -163,6 +163,8 @@ def _case(node, x, y, axes: list[int]) -> dict:
                                          offset_expr(strides(rdims), "r"))
     else:
         decls, passes, result = _sum_like(node, x.dtype, acc, count)
+        if y.dtype.is_int and acc == "double":   # NaN or out of range must not reach a cast
+            result = f"o2c_f64_to_i64({result})"
     return dict(outer=kdims, red=rdims, passes=passes if count else [], decls=decls,
                 offset=_join(base, offset_expr(rstr, "r")),
                 out_offset=offset_expr(strides(kdims), "i"), result=result)

@@ -15,8 +15,9 @@ SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-o
             "-g", "-O1"]
 
 
-def _call_macro(header: str, name: str = "model") -> str:
-    """CALL_MODEL(in, out, dims, ws) for NAME_run as NAME.h declares it."""
+def _call_header(header: str, name: str) -> str:
+    """call.h for sanitize_main.c: NAME.h, its tables and sizes under the harness's names,
+    and CALL_MODEL(in, out, dims, ws) for NAME_run as NAME.h declares it."""
     decl = header[header.index(f"int {name}_run("):]
     decl = decl[decl.index("(") + 1:decl.index(");")]
     args, k_in, k_out = [], 0, 0
@@ -36,7 +37,12 @@ def _call_macro(header: str, name: str = "model") -> str:
         else:
             args.append(f"out[{k_out}]")
             k_out += 1
-    return f"#define CALL_MODEL(in, out, dims, ws) {name}_run({', '.join(args)})\n"
+    up = name.upper()
+    return "\n".join([f'#include "{name}.h"', f"#define H_NUM_INPUTS {up}_NUM_INPUTS",
+                      f"#define H_NUM_OUTPUTS {up}_NUM_OUTPUTS",
+                      f"#define H_WORKSPACE_BYTES {up}_WORKSPACE_BYTES",
+                      f"#define H_INPUTS {name}_inputs", f"#define H_OUTPUTS {name}_outputs",
+                      f"#define CALL_MODEL(in, out, dims, ws) {name}_run({', '.join(args)})", ""])
 
 
 def _run(cmd, cwd, timeout=120, env=None) -> tuple[bool, str]:
@@ -48,7 +54,8 @@ def _run(cmd, cwd, timeout=120, env=None) -> tuple[bool, str]:
     return p.returncode == 0, (p.stdout + p.stderr)[-4000:]
 
 
-def check_accepted(src: Path, work: Path, run_timeout: float = 30) -> str | None:
+def check_accepted(src: Path, work: Path, name: str = "model", run_timeout: float = 30
+                   ) -> str | None:
     """None if the C in src builds strictly with gcc and clang and runs clean under the
     sanitizers on every input pattern; else what went wrong."""
     work.mkdir(parents=True, exist_ok=True)
@@ -59,7 +66,7 @@ def check_accepted(src: Path, work: Path, run_timeout: float = 30) -> str | None
         ok, log = _run([cc, *STRICT, "-O2", "-c", *sources, "-I", str(src)], work)
         if not ok:
             return f"{cc} strict build failed:\n{log}"
-    (work / "call.h").write_text(_call_macro((src / "model.h").read_text(errors="replace")))
+    (work / "call.h").write_text(_call_header((src / f"{name}.h").read_text(), name))
     exe = work / "model_asan"
     ok, log = _run(["clang", *STRICT, *SANITIZE, "-I", str(src), "-I", str(work), *sources,
                     "-c"], work)

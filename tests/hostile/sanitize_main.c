@@ -1,6 +1,7 @@
 /* Runs a generated model on adversarial inputs under ASan and UBSan (test harness).
- * call.h (written by sanitize.py) defines CALL_MODEL(in, out, dims, ws): the model's
- * NAME_run with in[k], out[k], dims[k] in ABI order. Every buffer is its own heap block
+ * call.h (written by sanitize.py) includes NAME.h, names its tables and sizes H_INPUTS,
+ * H_OUTPUTS, H_NUM_INPUTS, H_NUM_OUTPUTS, H_WORKSPACE_BYTES, and defines
+ * CALL_MODEL(in, out, dims, ws): NAME_run with in[k], out[k], dims[k] in ABI order. Every buffer is its own heap block
  * of exactly the size the descriptor gives, so ASan sees a read one byte past it. */
 #define _POSIX_C_SOURCE 200112L
 #include <float.h>
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model.h"
 #include "call.h"
 
 #define PATTERNS 5
@@ -92,31 +92,31 @@ static void fill(void *buf, const o2c_tensor_desc *d, int pattern)
 
 int main(void)
 {
-    enum { NI = MODEL_NUM_INPUTS + 1, NO = MODEL_NUM_OUTPUTS + 1 };
+    enum { NI = H_NUM_INPUTS + 1, NO = H_NUM_OUTPUTS + 1 };
     void *in[NI] = {0}, *out[NO] = {0};
     int64_t *dims[NO] = {0};
     for (int pattern = 0; pattern < PATTERNS; ++pattern) {
-#if MODEL_NUM_INPUTS > 0
-        for (int k = 0; k < MODEL_NUM_INPUTS; ++k) {
-            in[k] = block(model_inputs[k].nbytes);
-            fill(in[k], &model_inputs[k], pattern);
+#if H_NUM_INPUTS > 0
+        for (int k = 0; k < H_NUM_INPUTS; ++k) {
+            in[k] = block(H_INPUTS[k].nbytes);
+            fill(in[k], &H_INPUTS[k], pattern);
         }
 #endif
-#if MODEL_NUM_OUTPUTS > 0
-        for (int k = 0; k < MODEL_NUM_OUTPUTS; ++k) {
-            out[k] = block(model_outputs[k].nbytes);
-            dims[k] = (int64_t *)block(sizeof(int64_t) * (size_t)(model_outputs[k].rank + 1));
+#if H_NUM_OUTPUTS > 0
+        for (int k = 0; k < H_NUM_OUTPUTS; ++k) {
+            out[k] = block(H_OUTPUTS[k].nbytes);
+            dims[k] = (int64_t *)block(sizeof(int64_t) * (size_t)(H_OUTPUTS[k].rank + 1));
         }
 #endif
-        void *ws = block(MODEL_WORKSPACE_BYTES);
-        memset(ws, 0xa5, MODEL_WORKSPACE_BYTES);
+        void *ws = block(H_WORKSPACE_BYTES);
+        memset(ws, 0xa5, H_WORKSPACE_BYTES);
         int st = CALL_MODEL(in, out, dims, ws);
         printf("pattern %d: status %d\n", pattern, st);
         if (st != 0 && st != -1 && st != -2 && st != -3)
             return 4;
-        for (int k = 0; k < MODEL_NUM_INPUTS; ++k)
+        for (int k = 0; k < H_NUM_INPUTS; ++k)
             free(in[k]);
-        for (int k = 0; k < MODEL_NUM_OUTPUTS; ++k) {
+        for (int k = 0; k < H_NUM_OUTPUTS; ++k) {
             free(out[k]);
             free(dims[k]);
         }

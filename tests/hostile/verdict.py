@@ -81,7 +81,9 @@ def problem(o: Outcome, work: Path) -> str | None:
         return f"refused a valid model: {o.stderr.strip()[:300]}"
     if o.refused:
         return refusal_problem(o) or freeze_advice_problem(o)
-    return check_accepted(o.folder / "out", work)
+    args = o.case.args
+    name = args[args.index("--name") + 1] if "--name" in args else "model"
+    return check_accepted(o.folder / "out", work, name)
 
 
 def exit_status(o: Outcome) -> tuple[int, str]:
