@@ -8,6 +8,9 @@ broken model, not a long computation). The workspace limit depends on the target
 """
 from __future__ import annotations
 
+import contextlib
+import os
+
 from onnx import TensorProto, helper
 
 from .errors import CompileError
@@ -55,3 +58,31 @@ def check_size(what: str, dims, dtype: int) -> int:
                            f"limit of {describe(MAX_TENSOR_BYTES)} per tensor (README: Limits)",
                            reason="tensor over the size limit")
     return count
+
+
+@contextlib.contextmanager
+def memory_cap(headroom: int = 4 << 30):
+    """Limit this process's address space to what it uses now plus headroom while a
+    library call runs that may try to allocate without bound on absurd input (ONNX's
+    C++ shape inference does, for some Slice and Range constants): it then fails with
+    MemoryError instead of taking the machine down. A no-op where rlimits do not exist
+    or a tighter limit is already set."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        with open("/proc/self/statm") as f:
+            used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError, AttributeError):
+        yield
+        return
+    cap = used + headroom
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

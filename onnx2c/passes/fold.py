@@ -13,7 +13,7 @@ from onnx import ModelProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from ..errors import INFERENCE_PROBLEM, CompileError, UnknownShape
-from ..limits import check_size
+from ..limits import check_size, memory_cap
 from ..frontend.type_rules import apply_type_rules
 from .gradient import expand_gradients
 from .resolve import finish, resolve
@@ -38,14 +38,20 @@ def _problem(e: Exception) -> str:
 
 
 def _infer(m: ModelProto) -> ModelProto:
+    headroom = max(4 << 30, 3 * m.ByteSize())
     try:
-        m = onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True,
-                                              data_prop=True)
+        with memory_cap(headroom):
+            m = onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True,
+                                                  data_prop=True)
+    except MemoryError:
+        raise CompileError("ONNX shape inference ran out of memory: some size or constant "
+                           "in the model is absurd", reason="shape inference out of memory")
     except Exception as strict_error:
         if INFERENCE_PROBLEM.get() is None:
             INFERENCE_PROBLEM.set(_problem(strict_error))
         try:
-            m = onnx.shape_inference.infer_shapes(m, data_prop=True)
+            with memory_cap(headroom):
+                m = onnx.shape_inference.infer_shapes(m, data_prop=True)
         except Exception:
             raise UnknownShape(f"ONNX shape inference failed: {_problem(strict_error)}",
                                reason="shape inference failed") from None
@@ -96,7 +102,8 @@ def _evaluate(m: ModelProto, node, consts: dict[str, np.ndarray]) -> list[np.nda
     model = helper.make_model(helper.make_graph([node], "fold", inputs, outputs),
                               opset_imports=m.opset_import, ir_version=m.ir_version)
     try:
-        res = ReferenceEvaluator(model).run(None, feeds)
+        with memory_cap():
+            res = ReferenceEvaluator(model).run(None, feeds)
     except Exception:
         return None         # leave it to the C kernel, which reports what it can't do
     if not all(isinstance(r, np.ndarray) for r in res):
