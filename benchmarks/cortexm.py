@@ -40,7 +40,7 @@ import jinja2  # noqa: E402
 import onnx2c  # noqa: E402
 from benchmarks import macs, models, oracle  # noqa: E402
 from onnx2c import mdtable  # noqa: E402
-from onnx2c.codegen.emit import environment  # noqa: E402
+from onnx2c.codegen.environment import environment  # noqa: E402
 from onnx2c.targets import board_dir, get  # noqa: E402
 from onnx2c.targets.project import build_program, link_program, write_project  # noqa: E402
 from onnx2c.targets.run import parse_output, run_program  # noqa: E402

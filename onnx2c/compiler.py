@@ -9,26 +9,21 @@ from pathlib import Path
 from typing import Mapping
 
 import numpy as np
-from onnx import helper
 
 from . import ops  # noqa: F401  (registers every operator)
 from .progress import stage
 from .limits import HOST_MAX_WORKSPACE, describe
 from .codegen.constants import DEFAULT_THRESHOLD
-from .codegen.emit import data_dir, generate
-from .codegen.subgraph import Subgraph
+from .codegen.emit import generate
+from .codegen.environment import data_dir
 from .errors import INFERENCE_PROBLEM, CompileError, NeedsConstant
 from .advice import checked
-from .frontend import load_graph
-from .frontend.declared import infer_static
-from .frontend.importer import import_graph
-from .frontend.load import read_model
+from .frontend import load_graph, load_subgraph, read_model
 from .ir import DType, Graph, Value
 from .ir.dtypes import STRING_BYTES
-from .memory import Plan, plan_memory
+from .memory import Plan, Subgraph, plan_memory
 from .lowering import LoweringContext, Options, lower, materialise_splats
 from .passes.dce import remove_dead_code
-from .passes.scope import free_names, subgraph_model
 
 
 @dataclass
@@ -76,33 +71,12 @@ def _runtime_files() -> dict[str, str]:
 
 def _compile_subgraph(ctx: LoweringContext, node, key: str, formal: list[Value],
                       sources: list[str | None], outputs: list[bool] | None) -> Subgraph:
-    """LoweringContext.compile_subgraph: graph attribute `key` of node through the
-    frontend's folding and import, dead-code removal, lowering and a memory plan of its
-    own; codegen/subgraph.py emits it as a static function."""
-    scope = ctx.graph
-    body = node.attrs[key]
-    typ = lambda v: helper.make_tensor_type_proto(int(v.dtype), list(v.shape))
-    outer = {n: scope.values[n].data if scope.values[n].is_const else typ(scope.values[n])
-             for n in free_names(body)}
-    opsets = [helper.make_opsetid(d, v) for d, v in scope.opsets.items()]
-    try:
-        m, wrong = infer_static(subgraph_model(body, [typ(v) for v in formal], outer, opsets,
-                                               outputs))
-        g = import_graph(m)
-        if wrong:
-            raise CompileError(f"{key}: {wrong[0]}", node, reason=wrong[0].reason)
-    except NeedsConstant as e:
-        outer = dict(zip([i.name for i in body.input], sources))
-        ups = sorted({u for n in e.inputs if outer.get(n, n)
-                      for u in scope.inputs_upstream(outer.get(n, n))})
-        if ups:
-            raise NeedsConstant(ups, node, f"a shape in its {key}") from None
-        raise CompileError(f"{key}: {e}", node,
-                           reason=f"{node.op_type}: value-dependent shape in {key}") from None
+    """LoweringContext.compile_subgraph: the frontend loads graph attribute `key` of node,
+    then dead-code removal, lowering and a memory plan of its own; codegen/functions.py
+    emits it as a static function."""
+    g, params = load_subgraph(node, key, formal, sources, ctx.graph, outputs)
     remove_dead_code(g)
-    plan = _lower_and_plan(ctx.sub(g))
-    shared = [n for n in free_names(body) if scope.values[n].is_const and n in g.values]
-    return Subgraph(g, plan, g.inputs + shared)
+    return Subgraph(g, _lower_and_plan(ctx.sub(g)), params)
 
 
 def _lower_and_plan(ctx: LoweringContext) -> Plan:

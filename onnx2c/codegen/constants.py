@@ -12,7 +12,7 @@ import zlib
 
 from ..errors import CompileError
 from ..ir import Value
-from . import literals
+from ..csyntax import literals
 
 BLOB_ALIGN = 16
 DEFAULT_THRESHOLD = 1024          # bytes; smaller constants stay literal arrays in NAME.c

@@ -14,7 +14,7 @@ from __future__ import annotations
 from onnx import ModelProto, TensorProto, TypeProto, helper
 
 from ..errors import CompileError
-from ..passes.fold import fold_and_infer
+from .settle import settle
 
 
 def _tensor(t: TypeProto) -> bool:
@@ -76,7 +76,7 @@ def _computed(m: ModelProto) -> dict:
     return out
 
 
-def settle(m: ModelProto, declared: dict[str, TypeProto], wrong: list) -> bool:
+def compare(m: ModelProto, declared: dict[str, TypeProto], wrong: list) -> bool:
     """Compare the declarations with m's computed types (contradictions go to wrong); put
     back those of values inference left open. Whether a value something reads got its
     declaration back."""
@@ -101,12 +101,12 @@ def settle(m: ModelProto, declared: dict[str, TypeProto], wrong: list) -> bool:
 
 
 def infer_static(m: ModelProto) -> tuple[ModelProto, list[CompileError]]:
-    """Shape inference and folding (passes.fold) with the declarations taken off, then
+    """settle() (shape inference, folding, resolution) with the declarations taken off, then
     compared and, where inference cannot settle a value, put back. Returns the model and
     the contradictions, which the caller reports once the import has had its say (a
     type error there explains a contradiction better)."""
     declared, wrong = take_declarations(m), []
-    m = fold_and_infer(m)
-    if settle(m, declared, wrong):
-        m = fold_and_infer(m)
+    m = settle(m)
+    if compare(m, declared, wrong):
+        m = settle(m)
     return m, wrong

@@ -10,8 +10,8 @@ from onnx import ModelProto, helper, numpy_helper
 from ..errors import INFERENCE_PROBLEM, CompileError, NeedsConstant, UnknownShape
 from ..ir import DType, Graph, Node, Value
 from ..ir.optable import Bound, capacity_rule, type_rule_for
-from ..passes.scope import inputs_upstream, reads
 from ..limits import check_size
+from .scope import inputs_upstream, reads
 from .typecheck import check_types
 
 
@@ -132,16 +132,18 @@ _SIZED_BY_INPUT_0 = {"ConstantOfShape", "Range", "BlackmanWindow", "HannWindow",
                      "HammingWindow", "MelWeightMatrix"}
 
 
-def _shape_deciding_inputs(g, node) -> list[str]:
+def _shape_deciding_inputs(g, node, values: dict) -> list[str]:
     """Graph inputs upstream of node: the run-time values its unknown output shape may need.
 
     Those behind its inputs after the first (input 0 is the data of Reshape, Expand,
     Tile, Pad, Slice, Resize ...; freezing data says nothing about a shape), or behind
-    input 0 too for ops whose first input is a size; of those the integer-typed ones if
+    input 0 too for ops whose first input is a size, or that reads a value whose size
+    depends on run-time data (NonZero's output); of those the integer-typed ones if
     there are any, since shapes, axes and counts are integers. The driver tries the
     advice before giving it (advice.py)."""
     found = inputs_upstream(g, [i for i in node.input[1:] if i])
-    if not found and node.op_type in _SIZED_BY_INPUT_0:
+    if not found and (node.op_type in _SIZED_BY_INPUT_0 or
+                      any(i in values and values[i].bounded for i in node.input)):
         found = inputs_upstream(g, [i for i in node.input if i])
     types = {i.name: i.type.tensor_type.elem_type for i in g.input}
     ints = [n for n in found if types[n] in (onnx.TensorProto.INT64, onnx.TensorProto.INT32)]
@@ -251,7 +253,7 @@ def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Gr
                                    reason=f"{n.op_type}: negative output dimension")
             if o not in known:
                 _check_typable(node)
-                ups = _shape_deciding_inputs(g, n)
+                ups = _shape_deciding_inputs(g, n, values)
                 if ups:
                     raise NeedsConstant(ups, node, _shape_of(node, o, values))
                 raise _unknown(node, o, "is unknown after shape inference")
@@ -259,7 +261,7 @@ def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Gr
                 values[o] = value_of(known[o], "value")
             except CompileError as e:
                 _check_typable(node)
-                ups = _shape_deciding_inputs(g, n)
+                ups = _shape_deciding_inputs(g, n, values)
                 if ups:
                     raise NeedsConstant(ups, node, _shape_of(node, o, values)) from None
                 if isinstance(e, UnknownShape):

@@ -9,10 +9,11 @@ import onnx
 import onnx.inliner
 from onnx import ModelProto, TensorProto, helper, numpy_helper
 
-from ..errors import CompileError
-from ..ir import Graph
+from ..errors import CompileError, NeedsConstant, UnknownShape
+from ..ir import Graph, Node, Value
 from .declared import infer_static
 from .importer import import_graph
+from .scope import free_names, subgraph_model
 from .sequence_io import pin_inputs
 from .tensors import check_graph_tensors
 from .validate import check_nodes, check_versions
@@ -141,3 +142,36 @@ def load_graph(model, shapes: Mapping[str, tuple[int, ...]] | None = None,
     if wrong:
         raise wrong[0]
     return g
+
+
+def load_subgraph(node: Node, key: str, formal: list[Value], sources: list[str | None],
+                  scope: Graph, outputs: list[bool] | None = None) -> tuple[Graph, list[str]]:
+    """Graph attribute `key` of node (an If branch, a Loop or Scan body) settled and
+    imported like a model of its own, and the names its function takes as parameters
+    (its inputs, then the constants of the enclosing scope it reads).
+
+    formal[k] types the subgraph's formal input k and sources[k] names the value of the
+    scope it comes from (a Loop's iteration number: the trip count, which unrolls the loop
+    once frozen), so a shape the subgraph cannot settle is explained in terms of the
+    model's inputs; outputs[k] False drops output k."""
+    body = node.attrs[key]
+    typ = lambda v: helper.make_tensor_type_proto(int(v.dtype), list(v.shape))
+    outer = {n: scope.values[n].data if scope.values[n].is_const else typ(scope.values[n])
+             for n in free_names(body)}
+    opsets = [helper.make_opsetid(d, v) for d, v in scope.opsets.items()]
+    try:
+        m, wrong = infer_static(subgraph_model(body, [typ(v) for v in formal], outer, opsets,
+                                               outputs))
+        g = import_graph(m)
+    except NeedsConstant as e:
+        formal_sources = dict(zip([i.name for i in body.input], sources))
+        ups = sorted({u for n in e.inputs if formal_sources.get(n, n)
+                      for u in scope.inputs_upstream(formal_sources.get(n, n))})
+        if ups:
+            raise NeedsConstant(ups, node, f"a shape in its {key}") from None
+        raise UnknownShape(f"{key}: {e}", node,
+                           reason=f"{node.op_type}: value-dependent shape in {key}") from None
+    if wrong:
+        raise CompileError(f"{key}: {wrong[0]}", node, reason=wrong[0].reason)
+    shared = [n for n in free_names(body) if scope.values[n].is_const and n in g.values]
+    return g, g.inputs + shared

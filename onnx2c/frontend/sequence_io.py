@@ -15,7 +15,7 @@ import numpy as np
 from onnx import ModelProto, TypeProto, helper
 
 from ..errors import CompileError
-from ..passes.structure import element_name, kind_of
+from .resolve.structure import element_name, kind_of
 
 
 def _held(t: TypeProto) -> TypeProto:

@@ -10,7 +10,7 @@ from onnx import TensorProto, numpy_helper
 
 from ..errors import CompileError
 from ..limits import check_size, elem_bits as _elem_bits
-from ..passes.scope import subgraphs
+from .scope import subgraphs
 
 # the typed field that holds each element type's data, and how many entries an element takes
 _FIELD = {TensorProto.FLOAT: ("float_data", 1), TensorProto.DOUBLE: ("double_data", 1),

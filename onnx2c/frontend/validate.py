@@ -10,7 +10,7 @@ from onnx import AttributeProto, ModelProto, NodeProto, TensorProto, helper
 
 from ..errors import CompileError
 from ..limits import MAX_TRIP_COUNT
-from ..passes.scope import graph_attr, subgraphs
+from .scope import graph_attr, subgraphs
 
 _CONV = ("Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "DeformConv")
 _POOL = ("MaxPool", "AveragePool", "LpPool")

@@ -9,7 +9,7 @@ from pathlib import Path
 import cffi
 import numpy as np
 
-from ..codegen.literals import storage_array, string_cells
+from ..csyntax.literals import storage_array, string_cells
 from ..compiler import CompileResult, TensorInfo
 from ..ir import DType
 

@@ -1,4 +1,5 @@
 """Static memory planning: where every tensor lives during a run."""
 from .plan import Plan, plan_memory
+from .subgraph import Subgraph
 
-__all__ = ["Plan", "plan_memory"]
+__all__ = ["Plan", "Subgraph", "plan_memory"]

@@ -13,7 +13,7 @@ from math import prod
 
 import numpy as np
 
-from ..codegen.literals import scalar, storage_array
+from ..csyntax.literals import scalar, storage_array
 from ..ir import DType
 from ..ir.optable import Kernel
 

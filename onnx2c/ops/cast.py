@@ -5,7 +5,7 @@ reaches the float32-based narrowings of o2c_numeric.h rounded to odd (o2c_quant.
 """
 from __future__ import annotations
 
-from ..codegen.cexpr import load, store
+from ..csyntax.cexpr import load, store
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out

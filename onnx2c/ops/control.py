@@ -3,8 +3,8 @@ into a static C function that the node's kernel calls, writing straight into the
 outputs. Values a subgraph reads from the enclosing scope are the node's trailing inputs
 (the importer appends them) and reach the function as parameters.
 
-What the compile time decides never gets here: passes/branches.py inlines an If with a
-constant condition, passes/unroll.py unrolls a Loop carrying sequences or whose shapes
+What the compile time decides never gets here: frontend/resolve/branches.py inlines an If with a
+constant condition, frontend/resolve/unroll.py unrolls a Loop carrying sequences or whose shapes
 depend on the iteration. A Loop's state keeps its shape; its scan outputs have as many
 rows as the static shape says (a constant trip count, or the model's declared output
 shape), and a run that makes a different number fails with O2C_ERR_CAPACITY (more) or

@@ -1,7 +1,7 @@
 """CumSum and CumProd along an axis given as a tensor, read at run time unless constant."""
 from __future__ import annotations
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import axis_split, inp, norm_axis, out
 from ..ir.optable import Kernel, op

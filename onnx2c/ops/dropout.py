@@ -7,7 +7,7 @@ Without a seed there is no reproducible answer: compile time refuses it when the
 are constants, run time returns O2C_ERR_VALUE."""
 from __future__ import annotations
 
-from ..codegen.cexpr import load
+from ..csyntax.cexpr import load
 from ..errors import CompileError
 from ._strided import Moves, literal
 from ._util import inp, out, strides

@@ -12,7 +12,7 @@ import numpy as np
 from onnx import helper
 from onnx.reference import ReferenceEvaluator
 
-from ..codegen.literals import array_body, scalar
+from ..csyntax.literals import array_body, scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp

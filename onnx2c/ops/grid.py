@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from math import prod
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out, require_float, runtime, runtime_equals, strides
 from ..ir.optable import Kernel, op

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp
 from ..ir.optable import Kernel, op

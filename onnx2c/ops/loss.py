@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out
 from ..ir.optable import Kernel, op

@@ -1,7 +1,7 @@
 """Binary, variadic and ternary elementwise ops with numpy broadcasting."""
 from __future__ import annotations
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..ir import DType
 from ._elementwise import elementwise
 from ._util import inp, out

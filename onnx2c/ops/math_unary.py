@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ._elementwise import elementwise
 from ._util import inp, out, require_float
 from ..ir.optable import op

@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..codegen.cexpr import load
-from ..codegen.literals import scalar
+from ..csyntax.cexpr import load
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr

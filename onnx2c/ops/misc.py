@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from math import prod
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._strided import packed_bits
 from ._util import inp, norm_axis, require_float

@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._elementwise import elementwise
 from ._util import inp, out, require_float

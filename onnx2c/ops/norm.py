@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.cexpr import load
-from ..codegen.literals import scalar
+from ..csyntax.cexpr import load
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import broadcast_loops, inp, norm_axis, require_float

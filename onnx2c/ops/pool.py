@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import c_dims, inp, out, require_float, runtime, strides
 from ..ir.optable import Kernel, op

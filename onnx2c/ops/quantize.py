@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from math import prod
 
-from ..codegen.cexpr import compute, load, store
+from ..csyntax.cexpr import compute, load, store
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, norm_axis, out

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.cexpr import load
-from ..codegen.literals import scalar as lit
+from ..csyntax.cexpr import load
+from ..csyntax.literals import scalar as lit
 from ..errors import CompileError
 from ._elementwise import offset_expr
 from ._util import c_dims, const, inp, norm_axis, out, runtime, strides

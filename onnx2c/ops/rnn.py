@@ -6,7 +6,7 @@ matrix-vector core.
 """
 from __future__ import annotations
 
-from ..codegen.literals import scalar as lit
+from ..csyntax.literals import scalar as lit
 from ..errors import CompileError
 from ._util import inp
 from ..ir.optable import Kernel, op

@@ -8,7 +8,7 @@ scratch, in the compute type.
 """
 from __future__ import annotations
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out, require_float
 from ..ir.optable import Kernel, op

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import (axis_split, const, consts, inp, norm_axis, out, require_float, runtime,
                     runtime_equals)

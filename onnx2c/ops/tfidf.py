@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codegen.literals import array_body, scalar
+from ..csyntax.literals import array_body, scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out

@@ -2,7 +2,7 @@
 SwiGLU (opset 28)."""
 from __future__ import annotations
 
-from ..codegen.literals import scalar
+from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._elementwise import elementwise
 from ._util import inp, out

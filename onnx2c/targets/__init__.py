@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..codegen.emit import data_dir
+from ..codegen.environment import data_dir
 from ..limits import HOST_MAX_WORKSPACE
 
 # Warnings are errors for the model and for the example main alike.

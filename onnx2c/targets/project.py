@@ -17,8 +17,8 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
-from ..codegen.emit import environment
-from ..codegen.literals import array_body, storage_array
+from ..codegen.environment import environment
+from ..csyntax.literals import array_body, storage_array
 from ..compiler import CompileResult, TensorInfo
 from ..errors import CompileError
 from . import WARN, Target

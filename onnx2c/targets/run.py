@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..codegen.literals import storage_array
+from ..csyntax.literals import storage_array
 from ..compiler import CompileResult
 from ..harness.build import from_storage
 from . import Target

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from onnx2c.codegen.cnames import (_KEYWORDS, _LIBRARY, MAX_LITERAL, Namer, c_bytes,
+from onnx2c.csyntax.cnames import (_KEYWORDS, _LIBRARY, MAX_LITERAL, Namer, c_bytes,
                                    c_comment, c_string)
 
 IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")

@@ -12,7 +12,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 import onnx2c
 from onnx2c.cli import main as cli_main
-from onnx2c.codegen import constants, literals
+from onnx2c.codegen import constants
+from onnx2c.csyntax import literals
 from onnx2c.harness import build_host
 from onnx2c.ir import DType
 from onnx2c.lowering import splat

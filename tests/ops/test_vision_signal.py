@@ -14,7 +14,7 @@ from onnx.reference import ReferenceEvaluator
 
 import onnx2c
 from onnx2c.errors import CompileError
-from onnx2c.passes import fold
+from onnx2c.frontend import fold
 from tests.conftest import (O2C_ERR_INDEX, O2C_ERR_VALUE, build_and_run, one_node_model,
                             run_and_compare, strict_compile)
 

@@ -1,4 +1,4 @@
-"""A Scan prepared for the C loop of ops/scan.py (a passes/structure.py rule).
+"""A Scan prepared for the C loop of ops/scan.py (a frontend/resolve/structure.py rule).
 
 A Scan always runs at run time; what the compile time adds are the static types of its
 outputs that ONNX inference leaves open. Inference types a body without the values it
@@ -12,7 +12,7 @@ from __future__ import annotations
 from onnx import helper
 
 from .branches import localize, reads_structures
-from .scope import graph_attr
+from ..scope import graph_attr
 from .structure import Ctx, rule
 from .unroll import body_types, static
 

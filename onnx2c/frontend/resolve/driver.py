@@ -1,4 +1,4 @@
-"""The driver of the compile-time rules (passes/structure.py): one pass over the graph per
+"""The driver of the compile-time rules (frontend/resolve/structure.py): one pass over the graph per
 shape-inference round, then, once nothing changes, the check that no sequence or optional
 is left.
 
@@ -13,9 +13,9 @@ from collections import deque
 
 from onnx import ModelProto, NodeProto, TypeProto, helper
 
-from ..errors import CompileError, NeedsConstant
+from ...errors import CompileError, NeedsConstant
 from . import branches, scan, sequences, unroll  # noqa: F401  (register the rules)
-from .scope import inputs_upstream, reads, rename_node
+from ..scope import inputs_upstream, reads, rename_node
 from .structure import RULES, STRUCTURAL, Ctx, element_name, kind_of, where
 
 
@@ -65,9 +65,10 @@ def _remove_dead(ctx: Ctx, nodes: list[NodeProto]) -> list[NodeProto]:
     return keep[::-1]
 
 
-def resolve(m: ModelProto) -> tuple[bool, list]:
-    """One pass of every rule over the graph: whether it changed, and the rules waiting."""
-    ctx, g = Ctx(m), m.graph
+def resolve(m: ModelProto, settle) -> tuple[bool, list]:
+    """One pass of every rule over the graph: whether it changed, and the rules waiting.
+    settle is frontend.settle, which rules call on subgraphs."""
+    ctx, g = Ctx(m, settle), m.graph
     outputs = [o.name for o in g.output]
     queue, done, changed = deque(g.node), [], False
     while queue:

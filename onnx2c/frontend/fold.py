@@ -1,9 +1,10 @@
-"""Constant folding on the ONNX graph, interleaved with ONNX shape inference.
+"""Constant folding on the ONNX graph: a node whose inputs are all constants becomes a
+constant (computed by onnx.reference), and Shape/Size of a static shape too.
 
 This runs on the ModelProto rather than the IR because ONNX shape inference (with data
 propagation) works on protos: each folded value can make more shapes static, and each
-newly static shape can make a Shape/Size node foldable. The exporters' Shape->Gather->
-Unsqueeze->Concat->Reshape chains disappear this way.
+newly static shape can make a Shape/Size node foldable (frontend.settle alternates the
+two). The exporters' Shape->Gather->Unsqueeze->Concat->Reshape chains disappear this way.
 """
 from __future__ import annotations
 
@@ -12,66 +13,18 @@ import onnx
 from onnx import ModelProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from ..errors import INFERENCE_PROBLEM, CompileError, UnknownShape
 from ..limits import check_size, memory_cap
-from ..frontend.type_rules import apply_type_rules
-from .gradient import expand_gradients
-from .resolve import finish, resolve
+from .resolve.structure import where
 from .sizes import output_elements
-from .structure import where
 
 # ops whose result is not a function of their inputs alone
 _NONDETERMINISTIC = {"RandomUniform", "RandomNormal", "RandomUniformLike", "RandomNormalLike",
                      "Bernoulli", "Multinomial"}
 # ops whose output size follows their input values, which shape inference may not know;
-# one of those is folded only once its size is known (from inference or passes.sizes)
+# one of those is folded only once its size is known (from inference or sizes.py)
 _VALUE_SIZED = {"ConstantOfShape", "Range", "Expand", "Tile", "Pad", "Resize", "Upsample",
                 "OneHot", "EyeLike", "CenterCropPad", "Col2Im", "MelWeightMatrix",
                 "BlackmanWindow", "HannWindow", "HammingWindow", "DFT", "STFT"}
-_MAX_ROUNDS = 50
-
-def _problem(e: Exception) -> str:
-    text = " ".join(str(e).split())
-    for noise in ("[ShapeInferenceError]", "[TypeInferenceError]", "Inference error(s):"):
-        text = text.replace(noise, "")
-    return " ".join(text.split())
-
-
-def _infer(m: ModelProto) -> ModelProto:
-    headroom = max(4 << 30, 3 * m.ByteSize())
-    try:
-        with memory_cap(headroom):
-            m = onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True,
-                                                  data_prop=True)
-    except MemoryError:
-        raise CompileError("ONNX shape inference ran out of memory: some size or constant "
-                           "in the model is absurd", reason="shape inference out of memory")
-    except Exception as strict_error:
-        if INFERENCE_PROBLEM.get() is None:
-            INFERENCE_PROBLEM.set(_problem(strict_error))
-        try:
-            with memory_cap(headroom):
-                m = onnx.shape_inference.infer_shapes(m, data_prop=True)
-        except Exception:
-            raise UnknownShape(f"ONNX shape inference failed: {_problem(strict_error)}",
-                               reason="shape inference failed") from None
-    _check_sizes(m)
-    return m
-
-
-def _check_sizes(m: ModelProto) -> None:
-    """Every size inference found within the limits, before anything of it is folded
-    (negative dims are the importer's to explain)."""
-    made = {o: n for n in m.graph.node for o in n.output}
-    for vi in list(m.graph.value_info) + list(m.graph.output):
-        shape = _static_shape(vi)
-        if shape is not None and min(shape, default=0) >= 0:
-            try:
-                check_size(f"value '{vi.name}'", shape, vi.type.tensor_type.elem_type or 1)
-            except CompileError as e:
-                node = made.get(vi.name)
-                raise CompileError(str(e), where(node) if node else None,
-                                   reason=e.reason) from None
 
 
 def _static_shape(vi) -> tuple[int, ...] | None:
@@ -123,7 +76,8 @@ def _size_known(node, shapes: dict, consts: dict) -> bool:
     return n is not None
 
 
-def _fold_once(m: ModelProto) -> bool:
+def fold_once(m: ModelProto) -> bool:
+    """Fold every node that can be; whether any was."""
     g = m.graph
     consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     shapes = {vi.name: _static_shape(vi) for vi in list(g.input) + list(g.value_info)}
@@ -157,27 +111,3 @@ def _fold_once(m: ModelProto) -> bool:
         del g.value_info[:]
         g.value_info.extend(vis)
     return changed
-
-
-def fold_and_infer(m: ModelProto) -> ModelProto:
-    # weights listed as graph inputs (IR < 4 models) are constants to us
-    inits = {t.name for t in m.graph.initializer}
-    real_inputs = [i for i in m.graph.input if i.name not in inits]
-    del m.graph.input[:]
-    m.graph.input.extend(real_inputs)
-    # IR 4 is where initializers need not be inputs: before it, shape inference ignores
-    # the types of the ones just taken off the input list (and of every folded value)
-    m.ir_version = max(m.ir_version, 4)
-    m = _infer(m)
-    if expand_gradients(m):     # needs static shapes; its nodes then fold as usual
-        m = _infer(m)
-    waiting = []
-    for _ in range(_MAX_ROUNDS):
-        folded = _fold_once(m)
-        resolved, waiting = resolve(m)   # sequences, optionals, If, Loop unrolls
-        typed = apply_type_rules(m)      # ops ONNX inference cannot type
-        if not (folded or resolved or typed):
-            break
-        m = _infer(m)
-    finish(m, waiting)
-    return m

@@ -2,22 +2,24 @@
 
 A sequence whose length and element shapes are known is the list of its element tensors:
 in the graph, a SequenceConstruct(elements...) or SequenceEmpty, the canonical form every
-sequence op is rewritten towards (passes/sequences.py). An optional is an Optional(x) or
+sequence op is rewritten towards (frontend/resolve/sequences.py). An optional is an Optional(x) or
 Optional() whose presence is known. If nodes with a constant condition, Loops that carry
-sequences, and SequenceMap are expanded into their subgraphs' nodes (passes/branches.py,
-passes/unroll.py).
+sequences, and SequenceMap are expanded into their subgraphs' nodes (frontend/resolve/branches.py,
+frontend/resolve/unroll.py).
 Once nothing reads them, sequence and optional nodes disappear: none exists at run time.
 
-The rules run between shape-inference rounds (passes/resolve.py drives them from
-passes/fold.py), so each sees the constants and static shapes earlier rounds found; a rule
+The rules run between shape-inference rounds (frontend/resolve/driver.py drives them from
+frontend/fold.py), so each sees the constants and static shapes earlier rounds found; a rule
 missing one waits (Ctx.wait).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from onnx import GraphProto, ModelProto, NodeProto, TypeProto, helper, numpy_helper
 
-from .scope import Fresh, inline
+from ..scope import Fresh, inline
 
 RULES: dict[str, callable] = {}        # op_type (default domain) -> rule(node, ctx)
 # ops whose outputs are sequences or optionals: removed once nothing reads them
@@ -53,8 +55,11 @@ def kind_of(t: TypeProto | None) -> str | None:
 class Ctx:
     """One round's view of the graph: constants, inferred types, producers so far."""
 
-    def __init__(self, m: ModelProto):
+    def __init__(self, m: ModelProto, settle: Callable[[ModelProto], ModelProto]):
         g = self.g = m.graph
+        # frontend.settle, for the rules that settle a subgraph as a model of its own
+        # (a callback: settle runs these rules, so importing it would be a cycle)
+        self.settle_model = settle
         self.opsets = list(m.opset_import)
         self.consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
         self.types = {vi.name: vi.type for vi in list(g.input) + list(g.value_info)

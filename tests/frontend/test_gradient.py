@@ -1,4 +1,4 @@
-"""The Gradient expansion (passes/gradient.py): the compiled gradients against central
+"""The Gradient expansion (frontend/gradient.py): the compiled gradients against central
 differences of onnxruntime's forward results in double precision."""
 from __future__ import annotations
 

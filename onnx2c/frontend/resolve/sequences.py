@@ -1,4 +1,4 @@
-"""Sequence and optional ops rewritten towards their canonical forms (passes/structure.py).
+"""Sequence and optional ops rewritten towards their canonical forms (frontend/resolve/structure.py).
 
 Each rule returns the nodes that replace its node, or None to keep it (after ctx.wait
 when a constant or a static shape is missing). Elements are cut and joined with Slice,
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from onnx import NodeProto, helper
 
-from ..errors import CompileError
+from ...errors import CompileError
 from .structure import Ctx, rule, where
 
 

@@ -1,5 +1,5 @@
-"""Loop and SequenceMap expanded at compile time (passes/structure.py rules), or a Loop
-prepared for the C loop of ops/control.py; body_types serves Scan too (passes/scan.py).
+"""Loop and SequenceMap expanded at compile time (frontend/resolve/structure.py rules), or a Loop
+prepared for the C loop of ops/control.py; body_types serves Scan too (frontend/resolve/scan.py).
 
 A Loop runs as a C loop when its body, with the iteration number known only at run
 time, has static shapes and keeps its state's; its outputs then get the static types
@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 from onnx import GraphProto, helper
 
-from ..errors import CompileError
+from ...errors import CompileError
 from .branches import localize, reads_structures
-from .scope import free_names, graph_attr, subgraph_model
+from ..scope import free_names, graph_attr, subgraph_model
 from .structure import Ctx, kind_of, rule, where
 
 MAX_UNROLL = 1024        # iterations a Loop may be unrolled to
@@ -38,9 +38,8 @@ def body_types(ctx: Ctx, body: GraphProto, formal: list) -> list | None:
              for n in free_names(body)}
     if any(t is None for t in formal + list(outer.values())):
         return None
-    from .fold import fold_and_infer         # fold runs these rules
     try:
-        m = fold_and_infer(subgraph_model(body, formal, outer, ctx.opsets))
+        m = ctx.settle_model(subgraph_model(body, formal, outer, ctx.opsets))
     except CompileError:
         return []
     types = {vi.name: vi.type for vi in list(m.graph.value_info) + list(m.graph.output)}

@@ -16,7 +16,7 @@ from onnx import ModelProto, NodeProto, helper, numpy_helper
 
 from ..errors import CompileError
 from .scope import Fresh, reads, rename_node
-from .structure import where
+from .resolve.structure import where
 
 _DOMAIN = "ai.onnx.preview.training"
 

@@ -1,4 +1,4 @@
-"""If decided or flattened at compile time (passes/structure.py rules).
+"""If decided or flattened at compile time (frontend/resolve/structure.py rules).
 
 - A constant condition: the taken branch's nodes, inlined.
 - Branches returning sequences or optionals of the same structure: each branch resolved on
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from onnx import GraphProto, NodeProto, helper
 
-from ..errors import CompileError
-from .scope import free_names, graph_attr, subgraph_model, subgraphs
+from ...errors import CompileError
+from ..scope import free_names, graph_attr, subgraph_model, subgraphs
 from .structure import Ctx, element_name, kind_of, rule
 
 
@@ -58,9 +58,8 @@ def _flat_branch(ctx: Ctx, body: GraphProto) -> tuple[GraphProto, list[list[str]
         return None
     m = subgraph_model(body, [], outer, ctx.opsets)
     names = [o.name for o in m.graph.output]
-    from .fold import fold_and_infer         # fold runs these rules
     try:
-        g = fold_and_infer(m).graph
+        g = ctx.settle_model(m).graph
     except CompileError:
         return None
     del g.input[:]                             # the enclosing values, read by name again

@@ -1,0 +1,3 @@
+"""C syntax that Python must produce, in one place for lowering and emission alike: C
+expressions for loads, stores and math functions of every dtype (cexpr), literals and
+constant arrays (literals), and identifiers made from ONNX names (cnames)."""
