@@ -35,6 +35,8 @@ class TensorInfo:
     nbytes: int
     bounded: bool = False   # shape is a capacity; the run reports the actual dims
     string_bytes: int = 0   # a string tensor's bytes per element (its cell), else 0
+    # an output that ONNX gives as ZipMap's maps: the class label of each column
+    labels: np.ndarray | None = None
 
 
 @dataclass
@@ -129,7 +131,8 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
                                           weights_threshold if weights_file else None)
     files.update(_runtime_files())
     info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes, v.bounded,
-                                     string_bytes if v.dtype == DType.STRING else 0)
+                                     string_bytes if v.dtype == DType.STRING else 0,
+                                     g.labels.get(vn))
                           for vn, cn, v in items]
     return CompileResult(name, files, plan.workspace_bytes, info(ins), info(outs), g, plan,
                          weights=blob)

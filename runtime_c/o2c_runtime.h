@@ -84,6 +84,7 @@ static inline double o2c_mod_float(double a, double b)
 #include "o2c_signal.h"
 
 #include "o2c_tfidf.h"
+#include "o2c_ml.h"
 #include "o2c_random.h"
 
 #include "o2c_string.h"

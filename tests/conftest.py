@@ -17,7 +17,7 @@ import onnx2c
 from onnx2c.compiler import CompileResult
 from onnx2c.harness import build_host
 from onnx2c.harness.build import HostModel
-from onnx2c.harness.verify import compare, random_input
+from onnx2c.harness.verify import as_tensor, compare, random_input
 
 REPO = Path(__file__).resolve().parents[1]
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
@@ -130,8 +130,9 @@ def check_run(host: HostModel, model, feeds, oracle="ort", rtol=1e-3, atol=1e-5,
     status, got = host.run(feeds)
     assert status == 0, f"run returned {status}"
     names = [o.name for o in host.result.outputs]
-    assert_outputs_match(names, got, oracle_run(model, feeds, oracle, names), rtol, atol,
-                         dtype_tol)
+    want = [as_tensor(w, info) for w, info in
+            zip(oracle_run(model, feeds, oracle, names), host.result.outputs)]
+    assert_outputs_match(names, got, want, rtol, atol, dtype_tol)
     return got
 
 

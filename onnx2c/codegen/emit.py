@@ -1,9 +1,11 @@
 """Assemble NAME.h and NAME.c from the lowered graph and its memory plan."""
 from __future__ import annotations
 
-from ..ir import Graph
-from ..memory import Plan
+from ..csyntax import literals
 from ..csyntax.cnames import Namer, c_bytes, c_string
+from ..errors import CompileError
+from ..ir import DType, Graph
+from ..memory import Plan
 from .constants import Constants
 from .environment import environment
 from .functions import node_function, parameters
@@ -52,6 +54,7 @@ def generate(g: Graph, plan: Plan, name: str, weights_threshold: int | None = No
     names, name_arrays = _descriptor_names(name, g.inputs + g.outputs)
     ctx = dict(name=name, graph=g, fns=fns, consts=consts.arrays(), copies=copies,
                weights=consts.header(blob), names=names, name_arrays=name_arrays,
+               labels=_label_tables(g, name, io_out),
                inputs=desc(io_in), outputs=desc(io_out), workspace=plan.workspace_bytes,
                dims=dims, local_dims=list(local_dims.values()))
     env = environment()
@@ -71,3 +74,25 @@ def _descriptor_names(name: str, names: list[str]) -> tuple[list[str], list[tupl
             lit = arrays[-1][0]
         exprs.append(lit)
     return exprs, arrays
+
+
+def _label_tables(g: Graph, name: str, io_out) -> list[tuple[str, str, str, list[str]]]:
+    """(C name, element type, dims suffix, literals) of each ZipMap output's label table:
+    int64_t labels, or string cells like every string tensor of the ABI."""
+    tables = []
+    for vn, cn in io_out:
+        labels = g.labels.get(vn)
+        if labels is None:
+            continue
+        if labels.dtype == object:
+            cell = DType.STRING.nbytes(1)
+            for s in labels:
+                if len(str(s).encode("utf-8")) >= cell:
+                    raise CompileError(f"class label {s!r} of '{vn}' does not fit a {cell}-byte "
+                                       "string cell; raise --string-bytes")
+            tables.append((f"{name}_{cn}_labels", "char", f"[{len(labels)}][{cell}]",
+                           [literals.string_literal(str(s)) for s in labels]))
+        else:
+            tables.append((f"{name}_{cn}_labels", "int64_t", f"[{len(labels)}]",
+                           [literals.scalar(int(v), "int64_t") for v in labels]))
+    return tables

@@ -30,6 +30,11 @@ def _c_string(raw: bytes) -> str:
                    for b in raw)
 
 
+def string_literal(text: str) -> str:
+    """A C string literal holding text's UTF-8 bytes."""
+    return f'"{_c_string(text.encode("utf-8"))}"'
+
+
 def _string_body(arr: np.ndarray, dtype: DType) -> str:
     """One string literal per element, padded to its cell with NULs but the last (C
     zero-fills the rest), initializing a char array of storage_array(arr)'s length."""

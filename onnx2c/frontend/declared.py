@@ -4,7 +4,8 @@ onnx2c computes.
 Declarations are taken off before shape inference, so a wrong one can neither steer it
 nor be trusted (a Relu of 2x3 declared 7x7 would make C that writes 49 elements), then
 compared with what inference and folding computed: a contradiction is an error naming
-both. A dim declared as -1 or a symbol is simply computed. Where inference leaves a
+both. A dim declared as -1 or a symbol is simply computed, and so is a graph output's
+leading dim declared 1 (converters' batch of one). Where inference leaves a
 value open (a custom op, a shape read from a run-time input), the declaration is put
 back, and inference runs again if anything reads the value; kernels whose output shape
 rests on a declaration check it at run time.
@@ -53,8 +54,13 @@ def _text(elem: int, dims) -> str:
                                                           for d in dims) + "]")
 
 
-def _compare(name: str, declared: TypeProto, elem: int, dims) -> CompileError | None:
+def _compare(name: str, declared: TypeProto, elem: int, dims, output: bool
+             ) -> CompileError | None:
     d_elem, d_dims = declared.tensor_type.elem_type, _dims(declared)
+    if output and d_dims and dims and d_dims[0] == 1:
+        # converters declare a batch of 1 for outputs they compute one row per input row
+        # (onnxmltools' LightGBM label): that first dim is computed, not contradicted
+        d_dims = [None] + d_dims[1:]
     wrong = (d_elem and elem and d_elem != elem) or (
         d_dims is not None and dims is not None and
         (len(d_dims) != len(dims) or any(a is not None and b is not None and a != b
@@ -86,7 +92,7 @@ def compare(m: ModelProto, declared: dict[str, TypeProto], wrong: list) -> bool:
     restored = False
     for name, typ in declared.items():
         elem, dims = computed.get(name, (0, None))
-        problem = _compare(name, typ, elem, dims)
+        problem = _compare(name, typ, elem, dims, name in outputs)
         if problem is not None:
             wrong.append(problem)
             continue

@@ -13,6 +13,7 @@ from ..errors import CompileError, NeedsConstant, UnknownShape
 from ..ir import Graph, Node, Value
 from .declared import infer_static
 from .importer import import_graph
+from .maps import resolve_maps
 from .scope import free_names, subgraph_model
 from .sequence_io import pin_inputs
 from .tensors import check_graph_tensors
@@ -136,11 +137,14 @@ def load_graph(model, shapes: Mapping[str, tuple[int, ...]] | None = None,
         m = onnx.inliner.inline_local_functions(m)
     check_nodes(m)
     _freeze(m, freeze or {})
-    _pin_shapes(m, pin_inputs(m, shapes or {}))
+    shapes = dict(shapes or {})
+    labels = resolve_maps(m, shapes)
+    _pin_shapes(m, pin_inputs(m, shapes))
     m, wrong = infer_static(m)
     g = import_graph(m, capacity)
     if wrong:
         raise wrong[0]
+    g.labels = labels
     return g
 
 

@@ -29,6 +29,15 @@ def random_input(dtype: DType, shape, rng: np.random.Generator) -> np.ndarray:
     return rng.integers(lo, 10, shape).astype(dtype.np)
 
 
+def as_tensor(want, info) -> np.ndarray:
+    """An onnxruntime output as onnx2c returns it: ZipMap's list of {label: probability}
+    dicts (one per row) becomes the [rows x labels] array in the order of info.labels."""
+    if getattr(info, "labels", None) is not None and isinstance(want, list):
+        return np.array([[row[k] for k in info.labels.tolist()] for row in want],
+                        np.float32).reshape(info.shape)
+    return np.asarray(want)
+
+
 def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tuple[bool, float, float]:
     """ONNX-backend comparison: allclose for floats (NaNs equal), exact otherwise. Returns
     (ok, max abs error, max relative error); the relative error counts only where the
@@ -144,7 +153,7 @@ def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
     print(f"{'output':24} {'shape':>16} {'max abs err':>12} {'max rel err':>12}  result")
     failed = 0
     for info, g_, w in zip(r.outputs, got, want):
-        ok, ea, er = compare(g_, w, rtol, atol)
+        ok, ea, er = compare(g_, as_tensor(w, info), rtol, atol)
         failed += not ok
         shape = "x".join(map(str, g_.shape)) or "scalar"    # a bounded output's actual dims
         print(f"{info.name[:24]:24} {shape:>16} {ea:12.3g} {er:12.3g}  {'PASS' if ok else 'FAIL'}")

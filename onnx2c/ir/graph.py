@@ -56,6 +56,9 @@ class Graph:
     values: dict[str, Value]
     nodes: list[Node]
     opsets: dict[str, int]
+    # class labels of a graph output that was a ZipMap's maps (frontend/maps.py): the
+    # output holds the probabilities, one column per label
+    labels: dict[str, np.ndarray] = field(default_factory=dict)
 
     def producers(self) -> dict[str, Node]:
         return {o: n for n in self.nodes for o in n.outputs if o}

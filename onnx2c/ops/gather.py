@@ -8,6 +8,7 @@ from __future__ import annotations
 from math import prod
 
 from ..errors import CompileError
+from ..ir import DType
 from ._strided import Moves, affine, packed_bits
 from ._util import inp, norm_axis, out, strides
 from ..ir.optable import Kernel, op
@@ -41,11 +42,13 @@ def _axis_form(node, data, idx):
         [(flat, data.shape[axis], ds[axis])]
 
 
-@op("Gather")
+@op("Gather", strings=True)
 def lower_gather(node, ctx):
     data, idx = inp(node, ctx, 0), inp(node, ctx, 1)
     axis = norm_axis(node.attrs.get("axis", 0), len(data.shape), node)
-    n, inner = data.shape[axis], prod(data.shape[axis + 1:])
+    # a string element is a cell of chars (README: the C ABI), moved like `cell` bytes
+    n, inner = data.shape[axis], prod(data.shape[axis + 1:]) * data.dtype.nbytes(1) \
+        if data.dtype == DType.STRING else prod(data.shape[axis + 1:])
     dims = [prod(data.shape[:axis]), idx.size]
     return _kernel(data, dims, (0, [idx.size * inner, inner]), (0, [n * inner, 0]),
                    [((0, [0, 1]), n, inner)], inner)

@@ -22,7 +22,7 @@ def _check(node, ctx) -> str:
             f"{c_dims(small.shape)}, {len(small.shape)}u)")
 
 
-@op("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity")
+@op("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", strings=True)
 def lower_view(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
     if x.size != y.size or x.dtype != y.dtype:

@@ -95,6 +95,36 @@ def section_sizes(t: Target, obj: Path) -> dict[str, int]:
     return sizes
 
 
+def reachable_flash(t: Target, obj: Path, root: str) -> int:
+    """Flash bytes (text, rodata, data) of function root and every section it refers to,
+    transitively: what a --gc-sections link keeps of obj when the program calls only root
+    (obj built with -ffunction-sections -fdata-sections; library routines not counted)."""
+    readelf = t.size[:-len("size")] + "readelf"
+    heads = _tool([readelf, "-SW", str(obj)])
+    sizes, number = {}, {}
+    for nr, name, size in re.findall(r"\[\s*(\d+)\]\s+(\S+)\s+(?:PROGBITS|NOBITS)\s+\S+\s+"
+                                     r"\S+\s+([0-9a-f]+)", heads):
+        sizes[name], number[nr] = int(size, 16), name
+    of_symbol = {sym: number.get(nr) for nr, sym in re.findall(
+        r"^\s*\d+: \S+\s+\d+ \w+\s+\w+\s+\w+\s+(\d+) (\S+)", _tool([readelf, "-sW", str(obj)]),
+        re.M)}
+    refs, current = {}, None
+    for line in _tool([readelf, "-rW", str(obj)]).splitlines():
+        head = re.match(r"Relocation section '\.rela?(\S+)'", line)
+        if head:
+            current = refs.setdefault(head.group(1), set())
+        elif current is not None and len(line.split()) >= 5 and line.split()[2].startswith("R_"):
+            current.add(line.split()[4])
+    seen, todo = set(), [f".text.{root}"]
+    while todo:
+        sec = todo.pop()
+        if sec in seen or sec not in sizes:
+            continue
+        seen.add(sec)
+        todo += [r if r in sizes else of_symbol.get(r) for r in refs.get(sec, ())]
+    return sum(sizes[s] for s in seen if _kind(s) in ("text", "rodata", "data"))
+
+
 def _aliases(t: Target, obj: Path) -> dict[str, str]:
     """Function name -> the first name at the same address: GCC's identical-code folding
     leaves calls to a folded function, which has no frame of its own in the call graph."""

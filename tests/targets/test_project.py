@@ -16,7 +16,7 @@ import onnx2c
 from onnx2c.targets import NAMES, get
 from onnx2c.targets.project import compile_model
 from onnx2c.targets.run import run_model
-from onnx2c.targets.size import measure
+from onnx2c.targets.size import measure, reachable_flash
 from tests.conftest import REPO
 
 LENET = REPO / "tests" / "models" / "lenet5_ts.onnx"
@@ -67,6 +67,23 @@ def test_size_command_reports_what_the_toolchain_measured(tmp_path):
     assert f"flash {rep.flash:>10,} B" in p.stdout
     assert rep.workspace == onnx2c.build(LENET, "net").workspace_bytes
     assert rep.stack > 0 and rep.stack_chain[0].startswith("net_run")
+
+
+def test_reachable_flash_leaves_out_what_the_run_does_not_use(tmp_path):
+    """NAME_run's closure: the whole object less the descriptor tables and their strings,
+    which nothing NAME_run refers to."""
+    t = need("cortex-m4", run=False)
+    p = onnx2c_cli("size", LENET, "--target", "cortex-m4", "--name", "net", "--keep", tmp_path)
+    assert p.returncode == 0, p.stderr
+    obj = tmp_path / "build" / "net.o"
+    whole = measure(t, tmp_path, "net", tmp_path / "build").flash
+    run = reachable_flash(t, obj, "net_run")
+    readelf = subprocess.run([t.size[:-4] + "readelf", "-SW", str(obj)], capture_output=True,
+                             text=True).stdout
+    tables = sum(int(n, 16) for name, n in re.findall(
+        r"\] (\.rodata\.net_(?:in|out)put\S*|\.rodata\.str\S*)\s+PROGBITS\s+\S+\s+\S+\s+"
+        r"([0-9a-f]+)", readelf))
+    assert 0 < tables and run == whole - tables
 
 
 def test_stack_is_the_deepest_call_chain(tmp_path):
