@@ -128,8 +128,9 @@ def _check_typable(node: Node) -> None:
                            reason=f"{node.op_type}: no shape rule")
 
 
+# ops whose input 0 is a size, a count or a condition rather than data
 _SIZED_BY_INPUT_0 = {"ConstantOfShape", "Range", "BlackmanWindow", "HannWindow",
-                     "HammingWindow", "MelWeightMatrix"}
+                     "HammingWindow", "MelWeightMatrix", "If", "Loop"}
 
 
 def _shape_deciding_inputs(g, node, values: dict) -> list[str]:

@@ -23,11 +23,43 @@ def _schema(op_type: str, version: int, domain: str):
         return None
 
 
-def _allowed(schema, formal) -> set[str] | None:
-    """The tensor types a formal parameter takes (None: not only tensors, left alone)."""
+def _types(schema, k: int) -> set[str]:
+    formal = schema.inputs[min(k, len(schema.inputs) - 1)]
     constraints = {c.type_param_str: set(c.allowed_type_strs) for c in schema.type_constraints}
-    types = constraints.get(formal.type_str, {formal.type_str})
-    return types if types and all(t.startswith("tensor(") for t in types) else None
+    return constraints.get(formal.type_str, {formal.type_str})
+
+
+@functools.lru_cache(maxsize=None)
+def _versions(op_type: str, domain: str) -> tuple:
+    return tuple(s for s in defs.get_all_schemas_with_history()
+                 if s.name == op_type and s.domain == domain and s.inputs)
+
+
+def _family(dtype: str) -> str:
+    """float, int, uint, bool or string: what an element is, whatever its width."""
+    if dtype in ("bool", "string"):
+        return dtype
+    if "float" in dtype or dtype in ("double", "complex64", "complex128"):
+        return "float"
+    return "uint" if dtype.startswith("uint") else "int"
+
+
+def _allowed(schema, k: int) -> set[str] | None:
+    """The tensor types input k takes in any opset version of the op; None if not only
+    tensors (left alone)."""
+    types = _types(schema, k)
+    if not types or not all(t.startswith("tensor(") for t in types):
+        return None
+    for other in _versions(schema.name, schema.domain):
+        types = types | _types(other, k)
+    return {t[7:-1] for t in types}
+
+
+def _takes(allowed: set[str], dtype: str) -> bool:
+    """Whether an input of dtype fits: one of the types, or of the same family as one
+    (onnx2c's kernels move int4 through Concat or Gather, which the schemas list only
+    8-bit and wider integers for); a bool Relu or a float Where condition does not."""
+    return dtype in allowed or _family(dtype) in {_family(t) for t in allowed}
 
 
 def check_node_types(node: Node, g: Graph) -> None:
@@ -41,12 +73,12 @@ def check_node_types(node: Node, g: Graph) -> None:
                 schema.inputs[last].option != defs.OpSchema.FormalParameterOption.Variadic:
             continue
         formal = schema.inputs[min(k, last)]
-        allowed = _allowed(schema, formal)
+        allowed = _allowed(schema, k)
         if allowed is None:
             continue
         dtype = g.values[name].dtype.onnx_name
-        if f"tensor({dtype})" not in allowed:
-            kinds = sorted(t[7:-1] for t in allowed)
+        if not _takes(allowed, dtype):
+            kinds = sorted(allowed)
             raise CompileError(f"input {k} ('{name}') is {dtype}; {node.op_type} takes "
                                f"{', '.join(kinds)} there", node,
                                reason=f"{node.op_type}: input type")
