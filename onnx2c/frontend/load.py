@@ -17,7 +17,7 @@ from .maps import resolve_maps
 from .scope import free_names, subgraph_model
 from .sequence_io import pin_inputs
 from .tensors import check_graph_tensors
-from .validate import check_nodes, check_versions
+from .validate import check_nodes, check_text, check_versions
 
 
 def read_model(model) -> ModelProto:
@@ -62,12 +62,17 @@ def _lenient(m: ModelProto) -> list:
 
 
 def _check(m: ModelProto) -> None:
+    check_text(m)
     check_versions(m)
     undo = _lenient(m)
     try:
         onnx.checker.check_model(m)
     except onnx.checker.ValidationError as e:
         raise CompileError(f"the model fails onnx.checker: {_first(e)}",
+                           reason="onnx.checker") from None
+    except UnicodeDecodeError:      # the checker's message quotes a damaged name
+        raise CompileError("the model fails onnx.checker, and a name or string it would "
+                           "quote is not valid UTF-8 (a damaged file?)",
                            reason="onnx.checker") from None
     finally:
         for fn in reversed(undo):

@@ -53,6 +53,37 @@ _CONSTANT_VALUES = {"value", "value_float", "value_floats", "value_int", "value_
                     "value_string", "value_strings", "sparse_value"}
 
 
+def check_text(m: ModelProto) -> None:
+    """Every name is text: protobuf hands a string field that is not valid UTF-8 (a damaged
+    file) back as bytes, which nothing downstream expects."""
+    def in_nodes(nodes):
+        for n in nodes:
+            yield from (n.name, n.op_type, n.domain, *n.input, *n.output)
+            yield from (a.name for a in n.attribute)
+            for sub in subgraphs(n):
+                yield from in_graph(sub)
+
+    def in_graph(g):
+        yield g.name
+        for vi in list(g.input) + list(g.output) + list(g.value_info):
+            yield vi.name
+        for t in g.initializer:
+            yield t.name
+        yield from in_nodes(g.node)
+
+    def in_functions():
+        for f in m.functions:
+            yield from (f.name, f.domain, *f.input, *f.output, *f.attribute)
+            yield from in_nodes(f.node)
+
+    found = [x for x in in_graph(m.graph) if isinstance(x, bytes)]
+    found += [x for x in in_functions() if isinstance(x, bytes)]
+    found += [o.domain for o in m.opset_import if isinstance(o.domain, bytes)]
+    if found:
+        raise CompileError(f"the model holds a name that is not valid UTF-8 ({found[0]!r}); "
+                           "the file is damaged", reason="invalid UTF-8 name")
+
+
 def check_versions(m: ModelProto) -> None:
     if m.ir_version > onnx.IR_VERSION:
         raise CompileError(f"the model's IR version {m.ir_version} is newer than the "

@@ -56,6 +56,35 @@ def _damaged():
     return out
 
 
+def _not_utf8():
+    """Names whose bytes are not UTF-8 (protobuf hands them back as bytes), one per place a
+    name lives: every marker QQQQ in the model becomes Q\\xff\\xfeQ."""
+    then = helper.make_graph([helper.make_node("Relu", ["x"], ["QQQQ"])], "then", [],
+                             [vi("QQQQ")])
+    other = helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [vi("e")])
+    fn = helper.make_function("local", "QQQQ", ["a"], ["b"], [helper.make_node("Relu", ["a"], ["b"])],
+                              [helper.make_opsetid("", 17)])
+    models = {
+        "graph_input": model([helper.make_node("Relu", ["QQQQ"], ["y"])], [vi("QQQQ")], [vi("y")]),
+        "node_name": model([helper.make_node("Relu", ["x"], ["y"], name="QQQQ")], [vi("x")], [vi("y")]),
+        "op_type": model([helper.make_node("QQQQ", ["x"], ["y"])], [vi("x")], [vi("y")]),
+        "attribute_name": model([helper.make_node("Softmax", ["x"], ["y"], QQQQ=1)], [vi("x")], [vi("y")]),
+        "subgraph_value": model([helper.make_node("If", ["c"], ["y"], then_branch=then, else_branch=other)],
+                                [vi("c", T.BOOL, ()), vi("x")], [vi("y")]),
+        "function_name": model([helper.make_node("QQQQ", ["x"], ["y"], domain="local")], [vi("x")], [vi("y")],
+                               opsets={"": 17, "local": 1}, functions=[fn]),
+        "opset_domain": model([helper.make_node("Relu", ["x"], ["y"])], [vi("x")], [vi("y")],
+                              opsets={"": 17, "QQQQ": 1}),
+    }
+    out = []
+    for place, m in models.items():
+        data = m.SerializeToString()
+        assert data.count(b"QQQQ") >= 1, place
+        out.append(case("protobuf", f"not_utf8_{place}", data.replace(b"QQQQ", b"Q\xff\xfeQ"),
+                        REFUSE, says="not valid UTF-8"))
+    return out
+
+
 def _tensor(name, dtype, dims, raw=None, **fields):
     t = T(name=name, data_type=dtype, dims=list(dims))
     if raw is not None:
@@ -139,5 +168,5 @@ def _external_data():
 
 
 def cases():
-    return _damaged() + _tensors() + _external_data() + [
+    return _damaged() + _not_utf8() + _tensors() + _external_data() + [
         case("tensor", "valid_reference", unary("Relu"), ACCEPT)]
