@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from onnx2c.harness.oracle import ort_session
 from onnx2c.harness.verify import compare, random_input
 
 RTOL, ATOL = 1e-3, 1e-5
@@ -20,14 +21,7 @@ def random_feeds(inputs, seed: int = 0) -> dict[str, np.ndarray]:
 
 def session(model, threads: int = 1):
     """A CPU InferenceSession on one thread (intra- and inter-op), default optimisations."""
-    import onnxruntime as ort
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = threads
-    opts.log_severity_level = 3         # errors only: not the zoo's unused-initializer notes
-    source = model if isinstance(model, (str, bytes)) else \
-        str(model) if hasattr(model, "is_file") else model.SerializeToString()
-    return ort.InferenceSession(source, opts, providers=["CPUExecutionProvider"])
+    return ort_session(model, threads)
 
 
 def verdict(got: list[np.ndarray], want: list[np.ndarray]) -> str:

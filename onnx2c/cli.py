@@ -32,6 +32,9 @@ def _add_model_args(p) -> None:
     p.add_argument("--requant", choices=REQUANT, default="float",
                    help="int8 requantization: float (bit-exact with onnxruntime) or fixed "
                    "(integer multiplier and shift, for cores without an FPU)")
+    p.add_argument("--quantized-io", action="store_true",
+                   help="a quantized model takes and returns its 8-bit tensors instead of "
+                   "float (NAME.h gives each one's scale and zero point)")
     p.add_argument("--max-workspace", type=bytes_arg, metavar="BYTES",
                    help="refuse a model whose workspace needs more (e.g. 256k, 4M; default: "
                    "the target's RAM, 16M for cortex-m4, else 2G)")
@@ -56,7 +59,8 @@ def _model_options(a, target: str | None = None) -> dict:
     from .targets import max_workspace
     return dict(name=a.name, shapes=dict(a.shape), freeze=dict(a.freeze),
                 capacity=dict(a.capacity), string_bytes=a.string_bytes, optimize=a.optimize,
-                requant=a.requant, max_workspace=a.max_workspace or max_workspace(target))
+                requant=a.requant, quantized_io=a.quantized_io,
+                max_workspace=a.max_workspace or max_workspace(target))
 
 
 def _cmd_compile(a) -> int:
@@ -108,6 +112,10 @@ def _cmd_inspect(a) -> int:
     from .memory.report import print_plan
     r = build(a.model, **_model_options(a))
     print_plan(r)
+    if r.float_nodes:
+        print(f"left in float ({len(r.float_nodes)} nodes beside quantized tensors):")
+        for node, why in r.float_nodes:
+            print(f"  {node.op_type} {node.name}: {why}")
     if a.plan_svg:
         from .memory.svg import plan_svg
         try:
@@ -142,7 +150,8 @@ def parser() -> Parser:
     v.add_argument("--keep", metavar="DIR",
                    help="keep the generated sources and library in this folder")
     v.set_defaults(fn=_cmd_verify)
-    i = sub.add_parser("inspect", help="print the memory plan")
+    i = sub.add_parser("inspect", help="print the memory plan (and a quantized model's "
+                       "nodes left in float, with the reason)")
     _add_model_args(i)
     i.add_argument("--plan-svg", metavar="FILE", help="draw the plan (x: step, y: offset)")
     i.set_defaults(fn=_cmd_inspect)

@@ -24,6 +24,12 @@ from .ir.dtypes import STRING_BYTES
 from .memory import Plan, Subgraph, plan_memory
 from .lowering import LoweringContext, Options, lower, materialise_splats
 from .passes.dce import remove_dead_code
+from .passes.fold_batchnorm import fold_batchnorm
+from .passes.fuse_epilogue import fuse_epilogue
+from .passes.pack import install_packed
+from .passes.qdq import fuse_qdq
+from .passes.qio import quantize_io
+from .passes.qprepare import prepare_integer_ops
 
 
 @dataclass
@@ -37,6 +43,7 @@ class TensorInfo:
     string_bytes: int = 0   # a string tensor's bytes per element (its cell), else 0
     # an output that ONNX gives as ZipMap's maps: the class label of each column
     labels: np.ndarray | None = None
+    quant: tuple[float, int] | None = None    # --quantized-io: (scale, zero point)
 
 
 @dataclass
@@ -50,6 +57,8 @@ class CompileResult:
     plan: Plan = field(repr=False)
     out_dir: Path | None = None
     weights: bytes | None = field(default=None, repr=False)   # NAME.weights.bin, if asked for
+    # nodes of a quantized model left in float, with the reason (passes/qdq.py)
+    float_nodes: list = field(default_factory=list, repr=False)
 
     @property
     def weights_name(self) -> str:
@@ -82,14 +91,16 @@ def _compile_subgraph(ctx: LoweringContext, node, key: str, formal: list[Value],
 
 
 def _lower_and_plan(ctx: LoweringContext) -> Plan:
-    return plan_memory(ctx.graph, materialise_splats(ctx, lower(ctx)))
+    """The kernels of the graph's nodes, their constants in the layouts they read, and
+    the memory plan."""
+    return plan_memory(ctx.graph, materialise_splats(ctx, install_packed(ctx.graph, lower(ctx))))
 
 
 def build(model, name: str = "model", shapes: Mapping | None = None,
           freeze: Mapping | None = None, capacity: Mapping | None = None,
           weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
           string_bytes: int = 64, optimize: str = "speed", requant: str = "float",
-          max_workspace: int = HOST_MAX_WORKSPACE) -> CompileResult:
+          quantized_io: bool = False, max_workspace: int = HOST_MAX_WORKSPACE) -> CompileResult:
     """Compile to C in memory (nothing is written); see compile() for the options."""
     options = Options(optimize, requant)
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or "__" in name:
@@ -103,7 +114,8 @@ def build(model, name: str = "model", shapes: Mapping | None = None,
     tokens = STRING_BYTES.set(string_bytes), INFERENCE_PROBLEM.set(None)
     model = read_model(model)
     again = lambda more: _build(model, name, shapes, {**(freeze or {}), **more}, capacity,
-                                weights_file, weights_threshold, string_bytes, options)
+                                weights_file, weights_threshold, string_bytes, options,
+                                quantized_io)
     try:
         r = again({})
     except NeedsConstant as e:
@@ -120,10 +132,18 @@ def build(model, name: str = "model", shapes: Mapping | None = None,
 
 
 def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
-           string_bytes, options: Options) -> CompileResult:
+           string_bytes, options: Options, quantized_io: bool) -> CompileResult:
     with stage("load, infer shapes, fold"):
         g = load_graph(model, shapes, freeze, capacity)
     remove_dead_code(g)
+    # integer lowering first: it matches DequantizeLinear -> op -> QuantizeLinear chains
+    # that the float fusions below would otherwise break apart
+    with stage("fuse and prepare"):
+        float_nodes = fuse_qdq(g)
+        if quantized_io:
+            quantize_io(g)
+        prepare_integer_ops(g, options.requant)
+        g = fuse_epilogue(fold_batchnorm(g))
     with stage("lower and plan memory"):
         plan = _lower_and_plan(LoweringContext(g, options, _compile_subgraph))
     with stage("generate C"):
@@ -132,17 +152,17 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
     files.update(_runtime_files())
     info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes, v.bounded,
                                      string_bytes if v.dtype == DType.STRING else 0,
-                                     g.labels.get(vn))
+                                     g.labels.get(vn), quant=v.quant)
                           for vn, cn, v in items]
     return CompileResult(name, files, plan.workspace_bytes, info(ins), info(outs), g, plan,
-                         weights=blob)
+                         weights=blob, float_nodes=float_nodes)
 
 
 def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
             freeze: Mapping | None = None, capacity: Mapping | None = None,
             weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
             string_bytes: int = 64, optimize: str = "speed", requant: str = "float",
-            max_workspace: int = HOST_MAX_WORKSPACE) -> CompileResult:
+            quantized_io: bool = False, max_workspace: int = HOST_MAX_WORKSPACE) -> CompileResult:
     """Compile `model` (a path or ModelProto) to C sources in out_dir.
 
     shapes pins symbolic input dimensions ({'x': (1, 3, 96, 96)}); freeze turns graph
@@ -152,6 +172,7 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
     bytes to out_dir/NAME.weights.bin, which the caller passes to NAME_run (README: the C
     ABI). string_bytes is the cell each string element occupies (README: the C ABI).
     optimize ("speed" or "size") and requant ("float" or "fixed") are lowering.Options.
+    quantized_io gives a quantized model 8-bit inputs and outputs (passes/qio.py).
     A model whose workspace would exceed max_workspace bytes is refused (README: Limits).
     Files are written only once the whole model has compiled.
     """
@@ -160,7 +181,7 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
     if out.exists() and not out.is_dir():
         raise CompileError(f"the output folder '{out}' is a file")
     result = build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
-                   string_bytes, optimize, requant, max_workspace)
+                   string_bytes, optimize, requant, quantized_io, max_workspace)
     try:
         with stage("write files"):
             _write(out, result)

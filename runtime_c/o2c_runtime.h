@@ -9,6 +9,11 @@
 #include "o2c_abi.h"
 #include "o2c_numeric.h"
 
+/* Fails the build (a negative array size) unless the workspace plan reserved exactly the
+ * scratch a kernel's *_SCRATCH_BYTES companion asks for: the two formulas live in
+ * Python and C, and must not drift apart. */
+#define O2C_CHECK_SCRATCH(planned, needed) ((void)sizeof(char[(planned) == (needed) ? 1 : -1]))
+
 /* Round half to even without depending on the floating-point environment (ONNX Round). */
 static inline float o2c_round_evenf(float x)
 {
@@ -65,9 +70,15 @@ static inline double o2c_mod_float(double a, double b)
     return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
 
-#include "o2c_gemm.h"
+#include "o2c_kernels.h"
 
 #include "o2c_quant.h"
+/* the int8 kernels: requantization, GEMM core, convolutions, elementwise ops */
+#include "o2c_qrequant.h"
+#include "o2c_qgemm.h"
+#include "o2c_qconv.h"
+#include "o2c_qelementwise.h"
+#include "o2c_qrnn.h"
 
 #include "o2c_resize.h"
 

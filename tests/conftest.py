@@ -17,6 +17,7 @@ import onnx2c
 from onnx2c.compiler import CompileResult
 from onnx2c.harness import build_host
 from onnx2c.harness.build import HostModel
+from onnx2c.harness.oracle import ort_session
 from onnx2c.harness.verify import as_tensor, compare, random_input
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,10 +101,7 @@ def oracle_run(model, feeds, oracle="ort", names=None) -> list[np.ndarray]:
     onnxruntime ("ort") or the onnx reference evaluator ("reference", or "ref")."""
     proto = model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
     if oracle == "ort":
-        import onnxruntime as ort
-        sess = ort.InferenceSession(proto.SerializeToString(),
-                                    providers=["CPUExecutionProvider"])
-        return sess.run(names, feeds)
+        return ort_session(proto).run(names, feeds)
     if oracle in ("reference", "ref"):
         from onnx.reference import ReferenceEvaluator
         return ReferenceEvaluator(proto).run(names, feeds)

@@ -25,6 +25,9 @@ _NONDETERMINISTIC = {"RandomUniform", "RandomNormal", "RandomUniformLike", "Rand
 _VALUE_SIZED = {"ConstantOfShape", "Range", "Expand", "Tile", "Pad", "Resize", "Upsample",
                 "OneHot", "EyeLike", "CenterCropPad", "Col2Im", "MelWeightMatrix",
                 "BlackmanWindow", "HannWindow", "HammingWindow", "DFT", "STFT"}
+# kept as nodes even with constant inputs: the QDQ pass (passes/qdq.py) reads a weight's
+# DequantizeLinear to keep the weight in 8 bits, and folds the ones it leaves in float
+_KEEP = {"DequantizeLinear"}
 
 
 def _static_shape(vi) -> tuple[int, ...] | None:
@@ -88,7 +91,7 @@ def fold_once(m: ModelProto) -> bool:
         if node.op_type in ("Shape", "Size") and node.domain in ("", "ai.onnx") \
                 and shapes.get(node.input[0]) is not None:
             result = [_shape_op(node, shapes[node.input[0]])]
-        elif (node.op_type not in _NONDETERMINISTIC
+        elif (node.op_type not in _NONDETERMINISTIC and node.op_type not in _KEEP
               and all(i in consts for i in node.input if i)
               and _size_known(node, shapes, consts)
               and not any(i in graph_inputs for i in node.input)

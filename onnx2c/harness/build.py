@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -75,10 +76,17 @@ def _storage_dtype(info: TensorInfo):
         storage_array(np.zeros(1, info.dtype.np), info.dtype).dtype
 
 
+def host_flags() -> list[str]:
+    """Extra flags for every host build, from $O2C_HOST_CFLAGS: a vector path of the
+    kernels under test (`-mavx2 -mfma`, `-mavx512f`) or the portable one
+    (`-DO2C_PORTABLE`), e.g. `O2C_HOST_CFLAGS=-mavx2 pytest tests/ops`."""
+    return shlex.split(os.environ.get("O2C_HOST_CFLAGS", ""))
+
+
 def compile_shared(sources: list[Path], include_dir: Path, out: Path,
                    flags: list[str] | None = None) -> Path:
     cmd = [compiler(), *STRICT, "-O1", "-fPIC", "-shared", "-I", str(include_dir),
-           *(flags or []), *map(str, sources), "-o", str(out), "-lm"]
+           *host_flags(), *(flags or []), *map(str, sources), "-o", str(out), "-lm"]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise BuildError(p.stderr.strip() or p.stdout.strip())

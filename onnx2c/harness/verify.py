@@ -15,6 +15,7 @@ from ..ir import DType
 from ..limits import HOST_MAX_WORKSPACE
 from ..progress import stage
 from .build import BuildError, build_host, compiler
+from .oracle import ort_session
 
 
 def random_input(dtype: DType, shape, rng: np.random.Generator) -> np.ndarray:
@@ -27,6 +28,15 @@ def random_input(dtype: DType, shape, rng: np.random.Generator) -> np.ndarray:
         return rng.standard_normal(shape).astype(dtype.np)
     lo = -10 if dtype.is_signed else 0
     return rng.integers(lo, 10, shape).astype(dtype.np)
+
+
+def dequantize(arr: np.ndarray, info) -> np.ndarray:
+    """An 8-bit input or output of --quantized-io as the float the model computes with
+    (DequantizeLinear's float32 (q - zero point) * scale); other tensors unchanged."""
+    if info.quant is None:
+        return arr
+    scale, zero = info.quant
+    return (arr.astype(np.int32) - zero).astype(np.float32) * np.float32(scale)
 
 
 def as_tensor(want, info) -> np.ndarray:
@@ -69,13 +79,12 @@ def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tupl
     return ok, diff, 0.0 if ok else float("inf")
 
 
-def _onnxruntime():
+def _onnxruntime() -> None:
     try:
-        import onnxruntime
+        import onnxruntime  # noqa: F401
     except ImportError:
         raise CompileError("onnx2c verify compares with onnxruntime, which is not installed: "
                            "pip install 'onnx2c[verify]' (or pip install onnxruntime)") from None
-    return onnxruntime
 
 
 def _given_inputs(path) -> dict:
@@ -117,9 +126,9 @@ def _feeds(r, given: dict, rng: np.random.Generator) -> dict:
 def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
            rtol=1e-3, atol=1e-5, keep=None, capacity=None, weights_file=False,
            weights_threshold=DEFAULT_THRESHOLD, string_bytes=64, optimize="speed",
-           requant="float", max_workspace=HOST_MAX_WORKSPACE) -> int:
+           requant="float", quantized_io=False, max_workspace=HOST_MAX_WORKSPACE) -> int:
     import onnx
-    ort = _onnxruntime()
+    _onnxruntime()
     given = _given_inputs(inputs)
     if not shutil.which(compiler()):
         raise CompileError(f"no C compiler: '{compiler()}' is not on PATH (install gcc or "
@@ -128,7 +137,7 @@ def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
     r = compile(model, work / "src", name=name, shapes=shapes, freeze=freeze, capacity=capacity,
                 weights_file=weights_file, weights_threshold=weights_threshold,
                 string_bytes=string_bytes, optimize=optimize, requant=requant,
-                max_workspace=max_workspace)
+                quantized_io=quantized_io, max_workspace=max_workspace)
     feeds = _feeds(r, given, np.random.default_rng(seed))
     try:
         with stage(f"build the C ({compiler()})"):
@@ -146,10 +155,11 @@ def verify(model, shapes=None, freeze=None, inputs=None, name="model", seed=0,
     with stage("run onnxruntime"):
         m = onnx.load(model) if not isinstance(model, onnx.ModelProto) else model
         proto = m.SerializeToString() if m.ByteSize() < 2**31 - 1 else model
-        sess = ort.InferenceSession(proto, providers=["CPUExecutionProvider"])
-        ort_feeds = dict(feeds)
+        sess = ort_session(proto)
+        ort_feeds = {i.name: dequantize(feeds[i.name], i) for i in r.inputs}
         ort_feeds.update(freeze or {})
         want = sess.run([o.name for o in r.outputs], ort_feeds)
+    got = [dequantize(g_, info) for g_, info in zip(got, r.outputs)]
     print(f"{'output':24} {'shape':>16} {'max abs err':>12} {'max rel err':>12}  result")
     failed = 0
     for info, g_, w in zip(r.outputs, got, want):

@@ -20,6 +20,9 @@ class Value:
     # the actual dims are only known at run time and never exceed `shape`; the kernel that
     # writes the value packs its elements row-major at the front and reports the dims
     bounded: bool = False
+    # an 8-bit graph input or output of a quantized model (compile --quantized-io):
+    # (scale, zero point), the real value being scale * (q - zero point)
+    quant: tuple[float, int] | None = None
 
     @property
     def size(self) -> int:

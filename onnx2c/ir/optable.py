@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from ..errors import CompileError
 from .dtypes import DType
 from .graph import Node
@@ -23,7 +25,7 @@ from .graph import Node
 @dataclass
 class Kernel:
     template: str                      # path under templates/, e.g. "ops/elementwise.c.j2"
-    params: dict = field(default_factory=dict)
+    params: Any = field(default_factory=dict)   # what the template sees as `p`
     scratch: int = 0                   # bytes of workspace the kernel needs during the call
     alias: bool = False                # output 0 holds input 0's bytes unchanged (Reshape...)
     inputs: list[int] | None = None    # which node inputs become C parameters (default: all present)
@@ -32,6 +34,9 @@ class Kernel:
     # compiled subgraphs (If branches, Loop/Scan bodies) by key: codegen emits each as a
     # static function before the kernel's, and the template calls it as sub[key]
     subgraphs: dict = field(default_factory=dict)
+    # constant inputs the kernel reads in a layout of its own (ops/packing.py): input
+    # index -> the array in that layout; passes/pack.py makes each a constant
+    packed: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 # lower(node, ctx: lowering.LoweringContext) -> Kernel

@@ -1,7 +1,7 @@
 """Einsum: the equation is parsed at compile time into labelled axes; the kernel is one loop
 nest over the output labels around one over the summed labels, every operand's offset
 baked as per-label strides (a label repeated in one operand sums its strides: a diagonal).
-A float32 batched matrix product goes to the GEMM core through matmul.c.j2 instead.
+A float32 batched matrix product goes to the generic GEMM (matmul_f32.c.j2) instead.
 """
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import inp, out, strides
+from .epilogue import Epilogue
 from .matmul import plain_accum
+from .matmul_f32 import MatMulF32
 from ..ir.optable import Kernel, op
 
 
@@ -43,8 +45,8 @@ def _terms(node, ctx, eq: str) -> tuple[list[list[str]], list[str]]:
     return ins, outs
 
 
-def _gemm(labels, outs, sizes, st, ost) -> dict | None:
-    """matmul.c.j2 parameters when the einsum is a float32 (batched) matrix product with
+def _gemm(labels, outs, sizes, st, ost) -> MatMulF32 | None:
+    """matmul_f32.c.j2 parameters when the einsum is a float32 (batched) matrix product with
     one m, n and k label each and row-major-compatible strides, else None."""
     if len(labels) != 2 or len(outs) < 2:
         return None
@@ -60,12 +62,9 @@ def _gemm(labels, outs, sizes, st, ost) -> dict | None:
         return None
     dims = [sizes[x] for x in batch]
     ta, tb = int(am == 1 and sizes[m] > 1), int(bn != 1)
-    return dict(batch=dims, M=sizes[m], N=sizes[n], K=sizes[k], a=0, b=1, prefill=None,
-                acc=None, a_off=offset_expr([sa[x] for x in batch], "b"),
-                b_off=offset_expr([sb[x] for x in batch], "b"),
-                y_off=offset_expr([ost[x] for x in batch], "b"),
-                core=dict(ta=ta, tb=tb, lda=max(am, ak), ldb=max(bk, bn), alpha="1.0f",
-                          beta="0.0f"))
+    return MatMulF32(False, sizes[m], sizes[n], sizes[k], bool(ta), bool(tb), max(am, ak),
+                     max(bk, bn), 1.0, tuple(dims),
+                     tuple((sa[x], sb[x], ost[x]) for x in batch), "", None, 0.0, Epilogue())
 
 
 @op("Einsum", since=12)
@@ -89,7 +88,7 @@ def lower_einsum(node, ctx):
         st.append(s)
     ost = dict(zip(outs, strides(y.shape)))
     if y.dtype == DType.FLOAT and (gemm := _gemm(labels, outs, sizes, st, ost)):
-        return Kernel("ops/matmul.c.j2", gemm)
+        return Kernel("ops/matmul_f32.c.j2", gemm)
     # the output loops are i0.., the summed ones k0..; unit axes need no loop
     ol = [x for x in outs if sizes[x] > 1]
     rl = [x for x in red if sizes[x] > 1]

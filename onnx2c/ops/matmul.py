@@ -1,8 +1,9 @@
-"""MatMul, Gemm, MatMulInteger and QLinearMatMul: one batched matrix-product template.
+"""MatMul and Gemm: one batched matrix-product template (the integer forms: ops/qmatmul.py).
 
-Float32 products go to the o2c_gemm_f32 core; every other dtype (float16, bfloat16,
-double, 32/64-bit integers, quantized 8-bit) uses the template's reference loop, whose
-accumulation and epilogue an `Accum` describes. conv.py shares `Accum` and `requant`.
+Float32 products, and the fused MatMul/Gemm of domain onnx2c, go to the kernel library
+(matmul_f32.py); every other dtype (float16, bfloat16, double, 32/64-bit integers,
+quantized 8-bit) uses the template's reference loop, whose accumulation and epilogue an
+`Accum` describes. conv.py shares `Accum` and `requant`.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import broadcast_loops, inp, out, strides
+from .epilogue import DOMAIN
+from .matmul_f32 import lower_matmul_f32
 from ..ir.optable import Kernel, op
 
 
@@ -60,22 +63,6 @@ def _lin(*terms) -> str:
     return " + ".join(parts) or "0"
 
 
-def _qidx(node, ctx, i: int, operand, per: str) -> str:
-    """Index of a per-tensor, per-row (per='i') or per-column (per='j') parameter."""
-    v = inp(node, ctx, i)
-    if v is None or v.size == 1:
-        return "0"
-    if len(operand.shape) >= 2:
-        rows, cols = operand.shape[-2:]
-        count, k = (rows, cols) if per == "i" else (cols, rows)
-        if v.size == count:
-            return per
-        if v.size * k == operand.size:        # one value per row (column) of every batch
-            return f"{'a_off' if per == 'i' else 'b_off'} / {k}u + {per}"
-    raise CompileError(f"quantization parameter '{v.name}' of shape {v.shape} is neither "
-                       "per-tensor nor per-row/column", node, reason="unsupported zero point shape")
-
-
 def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 1.0,
             addend: str | None = None, inputs: list[int] | None = None) -> Kernel:
     """Kernel for Y = alpha * op(A) op(B) + addend over numpy-broadcast batch dimensions.
@@ -97,30 +84,45 @@ def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float 
     dims, (ba, bb) = broadcast_loops(batch, [sa[:-2], sb[:-2]])
     a_i, a_k = (1, lda) if trans[0] else (lda, 1)
     b_k, b_j = (1, ldb) if trans[1] else (ldb, 1)
-    params = dict(batch=dims, M=m, N=n, K=k, a=ia, b=ib, acc=acc, prefill=addend, core=None,
+    params = dict(batch=dims, M=m, N=n, K=k, a=ia, b=ib, acc=acc,
                   a_off=offset_expr([s * m * k for s in ba], "b"),
                   b_off=offset_expr([s * k * n for s in bb], "b"),
                   y_off=offset_expr([s * m * n for s in strides(dims)], "b"),
                   a_idx=_lin(("a_off", int(bool(dims))), ("i", a_i), ("k", a_k)),
                   b_idx=_lin(("b_off", int(bool(dims))), ("k", b_k), ("j", b_j)),
                   y_idx=_lin(("y_off", int(bool(dims))), ("i", n), ("j", 1)))
-    if y.dtype == DType.FLOAT:
-        params["core"] = dict(ta=trans[0], tb=trans[1], lda=lda, ldb=ldb,
-                              alpha=scalar(alpha, "float"), beta="1.0f" if addend else "0.0f")
-    else:
-        result = acc.result if alpha == 1 else f"{scalar(alpha, y.dtype.compute)} * {acc.result}"
-        params["acc"] = replace(acc, result=f"{result} + {addend}" if addend else result)
+    result = acc.result if alpha == 1 else f"{scalar(alpha, y.dtype.compute)} * {acc.result}"
+    params["acc"] = replace(acc, result=f"{result} + {addend}" if addend else result)
     return Kernel("ops/matmul.c.j2", params, inputs=inputs)
 
 
 @op("MatMul")
 def lower_matmul(node, ctx):
+    if out(node, ctx).dtype == DType.FLOAT:
+        return lower_matmul_f32(node, ctx)
     return batched(node, ctx, 0, 1, plain_accum(out(node, ctx)))
+
+
+@op("MatMul", domain=DOMAIN)
+def lower_fused_matmul(node, ctx):
+    return lower_matmul_f32(node, ctx)
+
+
+def _gemm_f32(node):
+    return dict(trans=(bool(node.attrs["transA"]), bool(node.attrs["transB"])),
+                alpha=float(node.attrs["alpha"]), beta=float(node.attrs["beta"]))
+
+
+@op("Gemm", domain=DOMAIN)
+def lower_fused_gemm(node, ctx):
+    return lower_matmul_f32(node, ctx, **_gemm_f32(node))
 
 
 @op("Gemm")
 def lower_gemm(node, ctx):
     y, c = out(node, ctx), inp(node, ctx, 2)
+    if y.dtype == DType.FLOAT:
+        return lower_matmul_f32(node, ctx, **_gemm_f32(node))
     alpha, beta = float(node.attrs["alpha"]), float(node.attrs["beta"])
     if y.dtype.is_int and (alpha != 1 or beta != 1):
         raise CompileError("integer Gemm with alpha or beta other than 1 is not supported",
@@ -134,21 +136,3 @@ def lower_gemm(node, ctx):
     trans = (node.attrs["transA"], node.attrs["transB"])
     return batched(node, ctx, 0, 1, plain_accum(y), trans, alpha, addend,
                    inputs=[0, 1, 2] if addend else [0, 1])
-
-
-@op("MatMulInteger", since=10)
-def lower_matmul_integer(node, ctx):
-    a, b = inp(node, ctx, 0), inp(node, ctx, 1)
-    za = qparam(node, ctx, 2, _qidx(node, ctx, 2, a, "i")) if inp(node, ctx, 2) else ""
-    zb = qparam(node, ctx, 3, _qidx(node, ctx, 3, b, "j")) if inp(node, ctx, 3) else ""
-    return batched(node, ctx, 0, 1, Accum("int32_t", za, zb))
-
-
-@op("QLinearMatMul", since=10)
-def lower_qlinear_matmul(node, ctx):
-    a, b, y = inp(node, ctx, 0), inp(node, ctx, 3), out(node, ctx)
-    row = lambda i: qparam(node, ctx, i, _qidx(node, ctx, i, a, "i"))
-    col = lambda i: qparam(node, ctx, i, _qidx(node, ctx, i, b, "j"))
-    scale = f"({row(1)} * {col(4)}) / {col(6)}"
-    return batched(node, ctx, 0, 3, Accum("int32_t", row(2), col(5),
-                                        requant(node, y, scale, col(7))))

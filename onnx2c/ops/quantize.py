@@ -8,7 +8,7 @@ from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, norm_axis, out
 from .cast import as_f32, flat
-from ..ir.optable import Kernel, op
+from ..ir.optable import Kernel, op, type_rule
 
 _SAT = {DType.INT8: "i8", DType.UINT8: "u8", DType.INT16: "i16", DType.UINT16: "u16",
         DType.INT4: "i4", DType.UINT4: "u4", DType.INT2: "i2", DType.UINT2: "u2"}
@@ -87,6 +87,9 @@ def _kernel(dims, body, pre=()) -> Kernel:
 
 def _quantize(y: DType, q: str, zp: str | None, i: str, saturate: str, double: bool) -> str:
     """Statement storing quotient q (float, or double if `double`) plus zero point zp."""
+    if y in (DType.INT8, DType.UINT8) and not double:      # the int8 models' inputs
+        lo, hi = (-128, 127) if y == DType.INT8 else (0, 255)
+        return store(y, "out0", i, f"o2c_quantize8({q}, {zp or 0}, {lo}, {hi})")
     if y in _SAT:
         r = f"o2c_round_half_even_{'d' if double else 'f'}({q})"
         if zp is not None:
@@ -96,6 +99,18 @@ def _quantize(y: DType, q: str, zp: str | None, i: str, saturate: str, double: b
     return store(y, "out0", i, f"o2c_f64_to_f32_odd({q})" if double else q, saturate)
 
 
+@type_rule("QuantizeLinear", domain="com.microsoft")
+def _quantize_type(node, inputs):
+    zero = inputs[2] if len(inputs) > 2 else None
+    return [(zero.dtype if zero is not None else DType.UINT8, inputs[0].shape)]
+
+
+@type_rule("DequantizeLinear", domain="com.microsoft")
+def _dequantize_type(node, inputs):
+    return [(inputs[1].dtype, inputs[0].shape)]
+
+
+@op("QuantizeLinear", domain="com.microsoft")
 @op("QuantizeLinear", since=10)
 def lower_quantize(node, ctx):
     x, scale, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx).dtype
@@ -124,6 +139,7 @@ def lower_quantize(node, ctx):
     return _kernel(dims, [_quantize(y, q, zp, xi, sat, double)], pre)
 
 
+@op("DequantizeLinear", domain="com.microsoft")
 @op("DequantizeLinear", since=10)
 def lower_dequantize(node, ctx):
     x, scale, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)

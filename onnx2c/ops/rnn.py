@@ -1,14 +1,23 @@
 """LSTM, GRU and RNN: one recurrent loop (templates/ops/rnn.c.j2) with per-op gate math.
 
-Weights, biases, peepholes, initial states and sequence_lens are all read at run time;
-sequence_lens is validated before use. Gate pre-activations come from the o2c_rnn.h
-matrix-vector core.
+Biases, peepholes, initial states and sequence_lens are read at run time; sequence_lens
+is validated before use. Gate pre-activations are GEMMs of one row (runtime_c/o2c_gemm.h):
+float32 weights that are constants are packed at compile time as the B operand of
+x . W^T and h . R^T (GRU's R in two parts: the rows its reset gate scales separately),
+float32 weights given at run time go to the generic GEMM, double to o2c_rnn.h.
+
+With one direction and as many hidden units as inputs, Y may overwrite X: step t reads
+X[t] whole before it writes Y[t], which has the same bytes (the memory planner decides).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..csyntax.literals import scalar as lit
 from ..errors import CompileError
+from ..ir import DType
 from ._util import inp
+from .packing import pack_b
 from ..ir.optable import Kernel, op
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -62,6 +71,27 @@ def _activations(node, dirs: int, ct: str) -> list[str]:
     return slots
 
 
+_VECTOR_ACTS = {"sigmoid": "SIGMOID", "tanh": "TANH", "relu": "RELU"}
+
+
+def _vector_slots(node, dirs: int) -> list[str] | None:
+    """O2C_ACT_ names of the activation slots when each is the same parameterless
+    function in every direction and o2c_act_run_f32 computes it; else None."""
+    per = len(_DEFAULT_ACTS[node.op_type])
+    names = [n.lower() for n in (node.attrs.get("activations") or
+                                 _DEFAULT_ACTS[node.op_type] * dirs)]
+    names = names[:per] if dirs == 1 else names
+    if len(names) != per * dirs:
+        return None
+    slots = []
+    for k in range(per):
+        fwd, bwd = names[k], names[(dirs - 1) * per + k]
+        if fwd != bwd or fwd not in _VECTOR_ACTS:
+            return None
+        slots.append(_VECTOR_ACTS[fwd])
+    return slots
+
+
 def _strides(layout: int, seq: int, batch: int, dirs: int, hidden: int, size: int) -> dict:
     """Element strides of X by (t, b), Y by (t, d, b), initial and final states by (d, b)."""
     if layout:
@@ -84,6 +114,22 @@ def _check_weights(node, ctx, dirs: int, rows: int, size: int, hidden: int, batc
             raise CompileError(f"input {i} ('{v.name}') has shape {list(v.shape)}; "
                                f"hidden_size={hidden} and the input need {list(shape)}", node,
                                reason=f"{node.op_type}: weight shapes")
+
+
+def _packed(w: np.ndarray, parts: list[int]) -> tuple[np.ndarray, list[int]]:
+    """W (dirs, rows, cols) as packed B operands of x . W^T, one per direction and per
+    row range `parts` splits the rows into, one after the other; and where each part of
+    direction 0 starts (direction d adds d times their total)."""
+    blocks, starts, at = [], [], 0
+    for d in range(w.shape[0]):
+        lo = 0
+        for n in parts:
+            blocks.append(pack_b(w[d, lo:lo + n].T))
+            if d == 0:
+                starts.append(at)
+                at += blocks[-1].size
+            lo += n
+    return np.concatenate(blocks), starts + [at]
 
 
 # the time index of step s of a row whose last step is {last}
@@ -117,8 +163,20 @@ def lower_rnn(node, ctx):
         r_bias_rows=(2 if kind == "GRU" else gates) * hidden,
         lbr=bool(a.get("linear_before_reset", 0)), input_forget=bool(a.get("input_forget", 0)),
         clip=None if clip is None else lit(clip, ct), act=_activations(node, dirs, ct),
-        matvec="o2c_rnn_matvec_f32" if ct == "float" else "o2c_rnn_matvec_f64",
+        gemv="f64" if ct == "double" else "generic", w_at=[], r_at=[],
+        # float gates apply their activations in vector passes (o2c_act_run_f32)
+        vec=_vector_slots(node, dirs) if ct == "float" and not (lstm and has(7)) else None,
         **_strides(layout, seq, batch, dirs, hidden, size))
+    w, r = inp(node, ctx, 1), inp(node, ctx, 2)
+    packed = {}
+    if ct == "float" and w.dtype == DType.FLOAT and w.is_const and r.is_const:
+        rows = gates * hidden
+        packed[1], params["w_at"] = _packed(w.data, [rows])
+        parts = [params["r_bias_rows"]] + ([rows - params["r_bias_rows"]] if kind == "GRU" else [])
+        packed[2], params["r_at"] = _packed(r.data, parts)
+        params["gemv"] = "packed"
     # gate pre-activations, the state h (and c) of every batch row, GRU's candidate product
     floats = gates * hidden + batch * hidden * (2 if lstm else 1) + (hidden if kind == "GRU" else 0)
-    return Kernel("ops/rnn.c.j2", params, scratch=floats * (4 if ct == "float" else 8))
+    inplace = [0] if dirs == 1 and size == hidden else []
+    return Kernel("ops/rnn.c.j2", params, scratch=floats * (4 if ct == "float" else 8),
+                  packed=packed, inplace=inplace)

@@ -101,8 +101,10 @@ def targets() -> dict[str, Target]:
         Target("aarch64-linux", "aarch64-linux-gnu-gcc", ("-O2",), ("-static", "-lm"), "",
                ("qemu-aarch64",), "aarch64-linux-gnu-size", _GCC_STACK,
                tools=("qemu-aarch64",)),
-        # clang reports frame sizes but no call graph; llvm-readobj names wasm data segments
-        Target("wasm32", "clang", ("--target=wasm32-wasi", f"--sysroot={wasi_sysroot()}", "-O2"),
+        # clang reports frame sizes but no call graph; llvm-readobj names wasm data segments;
+        # SIMD128 (which wasmtime and every current browser run) vectorises the kernels
+        Target("wasm32", "clang", ("--target=wasm32-wasi", f"--sysroot={wasi_sysroot()}", "-O2",
+                                   "-msimd128"),
                ("-fuse-ld=lld", "-lm"), ".wasm", ("{python}", "-m", "onnx2c.targets.run", "wasm32"),
                "llvm-readobj", ("-fstack-usage",), tools=("wasm-ld",)),
     ]

@@ -105,3 +105,18 @@ def test_freeze_option(tmp_path):
                f"s={tmp_path / 's.npy'}")
     assert p.returncode == 0, p.stderr
     assert "const float *x" in (tmp_path / "b" / "model.h").read_text()
+
+
+def test_inspect_lists_the_float_nodes_of_a_quantized_model():
+    model = REPO / "tests" / "models" / "quant" / "unet_ts_qdq_u8s8.onnx"
+    p = onnx2c("inspect", model)
+    assert p.returncode == 0, p.stderr
+    listed = p.stdout.split("left in float")[1].splitlines()[1:]
+    assert sorted(line.split()[0] for line in listed) == ["ConvTranspose", "Resize"]
+    assert "interpolating Resize runs in float, as in onnxruntime" in p.stdout
+
+
+def test_verify_quantized_io(tmp_path):
+    model = REPO / "tests" / "models" / "quant" / "lenet5_ts_qop_s8s8_pc.onnx"
+    p = onnx2c("verify", model, "--quantized-io", "--atol", "0", "--rtol", "0")
+    assert p.returncode == 0 and "PASS" in p.stdout, p.stdout + p.stderr

@@ -17,6 +17,7 @@ from onnx2c.csyntax import literals
 from onnx2c.harness import build_host
 from onnx2c.ir import DType
 from onnx2c.lowering import splat
+from onnx2c.ops.packing import PANEL_COLS
 from tests.codegen.test_abi import _writable_symbols
 from tests.conftest import c_compilers, check_against_ort, strict_compile
 
@@ -101,8 +102,10 @@ def test_weights_file_matches_onnxruntime(tmp_path, cc):
     assert f"#define NET_WEIGHTS_BYTES {len(blob)}u" in h
     assert f"#define NET_WEIGHTS_CRC32 0x{zlib.crc32(blob):08x}u" in h
     assert re.search(r"int net_run\(.*const void \*weights,.*void \*workspace\);", h, re.S)
-    # W (51,200 bytes) and b (800) are in the blob, 16-aligned; only s (16 bytes) is in C
-    assert len(blob) == 51200 + 800
+    # W (64 x 200, packed in panels of 16 columns: 64 x 208 floats) and b (800 bytes) are
+    # in the blob, 16-aligned; only s (16 bytes) is in C
+    cols = -(-200 // PANEL_COLS) * PANEL_COLS
+    assert len(blob) == 64 * cols * 4 + 800
     assert list(_literal_counts(c).values()) == [4]
     assert len(c) < 10_000
     host = build_host(r, tmp_path / "build")
@@ -137,7 +140,9 @@ def test_cli_writes_the_weights_file(tmp_path):
     model.write_bytes(dense_model().SerializeToString())
     assert cli_main(["compile", str(model), "-o", str(tmp_path / "out"), "--name", "d",
                      "--weights-file", "--weights-threshold", "4096"]) == 0
-    assert (tmp_path / "out" / "d.weights.bin").stat().st_size == 51200
+    # only W, packed in panels of 16 columns (200 -> 208), is above the threshold
+    cols = -(-200 // PANEL_COLS) * PANEL_COLS
+    assert (tmp_path / "out" / "d.weights.bin").stat().st_size == 64 * cols * 4
 
 
 @pytest.mark.skipif(not shutil.which("objdump"), reason="binutils (objdump) is not installed")

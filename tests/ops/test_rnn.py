@@ -136,3 +136,49 @@ def test_strict_compilers(cc, tmp_path):
                activations=["Sigmoid", "Tanh", "Tanh", "HardSigmoid", "Elu", "Relu"])
     onnx2c.compile(m, tmp_path / "src")
     strict_compile(cc, tmp_path / "src", tmp_path)
+
+
+def _frozen_weights(m, seed=1):
+    """m with W and R (and B) as initializers: the kernel packs them at compile time."""
+    m = onnx.ModelProto.FromString(m.SerializeToString())
+    rng = np.random.default_rng(seed)
+    for vi in [vi for vi in m.graph.input if vi.name in ("W", "R", "B")]:
+        shape = [d.dim_value for d in vi.type.tensor_type.shape.dim]
+        m.graph.initializer.append(onnx.numpy_helper.from_array(
+            rng.standard_normal(shape).astype(np.float32), vi.name))
+        m.graph.input.remove(vi)
+    return m
+
+
+@pytest.mark.parametrize("direction", ["forward", "bidirectional"])
+@pytest.mark.parametrize("op, attrs", [("LSTM", {}), ("GRU", {}),
+                                       ("GRU", dict(linear_before_reset=1)), ("RNN", {})])
+def test_constant_weights_are_packed(op, attrs, direction, tmp_path):
+    """The gate products on packed weights (hidden size 3: one partial 16-column panel)."""
+    m = _frozen_weights(_model(op, direction, **attrs))
+    check_against_ort(m, tmp_path, feeds=_feeds(m, [T, 0, 2]))
+    assert "o2c_gemm_packed_b_f32" in (tmp_path / "src" / "model.c").read_text()
+
+
+def test_stacked_layers_run_in_place(tmp_path):
+    """A second GRU layer with as many inputs as hidden units writes Y over its input."""
+    hidden = 20
+    rng = np.random.default_rng(4)
+    nodes, inits, prev = [], [], "x"
+    for k, size in enumerate((6, hidden)):
+        inits += [onnx.numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
+                  for n, s in ((f"W{k}", [1, 3 * hidden, size]), (f"R{k}", [1, 3 * hidden, hidden]),
+                               (f"B{k}", [1, 6 * hidden]))]
+        nodes += [helper.make_node("GRU", [prev, f"W{k}", f"R{k}", f"B{k}"], [f"y{k}"],
+                                   hidden_size=hidden),
+                  helper.make_node("Squeeze", [f"y{k}", "axis"], [f"s{k}"])]
+        prev = f"s{k}"
+    nodes.append(helper.make_node("Tanh", [prev], ["out"]))
+    inits.append(onnx.numpy_helper.from_array(np.array([1], np.int64), "axis"))
+    graph = helper.make_graph(nodes, "gru2", [helper.make_tensor_value_info("x", TP.FLOAT,
+                                                                             [7, 1, 6])],
+                              [helper.make_tensor_value_info("out", TP.FLOAT, [7, 1, hidden])],
+                              inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    r = check_against_ort(m, tmp_path)
+    assert r.plan.root("y1") == r.plan.root("s0")

@@ -1,0 +1,251 @@
+/*
+ * o2c_qgemm.h - the int8 GEMM core behind quantized Conv, MatMul and Gemm.
+ *
+ *     Y[r][j] = epilogue(bias[r] + sum_k W[r][k] * X[j][k])
+ *
+ * W ("weights", rows x K) is a compile-time constant with its zero point already
+ * subtracted, so it fits int8; X ("columns", one per output position or matrix row) is
+ * the run-time 8-bit data as stored.  The compiler folds the data's zero point into the
+ * bias (bias - x_zero * sum_k W[r][k]), and padding holds the zero point, so the sums
+ * are exactly onnxruntime's sum((x - x_zero) * (w - w_zero)) + bias.
+ *
+ * Layouts (the same on every target; onnx2c/quant/packing.py writes W):
+ *
+ * - W, "row pairs": rows padded to an even count with zero rows and K to K4 (a
+ *   multiple of 4) with zeros; for row pair r and k pair kk, the four bytes
+ *   W[2r][2kk], W[2r+1][2kk], W[2r][2kk+1], W[2r+1][2kk+1].  A row pair is 2 * K4 bytes.
+ * - X, "column quads": 32-bit words, tiles of O2C_QTILE = 4 columns; word kk * 4 + j of
+ *   a tile holds column j's k pair kk as two int16, x[2kk] in the low half (every
+ *   target is little-endian).  A tile is 4 * K4 / 2 words; columns past the last one and
+ *   k past K are anything finite (their weights or outputs are dropped).
+ *
+ * On Cortex-M4/M7 (__ARM_FEATURE_DSP) o2c_qgemm_arm.h has the loops in assembly; the
+ * portable C below computes the same int32 sums.
+ */
+#ifndef O2C_QGEMM_H
+#define O2C_QGEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "o2c_abi.h"
+#include "o2c_qrequant.h"
+
+#define O2C_QTILE 4
+
+/* What becomes of an int32 sum. */
+enum { O2C_QEPI_REQUANT = 0, O2C_QEPI_INT32 = 1, O2C_QEPI_FLOAT = 2 };
+
+typedef struct {
+    int32_t mode;               /* O2C_QEPI_* */
+    int32_t per_row;            /* scale / fixed / bias_f hold one value per row */
+    const float *scale;         /* REQUANT (float mode) and FLOAT: multiplies the sum */
+    const o2c_qfixed *fixed;    /* REQUANT in fixed-point mode instead of scale, or NULL */
+    const float *bias_f;        /* FLOAT: added after scaling, or NULL */
+    o2c_qout q;                 /* REQUANT: zero point and range */
+} o2c_qepilogue;
+
+/* Store one sum of row r at out (uint8_t for 8-bit outputs, int32_t, float). */
+static inline void o2c_qepilogue_store(const o2c_qepilogue *e, int32_t r, int32_t acc,
+                                       void *out)
+{
+    const int32_t i = e->per_row ? r : 0;
+    if (e->mode == O2C_QEPI_REQUANT) {
+        int32_t v = e->fixed ? o2c_requant_fixed(acc, e->fixed[i], e->q)
+                             : o2c_requant(acc, e->scale[i], e->q);
+        *(uint8_t *)out = (uint8_t)(v & 0xFF);
+    } else if (e->mode == O2C_QEPI_INT32) {
+        memcpy(out, &acc, sizeof acc);
+    } else {
+        float v = (float)acc * e->scale[i];
+        if (e->bias_f)
+            v = v + e->bias_f[r];
+        memcpy(out, &v, sizeof v);
+    }
+}
+
+static inline size_t o2c_qepilogue_bytes(const o2c_qepilogue *e)
+{
+    return e->mode == O2C_QEPI_REQUANT ? 1u : 4u;
+}
+
+/* The epilogue of rows r0 .. (a group of a grouped conv): per-row arrays moved on. */
+static inline o2c_qepilogue o2c_qepilogue_from(const o2c_qepilogue *e, int32_t r0)
+{
+    o2c_qepilogue g = *e;
+    if (e->per_row) {
+        g.scale = e->scale ? e->scale + r0 : NULL;
+        g.fixed = e->fixed ? e->fixed + r0 : NULL;
+        g.bias_f = e->bias_f ? e->bias_f + r0 : NULL;
+    }
+    return g;
+}
+
+static inline uint32_t o2c__load32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Two 16-bit values as one column word, a in the low half. */
+static inline uint32_t o2c_qpair(int32_t a, int32_t b)
+{
+#if defined(O2C_ARM_DSP)
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (uint32_t)(uint16_t)a | ((uint32_t)b << 16);
+#endif
+}
+
+/* K rounded up to a multiple of 4: packed rows and column tiles are padded to it. */
+static inline int32_t o2c_qk4(int32_t K)
+{
+    return (K + 3) & ~3;
+}
+
+/* Bytes of the packed row pairs of a rows x K matrix. */
+static inline size_t o2c_qgemm_packed_bytes(int32_t rows, int32_t K)
+{
+    return (size_t)((rows + 1) / 2) * 2u * (size_t)o2c_qk4(K);
+}
+
+/* Scratch for one column tile of K values. */
+static inline size_t o2c_qgemm_tile_bytes(int32_t K)
+{
+    return (size_t)O2C_QTILE * (size_t)o2c_qk4(K) * 2u;
+}
+
+#if defined(O2C_ARM_DSP)
+#include "o2c_qgemm_arm.h"
+#else
+/* acc (2 rows x 4 columns, row-major) += the row pair times the tile, over K4. */
+static inline void o2c_qgemm_pair_tile(int32_t K4, const int8_t *w, const uint32_t *x,
+                                       int32_t *acc)
+{
+    int32_t kk, j;
+    for (kk = 0; kk < K4; kk += 2, w += 4, x += O2C_QTILE)
+        for (j = 0; j < O2C_QTILE; j++) {
+            const int32_t lo = (int16_t)(x[j] & 0xFFFFu), hi = (int16_t)(x[j] >> 16);
+            acc[j] += w[0] * lo + w[2] * hi;
+            acc[O2C_QTILE + j] += w[1] * lo + w[3] * hi;
+        }
+}
+#endif
+
+/*
+ * Every row against one tile of ncols (<= O2C_QTILE) columns: output (r, j) goes to
+ * y + r * row_stride + j * col_stride elements (of the epilogue's output type).
+ * bias (int32, one per row) may be NULL.
+ */
+static inline void o2c_qgemm_tile(int32_t rows, int32_t K4, const int8_t *w,
+                                  const int32_t *bias, const uint32_t *x, int32_t ncols,
+                                  const o2c_qepilogue *e, void *y, size_t row_stride,
+                                  size_t col_stride)
+{
+    const size_t elem = o2c_qepilogue_bytes(e);
+    int32_t r, i, j;
+#if defined(O2C_ARM_DSP)
+    if (e->mode == O2C_QEPI_REQUANT && !e->fixed) {     /* the hot path, fused */
+        o2c_qgemm_tile_requant(rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
+                               (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
+        return;
+    }
+#endif
+    for (r = 0; r < rows; r += 2) {
+        int32_t acc[2 * O2C_QTILE];
+        for (i = 0; i < 2; i++)
+            for (j = 0; j < O2C_QTILE; j++)
+                acc[i * O2C_QTILE + j] = (bias && r + i < rows) ? bias[r + i] : 0;
+        o2c_qgemm_pair_tile(K4, w + (size_t)r * K4, x, acc);
+        for (i = 0; i < 2 && r + i < rows; i++) {
+            unsigned char *row = (unsigned char *)y + (size_t)(r + i) * row_stride * elem;
+            for (j = 0; j < ncols; j++)
+                o2c_qepilogue_store(e, r + i, acc[i * O2C_QTILE + j],
+                                    row + (size_t)j * col_stride * elem);
+        }
+    }
+}
+
+/* Matrix rows m0 .. m0+n-1 (n <= O2C_QTILE) of an 8-bit A (lda apart) as a column tile:
+ * the tile's columns are A's rows, as stored. */
+#define O2C_QGEMM_ROWS_TO_TILE(NAME, T)                                                   \
+    static inline void NAME(int32_t K, const T *a, size_t lda, int32_t n, uint32_t *tile)  \
+    {                                                                                    \
+        const int32_t K4 = o2c_qk4(K);                                                   \
+        int32_t j, k;                                                                    \
+        for (j = 0; j < O2C_QTILE; j++) {                                                \
+            const T *row = a + (size_t)(j < n ? j : 0) * lda;                            \
+            uint32_t *t = tile + j;                                                      \
+            for (k = 0; k + 1 < K; k += 2, t += O2C_QTILE)                               \
+                *t = o2c_qpair(row[k], row[k + 1]);                                      \
+            for (; k < K4; k += 2, t += O2C_QTILE)                                       \
+                *t = o2c_qpair(k < K ? row[k] : 0, 0);                                   \
+        }                                                                                \
+    }
+O2C_QGEMM_ROWS_TO_TILE(o2c_qrows_tile_u8, uint8_t)
+O2C_QGEMM_ROWS_TO_TILE(o2c_qrows_tile_s8, int8_t)
+
+/*
+ * Y (M x N) = epilogue(bias + A x W^T) for an 8-bit A (M x K, row-major, lda apart) and
+ * packed W (N rows of K): MatMul, Gemm and their integer forms once the compiler has
+ * folded the zero points into W and bias.  Y is row-major with ldy elements per row.
+ * scratch: o2c_qgemm_tile_bytes(K), 4-byte aligned.
+ */
+static inline int o2c_qgemm(int32_t M, int32_t N, int32_t K, int32_t a_signed,
+                            const void *a, size_t lda, const int8_t *w, const int32_t *bias,
+                            const o2c_qepilogue *e, void *y, size_t ldy, void *scratch)
+{
+    uint32_t *tile = (uint32_t *)scratch;
+    const int32_t K4 = o2c_qk4(K);
+    const size_t elem = o2c_qepilogue_bytes(e);
+    int32_t m;
+    for (m = 0; m < M; m += O2C_QTILE) {
+        int32_t n = M - m < O2C_QTILE ? M - m : O2C_QTILE;
+        if (a_signed)
+            o2c_qrows_tile_s8(K, (const int8_t *)a + (size_t)m * lda, lda, n, tile);
+        else
+            o2c_qrows_tile_u8(K, (const uint8_t *)a + (size_t)m * lda, lda, n, tile);
+        o2c_qgemm_tile(N, K4, w, bias, tile, n, e,
+                       (unsigned char *)y + (size_t)m * ldy * elem, 1u, ldy);
+    }
+    return O2C_OK;
+}
+
+/*
+ * Reference Y (M x N, ldy apart) = epilogue(bias[n] + sum_k (A[m][k] - a_zero) *
+ * (B[k][n] - b_zero[n])) for run-time 8-bit A (lda apart) and B (element (k, n) at
+ * k * b_kstride + n * b_nstride): QLinearMatMul, MatMulInteger, MatMulIntegerToFloat and
+ * QGemm when B is not a packable constant.  b_zeros is 1 or N (0: B has no zero point);
+ * bias (int32, one per column) may be NULL.
+ */
+static inline int o2c_qmatmul_ref(int32_t M, int32_t N, int32_t K, int32_t a_signed,
+                                  const void *a, size_t lda, int32_t a_zero,
+                                  int32_t b_signed, const void *b, size_t b_kstride,
+                                  size_t b_nstride, const void *b_zero, int32_t b_zeros,
+                                  const int32_t *bias, const o2c_qepilogue *e, void *y,
+                                  size_t ldy)
+{
+    const size_t elem = o2c_qepilogue_bytes(e);
+    int32_t m, n, k;
+    for (m = 0; m < M; m++)
+        for (n = 0; n < N; n++) {
+            const int32_t bz = !b_zeros ? 0 : b_signed
+                ? (int32_t)((const int8_t *)b_zero)[b_zeros > 1 ? n : 0]
+                : (int32_t)((const uint8_t *)b_zero)[b_zeros > 1 ? n : 0];
+            int32_t acc = bias ? bias[n] : 0;
+            for (k = 0; k < K; k++) {
+                const size_t ia = (size_t)m * lda + (size_t)k;
+                const size_t ib = (size_t)k * b_kstride + (size_t)n * b_nstride;
+                const int32_t av = a_signed ? ((const int8_t *)a)[ia] : ((const uint8_t *)a)[ia];
+                const int32_t bv = b_signed ? ((const int8_t *)b)[ib] : ((const uint8_t *)b)[ib];
+                acc += (av - a_zero) * (bv - bz);
+            }
+            o2c_qepilogue_store(e, n, acc, (unsigned char *)y + ((size_t)m * ldy + n) * elem);
+        }
+    return O2C_OK;
+}
+
+#endif /* O2C_QGEMM_H */
