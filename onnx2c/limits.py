@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 
 from onnx import TensorProto, helper
 
@@ -66,7 +67,12 @@ def memory_cap(headroom: int = 4 << 30):
     library call runs that may try to allocate without bound on absurd input (ONNX's
     C++ shape inference does, for some Slice and Range constants): it then fails with
     MemoryError instead of taking the machine down. A no-op where rlimits do not exist
-    or a tighter limit is already set."""
+    or a tighter limit is already set, and while other Python threads run: the limit is
+    the whole process's, and a program launched from one of them meanwhile would inherit
+    it (ASan, which reserves terabytes of shadow, then cannot start)."""
+    if threading.active_count() > 1:
+        yield
+        return
     try:
         import resource
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
