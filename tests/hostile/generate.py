@@ -72,10 +72,10 @@ def case(category, name, m, expect=EITHER, says="", args=(), files=None) -> Case
 
 def cases() -> list[Case]:
     from . import (cases_attrs, cases_edges, cases_graph, cases_names, cases_proto,
-                   cases_shapes, cases_values)
+                   cases_quant, cases_shapes, cases_values)
     out = []
     for mod in (cases_proto, cases_graph, cases_attrs, cases_shapes, cases_names, cases_values,
-                cases_edges):
+                cases_edges, cases_quant):
         out.extend(mod.cases())
     ids = [c.id for c in out]
     dup = {i for i in ids if ids.count(i) > 1}
