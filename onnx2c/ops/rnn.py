@@ -108,6 +108,8 @@ def _check_weights(node, ctx, dirs: int, rows: int, size: int, hidden: int, batc
             4: (batch,), 5: (dirs, batch, hidden), 6: (dirs, batch, hidden), 7: (dirs, 3 * hidden)}
     if node.attrs.get("layout", 0):
         want.update({5: (batch, dirs, hidden), 6: (batch, dirs, hidden)})
+    if node.domain not in ("", "ai.onnx"):      # the 8-bit LSTM: W and R come packed
+        del want[1], want[2]
     for i, shape in want.items():
         v = inp(node, ctx, i)
         if v is not None and v.shape != shape:
