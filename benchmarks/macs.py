@@ -9,8 +9,10 @@ Strassen discounts; padding taps count, as every direct kernel does them):
 - MatMul, MatMulInteger, QLinearMatMul, com.microsoft MatMulIntegerToFloat and
   DynamicQuantizeMatMul: output elements x K
 - Gemm, com.microsoft QGemm: M x N x K
-- RNN, GRU, LSTM: time steps x batch x (W + R elements): every gate's input and recurrent
-  products, all directions (peepholes and biases are not products of two tensors)
+- RNN, GRU, LSTM, com.microsoft DynamicQuantizeLSTM (the 8-bit LSTM of quantize_dynamic,
+  whose W and R are stored transposed, same element counts): time steps x batch x (W + R
+  elements): every gate's input and recurrent products, all directions (peepholes and
+  biases are not products of two tensors)
 - Attention (opset 23): batch x query heads x query length x key length x (head size +
   value head size), the two products of scaled dot-product attention
 - Einsum of two operands without an ellipsis: the product of every label's size
@@ -97,6 +99,7 @@ COUNTERS = {
     (MS_DOMAIN, "DynamicQuantizeMatMul"): _matmul(0),
     ("", "Gemm"): _gemm, (MS_DOMAIN, "QGemm"): _gemm,
     ("", "RNN"): _recurrent, ("", "GRU"): _recurrent, ("", "LSTM"): _recurrent,
+    (MS_DOMAIN, "DynamicQuantizeLSTM"): _recurrent,
     ("", "Attention"): _attention, ("", "Einsum"): _einsum,
 }
 SUBGRAPH_OPS = ("If", "Loop", "Scan")

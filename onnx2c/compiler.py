@@ -23,6 +23,7 @@ from .ir import DType, Graph, Value
 from .ir.dtypes import STRING_BYTES
 from .memory import Plan, Subgraph, plan_memory
 from .lowering import LoweringContext, Options, lower, materialise_splats
+from .lowering.fuse_chains import fuse_chains
 from .passes.dce import remove_dead_code
 from .passes.fold_batchnorm import fold_batchnorm
 from .passes.fuse_epilogue import fuse_epilogue
@@ -93,7 +94,8 @@ def _compile_subgraph(ctx: LoweringContext, node, key: str, formal: list[Value],
 def _lower_and_plan(ctx: LoweringContext) -> Plan:
     """The kernels of the graph's nodes, their constants in the layouts they read, and
     the memory plan."""
-    return plan_memory(ctx.graph, materialise_splats(ctx, install_packed(ctx.graph, lower(ctx))))
+    steps = fuse_chains(ctx.graph, lower(ctx))
+    return plan_memory(ctx.graph, materialise_splats(ctx, install_packed(ctx.graph, steps)))
 
 
 def build(model, name: str = "model", shapes: Mapping | None = None,

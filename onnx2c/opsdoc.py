@@ -33,8 +33,8 @@ def table() -> str:
     tested = json.loads(DTYPES.read_text()) if DTYPES.exists() else {}
     rows = []
     for (dom, op), since in registered().items():
-        if dom.startswith("onnx2c."):
-            continue        # the compiler's own ops (passes/qprepare.py makes them), not a model's
+        if dom == "onnx2c" or dom.startswith("onnx2c."):
+            continue        # the compiler's own ops (its passes make them), not a model's
         known = sorted(versions.get((dom, op), [min(since)]))
         first = max(min(since), known[0])
         span = f"{first}–{known[-1]}" if known[-1] > first else f"{first}"

@@ -6,10 +6,10 @@
  * point, so that every window is whole: with the zero point folded into the bias by the
  * compiler (bias - x_zero * sum(w)), sum(x * w) + bias is then exactly
  * sum((x - x_zero) * w) + the original bias, with no bounds checks.
- * On Cortex-M4/M7 (__ARM_FEATURE_DSP) a 3x3 stride-1 window pair takes, per kernel row,
- * one 32-bit load, two SXTB16 (or UXTB16) and four dual/single MACs, a single 3x3 window
- * two MACs; elsewhere plain C.  The 32-bit loads may read 3 bytes past a window: the
- * scratch has them.
+ * On Cortex-M4/M7 (__ARM_FEATURE_DSP) a 3x3 channel runs in one assembly loop
+ * (o2c_qdwconv_arm.h): per kernel row, one 32-bit load and two SXTB16 (or UXTB16) feed
+ * two outputs' dual and single MACs; elsewhere plain C.  The 32-bit loads may read 3
+ * bytes past a window: the scratch has them.
  *
  * In place: y may be x when out_h x out_w == in_h x in_w - a channel is in scratch
  * before its outputs are written, and no other channel reads it.
@@ -40,19 +40,24 @@ static inline size_t o2c_qdwconv_scratch_bytes(const o2c_qconv_shape *s)
 }
 
 /* Channel plane xc (bytes) into the interior of pad (rows `cols` apart), whose border
- * holds the zero point from the first channel on. */
+ * holds the zero point from the first channel on.  A row of 4 bytes or more goes as
+ * 32-bit words (unaligned loads and stores on Cortex-M), the last one ending at the
+ * row's end, overlapping its neighbour, so that no byte loop is needed. */
 static inline void o2c_qdwconv_copy(const o2c_qconv_shape *s, const uint8_t *xc,
                                     int32_t cols, uint8_t *pad)
 {
     uint8_t *dst = pad + (size_t)s->pad_top * cols + s->pad_left;
+    const int32_t in_w = s->in_w;
     int32_t r, i;
-    for (r = 0; r < s->in_h; r++, dst += cols, xc += s->in_w) {
-        for (i = 0; i + 16 <= s->in_w; i += 16)
-            memcpy(dst + i, xc + i, 16u);       /* unaligned words on Cortex-M */
-        for (; i + 4 <= s->in_w; i += 4)
+    for (r = 0; r < s->in_h; r++, dst += cols, xc += in_w) {
+        if (in_w < 4) {
+            for (i = 0; i < in_w; i++)
+                dst[i] = xc[i];
+            continue;
+        }
+        for (i = 0; i + 4 < in_w; i += 4)
             memcpy(dst + i, xc + i, 4u);
-        for (; i < s->in_w; i++)
-            dst[i] = xc[i];
+        memcpy(dst + in_w - 4, xc + in_w - 4, 4u);
     }
 }
 

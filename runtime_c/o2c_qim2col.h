@@ -10,6 +10,13 @@
 #include <stdint.h>
 #include "o2c_qgemm.h"
 
+#if defined(O2C_ARM_DSP)
+#include "o2c_qim2col_arm.h"
+#else
+#define O2C_QCONV_ROWS_WORDS(EXT)
+#define O2C_QCONV_POINTWISE_WORDS(EXT)
+#endif
+
 typedef struct {
     int32_t batch, in_c, in_h, in_w, out_c, out_h, out_w;
     int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, groups;
@@ -20,15 +27,17 @@ enum { O2C_QCOL_TAPS = 0, O2C_QCOL_ROWS = 1 };
 
 static inline int32_t o2c_qconv_order(const o2c_qconv_shape *s)
 {
-    return ((s->in_c / s->groups) & 1) && !(s->k_w & 1) ? O2C_QCOL_ROWS : O2C_QCOL_TAPS;
+    const int32_t cin = s->in_c / s->groups;
+    return (cin & 1) && (!(s->k_w & 1) || cin <= s->k_w) ? O2C_QCOL_ROWS : O2C_QCOL_TAPS;
 }
 
-/* K of a column: taps x the group's input channels (rounded up to even, tap-major). */
+/* K of a column: the group's taps, tap-major with the channels rounded up to even, or
+ * (c, kh, kw) with the kernel width rounded up to even. */
 static inline int32_t o2c_qconv_k(const o2c_qconv_shape *s)
 {
     const int32_t cin = s->in_c / s->groups;
-    return s->k_h * s->k_w *
-           (o2c_qconv_order(s) == O2C_QCOL_TAPS ? cin + (cin & 1) : cin);
+    return o2c_qconv_order(s) == O2C_QCOL_TAPS ? s->k_h * s->k_w * (cin + (cin & 1))
+                                               : cin * s->k_h * (s->k_w + (s->k_w & 1));
 }
 
 /* Scratch of o2c_qconv: one column tile. */
@@ -85,6 +94,48 @@ static inline int o2c_qconv_tile_inside(const o2c_qconv_shape *s, int32_t p0, in
 O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_u8_tile, uint8_t)
 O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t)
 
+/* Whether the 32-bit loads of o2c_qconv_im2col_*_rows (4 bytes from each window row's
+ * start) stay inside a channel plane, for an inside tile at p0. */
+static inline int o2c_qconv_tile_words_inside(const o2c_qconv_shape *s, int32_t p0)
+{
+    const int32_t oh = p0 / s->out_w, ow = p0 - oh * s->out_w;
+    const int32_t last_row = oh * s->stride_h - s->pad_top + (s->k_h - 1) * s->dil_h;
+    const int32_t last_col = ow * s->stride_w - s->pad_left + (O2C_QTILE - 1) * s->stride_w;
+    return s->k_w > 4 || s->dil_w != 1 ||
+           (int64_t)last_row * s->in_w + last_col + 4 <= (int64_t)s->in_h * s->in_w;
+}
+
+/* A whole (c, kh, kw)-order tile whose windows are all inside: per channel and kernel
+ * row, the four columns' rows stride_w apart.  With a kernel width of 3 or 4
+ * (undilated), the DSP path makes a window row's two words from one 32-bit load
+ * (SXTB16/UXTB16 and a pack), a byte past the window meeting a zero weight; elsewhere
+ * each pair is read, the padding tap as fill. */
+#define O2C_QCONV_TILE_ROWS(NAME, T, EXT)                                                  \
+    static inline void NAME(const o2c_qconv_shape *s, const T *x, int32_t fill,            \
+                            int32_t p0, uint32_t *t)                                       \
+    {                                                                                      \
+        const int32_t cin = s->in_c / s->groups, in_w = s->in_w, sw = s->stride_w;         \
+        const int32_t kw_n = s->k_w, dw = s->dil_w, K = o2c_qconv_k(s), K4 = o2c_qk4(K);   \
+        const int32_t oh = p0 / s->out_w, ow = p0 - oh * s->out_w;                         \
+        const size_t plane = (size_t)s->in_h * (size_t)in_w;                               \
+        const T *base = x + (size_t)(oh * s->stride_h - s->pad_top) * in_w +               \
+                        (size_t)(ow * sw - s->pad_left);                                   \
+        int32_t c, kh, kw, j, k;                                                           \
+        for (c = 0; c < cin; c++)                                                          \
+            for (kh = 0; kh < s->k_h; kh++) {                                              \
+                const T *row = base + c * plane + (size_t)(kh * s->dil_h) * in_w;          \
+                O2C_QCONV_ROWS_WORDS(EXT)                                                  \
+                for (kw = 0; kw < kw_n; kw += 2, t += O2C_QTILE)                           \
+                    for (j = 0; j < O2C_QTILE; j++)                                        \
+                        t[j] = o2c_qpair(row[j * sw + kw * dw],                            \
+                                         kw + 1 < kw_n ? row[j * sw + (kw + 1) * dw] : fill); \
+            }                                                                              \
+        for (k = K; k < K4; k += 2, t += O2C_QTILE)                                        \
+            t[0] = t[1] = t[2] = t[3] = 0;                                                 \
+    }
+O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_u8_rows, uint8_t, o2c_qext_u8)
+O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_s8_rows, int8_t, o2c_qext_s8)
+
 /* The column tile of output positions p0 .. p0+n-1 over the cin channels at x (planes
  * in_h * in_w apart): each tap inside the image reads the data, outside it the zero
  * point (fill), in the column order o2c_qconv_order gives. */
@@ -103,6 +154,10 @@ O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t)
             NAME##_tile(s, x, fill, p0, tile);                                             \
             return;                                                                        \
         }                                                                                  \
+        if (rows && o2c_qconv_tile_inside(s, p0, n) && o2c_qconv_tile_words_inside(s, p0)) { \
+            NAME##_rows(s, x, fill, p0, tile);                                             \
+            return;                                                                        \
+        }                                                                                  \
         for (j = 0; j < O2C_QTILE; j++) {                                                  \
             uint32_t *t = tile + j;                                                        \
             k = 0;                                                                         \
@@ -117,7 +172,7 @@ O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t)
                         for (kh = 0; kh < kh_n; kh++) {                                    \
                             const T *row = x + c * plane + (size_t)(ih0 + kh * dh) * in_w + iw0; \
                             for (kw = 0; kw < kw_n; kw += 2, t += O2C_QTILE, row += 2 * dw) \
-                                *t = o2c_qpair(row[0], row[dw]);                           \
+                                *t = o2c_qpair(row[0], kw + 1 < kw_n ? row[dw] : fill);    \
                         }                                                                  \
                 } else if (rows) {      /* (c, kh, kw), pairs of neighbouring taps */      \
                     for (c = 0; c < cin; c++)                                              \
@@ -128,7 +183,8 @@ O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t)
                             for (kw = 0; kw < kw_n; kw += 2, t += O2C_QTILE) {             \
                                 const int32_t a = iw0 + kw * dw, b = a + dw;               \
                                 *t = o2c_qpair(inside && a >= 0 && a < in_w ? row[a] : fill, \
-                                               inside && b >= 0 && b < in_w ? row[b] : fill); \
+                                               inside && kw + 1 < kw_n && b >= 0 &&        \
+                                               b < in_w ? row[b] : fill);                  \
                             }                                                              \
                         }                                                                  \
                 } else if (whole) {     /* tap-major, window inside */                     \
@@ -172,9 +228,10 @@ O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t)
 O2C_QCONV_IM2COL(o2c_qconv_im2col_u8, uint8_t)
 O2C_QCONV_IM2COL(o2c_qconv_im2col_s8, int8_t)
 
+
 /* The tile of a pointwise conv (1x1, stride 1, no padding): column j's channel pair
  * (c, c+1) is x[c * plane + p0 + j], x[(c + 1) * plane + p0 + j]. */
-#define O2C_QCONV_POINTWISE_TILE(NAME, T)                                                 \
+#define O2C_QCONV_POINTWISE_TILE(NAME, T, EXT)                                                 \
     static inline void NAME(int32_t cin, size_t plane, const T *x, int32_t n,             \
                             uint32_t *tile)                                               \
     {                                                                                     \
@@ -182,6 +239,7 @@ O2C_QCONV_IM2COL(o2c_qconv_im2col_s8, int8_t)
         int32_t c, j;                                                                     \
         for (c = 0; c + 1 < cin; c += 2, tile += O2C_QTILE) {                             \
             const T *a = x + (size_t)c * plane, *b = a + plane;                           \
+            O2C_QCONV_POINTWISE_WORDS(EXT)                                                \
             if (n == O2C_QTILE) {                                                         \
                 tile[0] = o2c_qpair(a[0], b[0]);                                          \
                 tile[1] = o2c_qpair(a[1], b[1]);                                          \
@@ -196,7 +254,7 @@ O2C_QCONV_IM2COL(o2c_qconv_im2col_s8, int8_t)
             for (j = 0; j < O2C_QTILE; j++)                                               \
                 tile[j] = (c < cin && j < n) ? o2c_qpair(x[(size_t)c * plane + j], 0) : 0u; \
     }
-O2C_QCONV_POINTWISE_TILE(o2c_qconv_pointwise_u8, uint8_t)
-O2C_QCONV_POINTWISE_TILE(o2c_qconv_pointwise_s8, int8_t)
+O2C_QCONV_POINTWISE_TILE(o2c_qconv_pointwise_u8, uint8_t, o2c_qext_u8)
+O2C_QCONV_POINTWISE_TILE(o2c_qconv_pointwise_s8, int8_t, o2c_qext_s8)
 
 #endif /* O2C_QIM2COL_H */

@@ -71,6 +71,24 @@ static inline int32_t o2c_requant_u8(int32_t acc, float scale, int32_t zero)
     return __usat(o2c_requant_round(acc, scale, zero), 8);
 }
 
+/* The same steps in assembly for two accumulators (operands A and B, of one output row)
+ * in the kernels' assembly loops, left in A and B as 8-bit values: SC names the scale's
+ * S register, Z the core register holding the zero point; the two values move to and
+ * from the FPU in one VMOV each, through s0 and s1 (which the asm must clobber). */
+#define O2C_QREQ2_ASM(SAT, A, B, SC, Z)                                                   \
+    "vmov s0, s1, %[" A "], %[" B "]\n\t"                                                \
+    "vcvt.f32.s32 s0, s0\n\t"                                                            \
+    "vcvt.f32.s32 s1, s1\n\t"                                                            \
+    "vmul.f32 s0, s0, " SC "\n\t"                                                        \
+    "vmul.f32 s1, s1, " SC "\n\t"                                                        \
+    "vcvtr.s32.f32 s0, s0\n\t"                                                           \
+    "vcvtr.s32.f32 s1, s1\n\t"                                                           \
+    "vmov %[" A "], %[" B "], s0, s1\n\t"                                                \
+    "qadd %[" A "], %[" A "], %[" Z "]\n\t"                                              \
+    "qadd %[" B "], %[" B "], %[" Z "]\n\t"                                              \
+    SAT " %[" A "], #8, %[" A "]\n\t"                                                    \
+    SAT " %[" B "], #8, %[" B "]\n\t"
+
 #endif
 
 /* One accumulator to an 8-bit value (as int32, within [lo, hi]), float mode.  A NaN
@@ -110,6 +128,70 @@ static inline int32_t o2c_quantize8(float v, int32_t zero, int32_t lo, int32_t h
     v = v > hi_f ? hi_f : v;
     return o2c_round_small(v) + zero;
 #endif
+}
+
+#if defined(O2C_ARM_DSP)
+/* Four elements per iteration of o2c_quantize8's DSP steps (VDIV by the scale, VCVTR,
+ * QADD of the zero point, SAT = SSAT or USAT), quads of x to y, n4 (>= 1) quads. */
+#define O2C_QUANTIZE8_QUADS(NAME, SAT)                                                    \
+    __attribute__((noinline)) static void NAME(size_t n4, const float *x, float scale,    \
+                                               int32_t zero, uint8_t *y)                  \
+    {                                                                                     \
+        const float *const x_end = x + 4u * n4;                                           \
+        int32_t a, b, c, d;                                                               \
+        __asm__ volatile("1:\n\t"                                                         \
+                         "vldmia %[x]!, {s0-s3}\n\t"                                      \
+                         "vdiv.f32 s0, s0, %[s]\n\t"                                      \
+                         "vdiv.f32 s1, s1, %[s]\n\t"                                      \
+                         "vdiv.f32 s2, s2, %[s]\n\t"                                      \
+                         "vdiv.f32 s3, s3, %[s]\n\t"                                      \
+                         "vcvtr.s32.f32 s0, s0\n\t"                                       \
+                         "vcvtr.s32.f32 s1, s1\n\t"                                       \
+                         "vcvtr.s32.f32 s2, s2\n\t"                                       \
+                         "vcvtr.s32.f32 s3, s3\n\t"                                       \
+                         "vmov %[a], %[b], s0, s1\n\t"                                    \
+                         "vmov %[c], %[d], s2, s3\n\t"                                    \
+                         "qadd %[a], %[a], %[zero]\n\t"                                   \
+                         "qadd %[b], %[b], %[zero]\n\t"                                   \
+                         "qadd %[c], %[c], %[zero]\n\t"                                   \
+                         "qadd %[d], %[d], %[zero]\n\t"                                   \
+                         SAT " %[a], #8, %[a]\n\t"                                        \
+                         SAT " %[b], #8, %[b]\n\t"                                        \
+                         SAT " %[c], #8, %[c]\n\t"                                        \
+                         SAT " %[d], #8, %[d]\n\t"                                        \
+                         "strb %[b], [%[y], #1]\n\t"                                      \
+                         "strb %[c], [%[y], #2]\n\t"                                      \
+                         "strb %[d], [%[y], #3]\n\t"                                      \
+                         "strb %[a], [%[y]], #4\n\t"                                      \
+                         "cmp %[x], %[x_end]\n\t"                                         \
+                         "bne 1b\n\t"                                                     \
+                         : [x] "+r"(x), [y] "+r"(y), [a] "=&r"(a), [b] "=&r"(b),          \
+                           [c] "=&r"(c), [d] "=&r"(d)                                     \
+                         : [s] "t"(scale), [zero] "r"(zero), [x_end] "r"(x_end)           \
+                         : "cc", "memory", "s0", "s1", "s2", "s3");                       \
+    }
+O2C_QUANTIZE8_QUADS(o2c_quantize8_quads_s8, "ssat")
+O2C_QUANTIZE8_QUADS(o2c_quantize8_quads_u8, "usat")
+#endif
+
+/* QuantizeLinear of n float32 values by one scale to 8 bits (bytes of int8 or uint8):
+ * o2c_quantize8(x[i] / scale, ...) for each, four at a time on the DSP. */
+static inline void o2c_quantize8_n(size_t n, const float *x, float scale, int32_t zero,
+                                   int32_t lo, int32_t hi, void *y)
+{
+    uint8_t *out = (uint8_t *)y;
+    size_t i = 0;
+#if defined(O2C_ARM_DSP)
+    if (n >= 4u) {
+        if (lo < 0)
+            o2c_quantize8_quads_s8(n / 4u, x, scale, zero, out);
+        else
+            o2c_quantize8_quads_u8(n / 4u, x, scale, zero, out);
+        i = n & ~(size_t)3u;
+    }
+#endif
+    for (; i < n; i++)
+        out[i] = (uint8_t)(o2c_quantize8(x[i] / scale, zero, lo, hi) & 0xFF);
 }
 
 /* Fixed-point form of a positive float scale: scale ~= multiplier * 2^-31 * 2^-shift,

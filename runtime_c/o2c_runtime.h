@@ -71,6 +71,7 @@ static inline double o2c_mod_float(double a, double b)
 }
 
 #include "o2c_kernels.h"
+#include "o2c_pool.h"
 
 #include "o2c_quant.h"
 /* the int8 kernels: requantization, GEMM core, convolutions, elementwise ops */

@@ -6,7 +6,7 @@ import math
 from ..csyntax.literals import scalar
 from ._elementwise import elementwise
 from ._util import inp, out, require_float
-from ..ir.optable import op
+from ..ir.optable import op, type_rule
 
 # body templates: {f} is the math-function suffix ('f' for float compute, '' for double),
 # {c} the compute type; x is the input value a0
@@ -114,3 +114,18 @@ def lower_isinf(node, ctx):
     neg, pos = node.attrs.get("detect_negative", 1), node.attrs.get("detect_positive", 1)
     cond = " || ".join(c for c, on in (("a0 == -INFINITY", neg), ("a0 == INFINITY", pos)) if on)
     return elementwise(node, ctx, f"r = ({cond or '0'}) ? 1 : 0;")
+
+
+@type_rule("QuickGelu", domain="com.microsoft")
+def _same_as_input(node, inputs):
+    return [(inputs[0].dtype, inputs[0].shape)]
+
+
+@op("QuickGelu", domain="com.microsoft")
+def lower_quick_gelu(node, ctx):
+    """onnxruntime's contrib activation x * Sigmoid(alpha * x)."""
+    y = out(node, ctx)
+    require_float(node, y)
+    alpha = scalar(float(node.attrs.get("alpha", 1.702)), y.dtype.compute)
+    expr = "a0 * (({c})1 / (({c})1 + exp{f}(-(%s * a0))))" % alpha
+    return elementwise(node, ctx, f"r = {_fmt(expr, y)};")

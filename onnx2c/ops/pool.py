@@ -6,11 +6,13 @@ huge values, so the single test `x >= H` rejects both the front and the back pad
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..csyntax.literals import scalar
 from ..errors import CompileError
+from ..ir import DType
 from ._util import c_dims, inp, out, require_float, runtime, strides
 from ..ir.optable import Kernel, op
 
@@ -103,6 +105,41 @@ def _kernel(node, ctx, kernel, st, dil, pads) -> Kernel:
     return Kernel("ops/pool.c.j2", params, inputs=[0])
 
 
+@dataclass(frozen=True)
+class Pool2d:
+    """o2c_pool2d_f32's arguments (runtime_c/o2c_pool.h)."""
+    kind: str               # O2C_POOL_MAX, O2C_POOL_AVG or O2C_POOL_AVG_PAD
+    planes: int
+    in_size: tuple[int, int]
+    out_size: tuple[int, int]
+    kernel: tuple[int, int]
+    strides: tuple[int, int]
+    pads: tuple[int, int, int, int]     # top, left, bottom, right
+
+
+def _pool2d(node, ctx, kernel, st, dil, pads) -> Kernel | None:
+    """The library's 2-D float32 pooling, where it applies."""
+    x, y = inp(node, ctx, 0), out(node, ctx)
+    kind = node.op_type.replace("Global", "")
+    if len(kernel) != 2 or x.dtype != DType.FLOAT or kind not in ("MaxPool", "AveragePool") \
+            or any(d != 1 for d in dil) or (len(node.outputs) > 1 and node.outputs[1]):
+        return None
+    for a in range(2):      # _axis's check, which the generic loop would make
+        _axis(node, a, x.shape[2 + a], y.shape[2 + a], kernel[a], st[a], 1, pads[a],
+              pads[2 + a], False)
+    if kind == "MaxPool":
+        name = "O2C_POOL_MAX"
+    else:
+        name = "O2C_POOL_AVG_PAD" if node.attrs.get("count_include_pad", 0) else "O2C_POOL_AVG"
+    return Kernel("ops/pool2d.c.j2", Pool2d(
+        name, x.shape[0] * x.shape[1], tuple(x.shape[2:]), tuple(y.shape[2:]), tuple(kernel),
+        tuple(st), (pads[0], pads[1], pads[2], pads[3])), inputs=[0])
+
+
+def _pool(node, ctx, kernel, st, dil, pads) -> Kernel:
+    return _pool2d(node, ctx, kernel, st, dil, pads) or _kernel(node, ctx, kernel, st, dil, pads)
+
+
 @op("MaxPool", "AveragePool", "LpPool")
 def lower_pool(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
@@ -115,15 +152,15 @@ def lower_pool(node, ctx):
             (r, r, 2 * r):
         raise CompileError(f"kernel_shape={kernel}, strides, dilations and pads do not fit the "
                            f"input {list(x.shape)}", node, reason=f"{node.op_type}: attributes")
-    return _kernel(node, ctx, kernel, st, dil, _pads(node, x.shape[2:], y.shape[2:], kernel,
-                                                    st, dil))
+    return _pool(node, ctx, kernel, st, dil, _pads(node, x.shape[2:], y.shape[2:], kernel,
+                                                  st, dil))
 
 
 @op("GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool")
 def lower_global_pool(node, ctx):
     kernel = list(inp(node, ctx, 0).shape[2:])
     r = len(kernel)
-    return _kernel(node, ctx, kernel, [1] * r, [1] * r, [0] * 2 * r)
+    return _pool(node, ctx, kernel, [1] * r, [1] * r, [0] * 2 * r)
 
 
 @op("MaxUnpool", since=9)

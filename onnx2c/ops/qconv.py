@@ -13,6 +13,7 @@ from ..errors import CompileError
 from ..ir import DType
 from ..ir.optable import Kernel, op
 from ..quant import DOMAIN, qrange
+from ..quant.packing import conv_k
 from ._util import inp, out
 from .conv_geometry import check_shapes
 
@@ -114,8 +115,7 @@ def lower_qconv(node, ctx):
                       inplace=[0] if inplace else [])
     pointwise = (s.k_h, s.k_w, s.stride_h, s.stride_w, s.pad_top, s.pad_left) == \
         (1, 1, 1, 1, 0, 0) and s.groups == 1 and same_bytes
-    cin = s.in_c // s.groups                            # o2c_qconv_k:
-    k = s.k_h * s.k_w * (cin if cin % 2 and s.k_w % 2 == 0 else cin + cin % 2)
+    k = conv_k(s.in_c // s.groups, s.k_h, s.k_w)
     return Kernel("ops/qconv.c.j2", p, scratch=tile_bytes(k),
                   inplace=[0] if pointwise else [])
 

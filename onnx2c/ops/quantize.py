@@ -1,6 +1,7 @@
 """QuantizeLinear, DequantizeLinear (per-tensor, per-axis, blocked) and DynamicQuantizeLinear."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 
 from ..csyntax.cexpr import compute, load, store
@@ -113,10 +114,34 @@ def _dequantize_type(node, inputs):
     return [(inputs[1].dtype, inputs[0].shape)]
 
 
+@dataclass(frozen=True)
+class Quantize8:
+    """float32 to int8/uint8 by one float32 scale (o2c_quantize8_n): the int8 models'
+    inputs."""
+    n: int
+    has_zero: bool
+    lo: int
+    hi: int
+
+
+def _quantize8(node, ctx) -> Kernel | None:
+    x, scale, zero = (inp(node, ctx, k) for k in range(3))
+    y = out(node, ctx).dtype
+    if y not in (DType.INT8, DType.UINT8) or x.dtype != DType.FLOAT or x.size == 0 or \
+            scale.dtype != DType.FLOAT or scale.size != 1 or \
+            node.attrs.get("precision") not in (None, 0, DType.FLOAT.value):
+        return None
+    lo, hi = (-128, 127) if y == DType.INT8 else (0, 255)
+    return Kernel("ops/quantize8.c.j2", Quantize8(x.size, zero is not None, lo, hi))
+
+
 @op("QuantizeLinear", domain="com.microsoft")
 @op("QuantizeLinear", since=10)
 def lower_quantize(node, ctx):
     x, scale, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx).dtype
+    fast = _quantize8(node, ctx)
+    if fast is not None:
+        return fast
     if y not in _SAT and y not in _FLOATS:
         raise CompileError(f"QuantizeLinear to {y.onnx_name} is not supported", node,
                            reason=f"QuantizeLinear: dtype {y.onnx_name}")

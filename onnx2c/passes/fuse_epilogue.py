@@ -129,6 +129,8 @@ def fused_label(node: Node) -> str:
     """How reports name a node: 'Conv+Add+Relu' for a fused one, else its op type."""
     if node.domain != DOMAIN:
         return node.op_type
+    if "absorbed" in node.attrs:    # elementwise ops fused into it (lowering/fuse_chains.py)
+        return "+".join(node.attrs["absorbed"] + [node.op_type])
     parts = [node.op_type]
     res = len(node.inputs) > RESIDUAL and node.inputs[RESIDUAL]
     act = node.attrs.get("activation", "")

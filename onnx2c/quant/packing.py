@@ -32,13 +32,31 @@ def row_pairs(w: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(pairs.transpose(0, 2, 3, 1)).reshape(-1)
 
 
+def rows_order(cin: int, k_w: int) -> bool:
+    """Whether o2c_qconv.h orders a group's columns as ONNX does, (c, kh, kw), the kernel
+    width padded to even (o2c_qconv_order): for an odd channel count no wider than the
+    kernel, where padding the width costs no more than padding the channels."""
+    return cin % 2 == 1 and (k_w % 2 == 0 or cin <= k_w)
+
+
+def conv_k(cin: int, k_h: int, k_w: int) -> int:
+    """K of a column (o2c_qconv_k): the group's taps, padded as rows_order says."""
+    if rows_order(cin, k_w):
+        return cin * k_h * (k_w + k_w % 2)
+    return k_h * k_w * (cin + cin % 2)
+
+
 def conv_rows(w: np.ndarray) -> np.ndarray:
     """Conv weights (out_c, cin, k...) as rows in o2c_qconv.h's column order: ONNX's
-    (c, kh, kw) for an odd cin under an even kernel width, else tap by tap, channels
-    inner, the channel count padded to even with zero weights."""
+    (c, kh, kw), the kernel width padded to even with zero weights, for an odd cin no
+    wider than the kernel (rows_order); else tap by tap, channels inner, the channel
+    count padded to even with zero weights."""
     out_c, cin = w.shape[:2]
-    if cin % 2 and w.shape[-1] % 2 == 0:
-        return w.reshape(out_c, -1)
+    if rows_order(cin, w.shape[-1]):
+        k_w = w.shape[-1]
+        padded = np.zeros(w.shape[:-1] + (k_w + k_w % 2,), w.dtype)
+        padded[..., :k_w] = w
+        return padded.reshape(out_c, -1)
     taps = int(np.prod(w.shape[2:], dtype=np.int64))
     padded = np.zeros((out_c, cin + cin % 2, taps), w.dtype)
     padded[:, :cin] = w.reshape(out_c, cin, taps)

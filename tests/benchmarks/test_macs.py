@@ -78,3 +78,15 @@ def test_graph_sums_its_nodes_and_skips_elementwise():
                         inits=[("w", _weights(2, 1, 3, 3)), ("g", _weights(3, 8))])
     # Conv: 2 channels x 2 x 2 positions x 9 taps; Gemm: 3 outputs x 8 inputs
     assert model_macs(model) == 2 * 2 * 2 * 9 + 3 * 8
+
+
+def test_dynamic_quantize_lstm_counts_like_lstm():
+    """quantize_dynamic's com.microsoft DynamicQuantizeLSTM (W and R stored transposed):
+    the repo's keyword LSTM runs 20 steps of 1 sequence, 4 gates x 32 hidden over 16
+    inputs + 32 hidden."""
+    from pathlib import Path
+
+    from benchmarks.macs import by_op
+    from onnx2c.frontend import load_graph
+    model = Path(__file__).resolve().parents[1] / "models" / "quant" / "lstm_ts_dyn.onnx"
+    assert by_op(load_graph(model))["DynamicQuantizeLSTM"] == 20 * 1 * (4 * 32) * (16 + 32)

@@ -72,7 +72,7 @@ def test_workspace_is_near_the_independent_bound(name, tmp_path):
     assert r.workspace_bytes <= 1.05 * bound, (r.workspace_bytes, bound)
 
 
-def _chain(n_ops=6, size=1024):
+def _chain(n_ops=6, size=1024, dtype=TensorProto.FLOAT):
     """x -> Relu -> Sigmoid -> ... : every intermediate dies at its consumer."""
     nodes, prev = [], "x"
     for k in range(n_ops):
@@ -80,27 +80,35 @@ def _chain(n_ops=6, size=1024):
         prev = f"t{k}"
     nodes.append(helper.make_node("Add", [prev, "b"], ["y"]))
     g = helper.make_graph(nodes, "chain",
-                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [size])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [size])],
-                          initializer=[numpy_helper.from_array(np.ones(size, np.float32), "b")])
+                          [helper.make_tensor_value_info("x", dtype, [size])],
+                          [helper.make_tensor_value_info("y", dtype, [size])],
+                          initializer=[numpy_helper.from_array(
+                              np.ones(size, helper.tensor_dtype_to_np_dtype(dtype)), "b")])
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
 def test_elementwise_chain_runs_in_place(tmp_path):
-    r = check_against_ort(_chain(), tmp_path)
-    # six intermediates of 4 KiB each: in place they share one buffer
-    assert r.workspace_bytes == 4096
+    # float16 intermediates stay tensors (lowering/fuse_chains.py fuses only types a C
+    # variable holds exactly): six of 2 KiB each, which in place share one buffer
+    r = check_against_ort(_chain(dtype=TensorProto.FLOAT16), tmp_path)
+    assert r.workspace_bytes == 2048
     _assert_sound(r.plan)
 
 
+def test_fused_elementwise_chain_needs_no_workspace(tmp_path):
+    r = check_against_ort(_chain(), tmp_path)
+    assert len(r.graph.nodes) == 1 and r.workspace_bytes == 0
+
+
 def test_branches_reuse_memory(tmp_path):
-    # a skip connection keeps x alive across the branch; the rest is reused
+    # a skip connection keeps x alive across the branch; the rest is reused (float16, so
+    # that the elementwise ops are not fused into one loop: lowering/fuse_chains.py)
     nodes = [helper.make_node("Sigmoid", ["x"], ["a"]), helper.make_node("Tanh", ["a"], ["b"]),
              helper.make_node("Exp", ["x"], ["c"]), helper.make_node("Add", ["b", "c"], ["d"]),
              helper.make_node("Mul", ["d", "x"], ["y"])]
     g = helper.make_graph(nodes, "branch",
-                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [256])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [256])])
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT16, [256])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT16, [256])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
     r = check_against_ort(m, tmp_path)
     _assert_sound(r.plan)

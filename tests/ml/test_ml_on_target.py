@@ -3,8 +3,6 @@ single-precision FPU, newlib's libm) matches onnxruntime on the host as closely 
 host build does: labels exactly, scores within rtol 1e-5, atol 1e-6."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -14,13 +12,14 @@ from onnx2c.harness.verify import as_tensor, compare
 from onnx2c.targets import get
 from onnx2c.targets.run import run_model
 from tests.ml.test_ml_models import ATOL, MODELS, RTOL, feeds_for
+from tests.targets.board import run_cases
 
 TARGET = get("cortex-m4")
 
 
-def _run(name: str, root):
+def _run(name: str, folder):
     model, feeds = feeds_for(name)
-    r = onnx2c.compile(model, root / name, name="net",
+    r = onnx2c.compile(model, folder, name="net",
                        shapes={k: v.shape for k, v in feeds.items()})
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     want = [as_tensor(w, o) for w, o in zip(sess.run([o.name for o in r.outputs], feeds),
@@ -31,12 +30,7 @@ def _run(name: str, root):
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    if TARGET.missing():
-        pytest.skip(TARGET.missing())
-    root = tmp_path_factory.mktemp("m4")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {m: pool.submit(_run, m, root) for m in MODELS}
-        yield {m: f.result() for m, f in futures.items()}
+    return run_cases(TARGET, MODELS, _run, tmp_path_factory, "m4")
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -161,3 +161,64 @@ def test_norm_against_reference(op, x_shape, params, opset, attrs, tmp_path):
     for g, w in zip(got, want):
         ok, ea, er = compare(g, w, 1e-3, 1e-5)
         assert ok, f"max abs err {ea}, max rel err {er}"
+
+
+def _pool_reference(x, kind, kernel, strides, pads, out_hw, count_pad):
+    """Window by window in float32, rows then columns (the generic loop's order), padding
+    left out (max: never a NaN over a number); the divisor per the README's rules."""
+    (kh, kw), (sh, sw), (pt, pl, pb, pr) = kernel, strides, pads
+    n, c, h, w = x.shape
+    y = np.empty((n, c) + out_hw, np.float32)
+    for oy, ox in np.ndindex(*out_hw):
+        top, left = oy * sh - pt, ox * sw - pl
+        acc = np.full((n, c), -np.inf if kind == "MaxPool" else 0, np.float32)
+        count = 0
+        for iy in range(top, top + kh):
+            for ix in range(left, left + kw):
+                if count_pad:
+                    count += -pt <= iy < h + pb and -pl <= ix < w + pr
+                if not (0 <= iy < h and 0 <= ix < w):
+                    continue
+                count += not count_pad
+                v = x[:, :, iy, ix]
+                acc = np.where(v > acc, v, acc) if kind == "MaxPool" else \
+                    (acc + v).astype(np.float32)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y[:, :, oy, ox] = acc if kind == "MaxPool" else acc / np.float32(count)
+    return y
+
+
+POOLS_2D = [   # the kernel library's float32 path (runtime_c/o2c_pool.h)
+    ("MaxPool", dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[1, 1])),
+    ("MaxPool", dict(kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)),
+    ("MaxPool", dict(kernel_shape=[2, 4], pads=[0, 3, 1, 2], strides=[1, 3])),
+    ("AveragePool", dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[1, 1])),
+    ("AveragePool", dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[1, 1],
+                         count_include_pad=1)),
+    ("AveragePool", dict(kernel_shape=[3, 2], pads=[2, 1, 2, 1], strides=[3, 2], ceil_mode=1,
+                         count_include_pad=1)),
+    ("AveragePool", dict(kernel_shape=[5, 5], strides=[2, 2], ceil_mode=1)),
+    ("GlobalAveragePool", {}),
+    ("GlobalMaxPool", {}),
+]
+
+
+@pytest.mark.parametrize("op, attrs", POOLS_2D, ids=lambda v: str(v))
+def test_pool2d_library_path(op, attrs, tmp_path):
+    m = onnx.shape_inference.infer_shapes(
+        _model(op, [("x", TP.FLOAT, [2, 3, 11, 13])], [("y", TP.FLOAT, None)], 22, **attrs),
+        strict_mode=True)
+    r = onnx2c.compile(m, tmp_path / "src", name="m")
+    assert "o2c_pool2d_f32(" in (tmp_path / "src" / "m.c").read_text()
+    x = np.random.default_rng(3).standard_normal((2, 3, 11, 13)).astype(np.float32)
+    x[0, 1, 4, 5], x[1, 2, 0, 0], x[1, 0, 6, 7] = np.nan, np.inf, -np.inf
+    status, (got,) = build_host(r, tmp_path / "build").run({"x": x})
+    assert status == 0
+    glob = op.startswith("Global")
+    kernel = [11, 13] if glob else attrs["kernel_shape"]
+    want = _pool_reference(x, op.replace("Global", ""), kernel, attrs.get("strides", [1, 1]),
+                           attrs.get("pads", [0, 0, 0, 0]), got.shape[2:],
+                           attrs.get("count_include_pad", 0))
+    assert np.array_equal(got, want, equal_nan=True), np.abs(got - want).max()
+    x = np.nan_to_num(x, nan=0.5, posinf=2.0, neginf=-2.0)
+    check_against_ort(m, tmp_path / "ort", feeds={"x": x})

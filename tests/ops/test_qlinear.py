@@ -185,24 +185,33 @@ def test_qgemm(dt, weights, trans_b, alpha, requant_out, tmp_path):
 CONVS = {   # name: (input shape, weight shape, attributes) - every kernel path
     "pointwise": ((1, 8, 5, 7), (8, 8, 1, 1), {}),
     "pointwise_odd": ((1, 5, 6, 3), (6, 5, 1, 1), {}),
+    "pointwise_3x3": ((1, 8, 3, 3), (6, 8, 1, 1), {}),            # tiles of 4, 4 and 1
     "3x3_even": ((1, 6, 7, 9), (4, 6, 3, 3), {"pads": [1, 1, 1, 1]}),
     "3x3_rgb_s2": ((1, 3, 9, 8), (5, 3, 3, 3), {"pads": [1, 1, 1, 1], "strides": [2, 2]}),
+    "3x3_rgb_wide": ((1, 3, 6, 21), (4, 3, 3, 3), {"pads": [1, 1, 1, 1]}),
+    "3x3_mono": ((1, 1, 7, 13), (3, 1, 3, 3), {"pads": [0, 1, 0, 1]}),
     "10x4_mono": ((1, 1, 13, 10), (4, 1, 10, 4), {"pads": [5, 1, 5, 1], "strides": [2, 2]}),
     "dilated": ((1, 4, 9, 9), (3, 4, 3, 3), {"dilations": [2, 1], "pads": [0, 1, 2, 1]}),
     "grouped": ((1, 8, 6, 6), (6, 4, 3, 3), {"group": 2, "pads": [1, 0, 1, 0]}),
     "depthwise_s1": ((1, 6, 7, 5), (6, 1, 3, 3), {"group": 6, "pads": [1, 1, 1, 1]}),
+    "depthwise_s1_7": ((1, 3, 4, 7), (3, 1, 3, 3), {"group": 3, "pads": [1, 1, 1, 1]}),
+    "depthwise_s1_narrow": ((1, 2, 5, 2), (2, 1, 3, 3), {"group": 2, "pads": [1, 1, 1, 1]}),
+    "depthwise_s1_one": ((1, 2, 4, 3), (2, 1, 3, 3), {"group": 2}),
     "depthwise_s2": ((1, 4, 8, 9), (4, 1, 3, 3), {"group": 4, "pads": [1, 1, 1, 1],
                                                   "strides": [2, 2]}),
+    "depthwise_s2_wide": ((1, 3, 5, 13), (3, 1, 3, 3), {"group": 3, "pads": [0, 1, 1, 1],
+                                                        "strides": [1, 2]}),
+    "depthwise_s3": ((1, 3, 8, 10), (3, 1, 3, 3), {"group": 3, "pads": [1, 1, 1, 1],
+                                                   "strides": [3, 3]}),
     "depthwise_5x5": ((1, 3, 9, 9), (3, 1, 5, 5), {"group": 3, "pads": [2, 2, 2, 2]}),
     "1d": ((1, 4, 21), (6, 4, 5), {"strides": [2], "pads": [2, 1]}),
+    "1d_mono": ((1, 1, 17), (5, 1, 3), {"pads": [1, 1]}),
 }
 
 
-@pytest.mark.parametrize("per_channel", [False, True])
-@pytest.mark.parametrize("dt", [TP.INT8, TP.UINT8])
-@pytest.mark.parametrize("name", sorted(CONVS))
-def test_qlinear_conv_packed(name, dt, per_channel, tmp_path):
-    """Constant weights go through passes/qprepare.py and the packed kernels."""
+def conv_case(name, dt, per_channel):
+    """A QLinearConv model of CONVS[name] with random constant weights, scales and zero
+    points, its input, and the exact reference's output."""
     xs, ws, attrs = CONVS[name]
     x, w = _q8(dt, xs), _q8(TP.INT8, ws, -63, 63)
     co = ws[0]
@@ -219,7 +228,16 @@ def test_qlinear_conv_packed(name, dt, per_channel, tmp_path):
     m.graph.output[0].type.tensor_type.shape.Clear()
     for d in want.shape:
         m.graph.output[0].type.tensor_type.shape.dim.add().dim_value = d
-    _check(m, {"x": x}, want, tmp_path)
+    return m, {"x": x}, want
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+@pytest.mark.parametrize("dt", [TP.INT8, TP.UINT8])
+@pytest.mark.parametrize("name", sorted(CONVS))
+def test_qlinear_conv_packed(name, dt, per_channel, tmp_path):
+    """Constant weights go through passes/qprepare.py and the packed kernels."""
+    m, feeds, want = conv_case(name, dt, per_channel)
+    _check(m, feeds, want, tmp_path)
 
 
 def test_fixed_point_requantization_is_within_one_step(tmp_path):
