@@ -61,14 +61,11 @@ def _absurd():
         case("sizes", "loop_2_40_iterations", loop(BIG, False), REFUSE),
         case("sizes", "loop_int64_max_stopped_by_condition", while_loop, ACCEPT),
         case("sizes", "loop_int64_max", loop((1 << 63) - 1, False), REFUSE),
-        case("sizes", "workspace_over_limit", model([N("Relu", ["x"], ["a"]), N("Neg", ["a"], ["y"])],
-                                                    [vi("x", T.FLOAT, (64, 64))], [vi("y", T.FLOAT, (64, 64))]),
+        case("sizes", "workspace_over_limit", _staged(64, 64),
              REFUSE, says="--max-workspace", args=["--max-workspace", "1000"]),
-        case("sizes", "workspace_over_cortex_m4", model([N("Relu", ["x"], ["a"]), N("Neg", ["a"], ["y"])],
-                                                        [vi("x", T.FLOAT, (4096, 2048))], [vi("y", T.FLOAT, (4096, 2048))]),
+        case("sizes", "workspace_over_cortex_m4", _staged(4096, 2048),
              REFUSE, says="--max-workspace", args=["--target", "cortex-m4"]),
-        case("sizes", "workspace_within_limit", model([N("Relu", ["x"], ["a"]), N("Neg", ["a"], ["y"])],
-                                                      [vi("x", T.FLOAT, (4, 4))], [vi("y", T.FLOAT, (4, 4))]),
+        case("sizes", "workspace_within_limit", _staged(4, 4),
              ACCEPT, args=["--max-workspace", "1000"]),
     ]
 
@@ -137,6 +134,13 @@ def _types():
         case("types", "input_no_type", model([N("Relu", ["x"], ["y"])],
                                              [helper.make_empty_tensor_value_info("x")], [vi("y")]), REFUSE),
     ]
+
+
+def _staged(rows, cols):
+    """x -> Concat(x, x) -> Neg -> y: an intermediate of twice x's size in the workspace
+    (a Concat, which no elementwise fusion removes)."""
+    return model([N("Concat", ["x", "x"], ["a"], axis=0), N("Neg", ["a"], ["y"])],
+                 [vi("x", T.FLOAT, (rows, cols))], [vi("y", T.FLOAT, (2 * rows, cols))])
 
 
 def cases():
