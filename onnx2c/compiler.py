@@ -11,11 +11,13 @@ from typing import Mapping
 import numpy as np
 
 from . import ops  # noqa: F401  (registers every operator)
+from .progress import stage
+from .limits import HOST_MAX_WORKSPACE, describe
 from .codegen.constants import DEFAULT_THRESHOLD
 from .codegen.emit import generate
-
-from .errors import CompileError
-from .frontend import load_graph, load_subgraph
+from .errors import INFERENCE_PROBLEM, CompileError, NeedsConstant
+from .advice import checked
+from .frontend import load_graph, load_subgraph, read_model
 from .ir import DType, Graph, Value
 from .ir.dtypes import STRING_BYTES
 from .memory import Plan, Subgraph, plan_memory
@@ -74,6 +76,12 @@ class CompileResult:
         return [self.out_dir / f for f in names] if self.out_dir else []
 
 
+# NAME.h must not shadow a header the generated code or its callers include
+_STD_HEADERS = set("""assert complex ctype errno fenv float inttypes iso646 limits locale math
+setjmp signal stdalign stdarg stdatomic stdbool stddef stdint stdio stdlib stdnoreturn string
+tgmath threads time uchar wchar wctype""".split())
+
+
 def _compile_subgraph(ctx: LoweringContext, node, key: str, formal: list[Value],
                       sources: list[str | None], outputs: list[bool] | None) -> Subgraph:
     """LoweringContext.compile_subgraph: the frontend loads graph attribute `key` of node,
@@ -95,35 +103,55 @@ def build(model, name: str = "model", shapes: Mapping | None = None,
           freeze: Mapping | None = None, capacity: Mapping | None = None,
           weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
           string_bytes: int = 64, optimize: str = "speed", requant: str = "float",
-          quantized_io: bool = False) -> CompileResult:
+          quantized_io: bool = False, max_workspace: int = HOST_MAX_WORKSPACE) -> CompileResult:
     """Compile to C in memory (nothing is written); see compile() for the options."""
     options = Options(optimize, requant)
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise CompileError(f"--name '{name}' is not a C identifier")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or "__" in name:
+        raise CompileError(f"--name '{name}' is not a C identifier (letters, digits and _, "
+                           "a letter first, no __)")
+    if name.lower() in _STD_HEADERS or name.lower().startswith("o2c"):
+        raise CompileError(f"--name '{name}' would write {name}.h, the name of a standard or "
+                           "onnx2c runtime header; choose another")
     if not 2 <= string_bytes <= 1 << 20:
         raise CompileError(f"--string-bytes {string_bytes} is not in [2, {1 << 20}]")
-    token = STRING_BYTES.set(string_bytes)
+    tokens = STRING_BYTES.set(string_bytes), INFERENCE_PROBLEM.set(None)
+    model = read_model(model)
+    again = lambda more: _build(model, name, shapes, {**(freeze or {}), **more}, capacity,
+                                weights_file, weights_threshold, string_bytes, options,
+                                quantized_io)
     try:
-        return _build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
-                      string_bytes, options, quantized_io)
+        r = again({})
+    except NeedsConstant as e:
+        raise checked(e, model, shapes or {}, again) from None
     finally:
-        STRING_BYTES.reset(token)
+        STRING_BYTES.reset(tokens[0])
+        INFERENCE_PROBLEM.reset(tokens[1])
+    if r.workspace_bytes > max_workspace:
+        raise CompileError(f"the workspace would take {describe(r.workspace_bytes)}, over the "
+                           f"limit of {describe(max_workspace)}; pass --max-workspace BYTES "
+                           "(max_workspace= in Python) if the target has the RAM",
+                           reason="workspace over the limit")
+    return r
 
 
 def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
            string_bytes, options: Options, quantized_io: bool) -> CompileResult:
-    g = load_graph(model, shapes, freeze, capacity)
+    with stage("load, infer shapes, fold"):
+        g = load_graph(model, shapes, freeze, capacity)
     remove_dead_code(g)
     # integer lowering first: it matches DequantizeLinear -> op -> QuantizeLinear chains
     # that the float fusions below would otherwise break apart
-    float_nodes = fuse_qdq(g)
-    if quantized_io:
-        quantize_io(g)
-    prepare_integer_ops(g, options.requant)
-    g = fuse_epilogue(fold_batchnorm(g))
-    plan = _lower_and_plan(LoweringContext(g, options, _compile_subgraph))
-    files, ins, outs, blob = generate(g, plan, name,
-                                      weights_threshold if weights_file else None)
+    with stage("fuse and prepare"):
+        float_nodes = fuse_qdq(g)
+        if quantized_io:
+            quantize_io(g)
+        prepare_integer_ops(g, options.requant)
+        g = fuse_epilogue(fold_batchnorm(g))
+    with stage("lower and plan memory"):
+        plan = _lower_and_plan(LoweringContext(g, options, _compile_subgraph))
+    with stage("generate C"):
+        files, ins, outs, blob = generate(g, plan, name,
+                                          weights_threshold if weights_file else None)
     info = lambda items: [TensorInfo(vn, cn, v.dtype, v.shape, v.nbytes, v.bounded,
                                      string_bytes if v.dtype == DType.STRING else 0,
                                      g.labels.get(vn), quant=v.quant)
@@ -136,7 +164,7 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
             freeze: Mapping | None = None, capacity: Mapping | None = None,
             weights_file: bool = False, weights_threshold: int = DEFAULT_THRESHOLD,
             string_bytes: int = 64, optimize: str = "speed", requant: str = "float",
-            quantized_io: bool = False) -> CompileResult:
+            quantized_io: bool = False, max_workspace: int = HOST_MAX_WORKSPACE) -> CompileResult:
     """Compile `model` (a path or ModelProto) to C sources in out_dir.
 
     shapes pins symbolic input dimensions ({'x': (1, 3, 96, 96)}); freeze turns graph
@@ -147,12 +175,25 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
     ABI). string_bytes is the cell each string element occupies (README: the C ABI).
     optimize ("speed" or "size") and requant ("float" or "fixed") are lowering.Options.
     quantized_io gives a quantized model 8-bit inputs and outputs (passes/qio.py).
+    A model whose workspace would exceed max_workspace bytes is refused (README: Limits).
     Files are written only once the whole model has compiled.
     """
     freeze = {k: np.asarray(v) for k, v in (freeze or {}).items()}
-    result = build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
-                   string_bytes, optimize, requant, quantized_io)
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise CompileError(f"the output folder '{out}' is a file")
+    result = build(model, name, shapes, freeze, capacity, weights_file, weights_threshold,
+                   string_bytes, optimize, requant, quantized_io, max_workspace)
+    try:
+        with stage("write files"):
+            _write(out, result)
+    except OSError as e:
+        raise CompileError(f"cannot write to '{out}': {e.strerror or e}") from None
+    result.out_dir = out
+    return result
+
+
+def _write(out: Path, result: CompileResult) -> None:
     out.mkdir(parents=True, exist_ok=True)
     files = dict(result.files)
     if result.weights is not None:
@@ -162,12 +203,10 @@ def compile(model, out_dir, name: str = "model", shapes: Mapping | None = None,
     for fname, data in files.items():
         # write-then-rename so an interrupted run never leaves a truncated file behind
         fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{fname}.")
-        with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w") as f:
-            f.write(data)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
         os.chmod(tmp, 0o666 & ~umask)     # mkstemp's 0600 is not what a user expects
         os.replace(tmp, out / fname)
-    stale = out / f"{name}_weights.c"      # from an earlier model: `cc DIR/*.c` would build it
+    stale = out / f"{result.name}_weights.c"   # an earlier model's: `cc DIR/*.c` would build it
     if stale.name not in files and stale.exists():
         stale.unlink()
-    result.out_dir = out
-    return result

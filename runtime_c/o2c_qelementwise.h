@@ -23,10 +23,13 @@
 #include "o2c_qrequant.h"
 
 /* v rounded half to even and clamped to [lo, hi] (rounding is monotone, the bounds are
- * integers: clamping first gives the same result and keeps o2c_round_small in range). */
+ * integers: clamping first gives the same result and keeps o2c_round_small in range).
+ * NaN (from a zero or NaN scale) gives 0. */
 static inline int32_t o2c_qround_clamp(float v, int32_t lo, int32_t hi)
 {
     const float lo_f = (float)lo, hi_f = (float)hi;
+    if (v != v)
+        v = 0.0f;
     v = v < lo_f ? lo_f : v;
     v = v > hi_f ? hi_f : v;
     return o2c_round_small(v);
@@ -75,8 +78,9 @@ static inline int32_t o2c_qsoftmax_value(float t, float y_scale, float sum, int3
                                          int32_t hi)
 {
     const float scaled = t * y_scale;
-    const int32_t v = o2c_round_small(scaled / sum) + y_zero;
-    return v > hi ? hi : v;
+    /* clamped before rounding, which is the same for a valid scale (the bound is an
+     * integer) and keeps a hostile one (huge, negative, NaN) within o2c_round_small */
+    return o2c_qround_clamp(scaled / sum, -(1 << 22), hi - y_zero) + y_zero;
 }
 
 #endif /* O2C_QELEMENTWISE_H */

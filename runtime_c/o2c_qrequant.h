@@ -96,7 +96,9 @@ static inline int32_t o2c_requant_u8(int32_t acc, float scale, int32_t zero)
 
 #endif
 
-/* One accumulator to an 8-bit value (as int32, within [lo, hi]), float mode. */
+/* One accumulator to an 8-bit value (as int32, within [lo, hi]), float mode.  A NaN
+ * product (a scale of NaN, or 0/0 from a zero output scale) gives the zero point, as
+ * VCVTR does on the DSP path. */
 static inline int32_t o2c_requant(int32_t acc, float scale, o2c_qout q)
 {
 #if defined(O2C_ARM_DSP)
@@ -104,6 +106,8 @@ static inline int32_t o2c_requant(int32_t acc, float scale, o2c_qout q)
 #else
     float v = (float)acc * scale;
     const float lo = (float)(q.lo - q.zero), hi = (float)(q.hi - q.zero);
+    if (v != v)
+        v = 0.0f;
     v = v < lo ? lo : v;
     v = v > hi ? hi : v;
     return o2c_round_small(v) + q.zero;

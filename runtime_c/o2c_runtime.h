@@ -46,6 +46,20 @@ static inline int64_t o2c_mod_i64(int64_t a, int64_t b)
 
 static inline uint64_t o2c_mod_u64(uint64_t a, uint64_t b) { return b ? a % b : 0u; }
 
+/* Integer power by squaring, wrapping like unsigned arithmetic where the result does not
+ * fit (C's signed overflow is UB). A negative exponent truncates 1 / base^-e toward zero:
+ * 0 but for the bases 1 and -1 (and 0, for which ONNX defines nothing: 0 here). */
+static inline int64_t o2c_pow_i64(int64_t base, int64_t e)
+{
+    uint64_t r = 1u, b = (uint64_t)base;
+    if (e < 0) return base == 1 ? 1 : base == -1 ? ((e & 1) ? -1 : 1) : 0;
+    for (; e; e >>= 1) {
+        if (e & 1) r *= b;
+        b *= b;
+    }
+    return (int64_t)r;
+}
+
 static inline double o2c_mod_float(double a, double b)
 {
     double r = fmod(a, b);

@@ -9,6 +9,7 @@ import jinja2
 import numpy as np
 
 from ..csyntax import cexpr, literals
+from ..csyntax.cnames import c_comment
 
 
 def data_dir(name: str) -> Path:
@@ -28,22 +29,8 @@ def environment() -> jinja2.Environment:
                        ctype=cexpr.ctype, compute=cexpr.compute, lit=literals.scalar,
                        zip=zip, enumerate=enumerate, range=range, len=len,
                        shape_literal=shape_literal, np=np)
-    env.filters.update(comment=comment)
+    env.filters.update(comment=c_comment)      # any ONNX-derived text inside /* */
     return env
-
-
-def comment(text: str, limit: int = 160) -> str:
-    """text safe and readable inside /* */ on one line: printable ASCII (the rest as
-    escapes), no comment delimiters or trigraphs, long text shortened in the middle.
-    (The robust branch's csyntax.cnames.c_comment does the same; use that once merged.)"""
-    out = "".join(c if " " <= c <= "~" else f"\\u{ord(c):04x}" if ord(c) > 0xff
-                  else f"\\x{ord(c):02x}" for c in text)
-    if len(out) > limit:
-        out = out[:limit // 2] + "..." + out[-limit // 2:]
-    out = out.replace("*/", "* /").replace("/*", "/ *")
-    while "??" in out:
-        out = out.replace("??", "?\\?")
-    return out.rstrip("\\")
 
 
 def shape_literal(shape) -> str:

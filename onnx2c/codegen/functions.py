@@ -21,6 +21,7 @@ import jinja2
 from ..errors import CompileError
 from ..ir import Graph, Value
 from ..memory import Subgraph
+from ..csyntax.cnames import Namer, c_comment
 from .environment import environment
 from .pointers import Pointers
 
@@ -88,7 +89,22 @@ def node_function(g: Graph, node, kernel, fn_name: str, ptr: Pointers) -> NodeFn
     shapes = lambda names: ", ".join("x".join(map(str, g.values[n].shape)) or "scalar"
                                      for n in names if n)
     comment = f"{node.op_type} '{node.name}': {shapes(node.inputs)} -> {shapes(node.outputs)}"
-    return NodeFn(fn_name, comment.replace("*/", "* /"), params or ["void"], body, args, prelude)
+    return NodeFn(fn_name, c_comment(comment), params or ["void"], body, args, prelude)
+
+
+def parameters(inputs: list[str], outputs: list[str], namer: Namer):
+    """(input, C name) and (output, C name) pairs of a function's parameters, and each
+    value's home parameter. An output that is also an input, or repeats an earlier output,
+    gets a parameter of its own (filled by a copy at the end); such a value lives in its
+    input parameter, else in its first output's."""
+    ins = [(v, namer(v)) for v in inputs]
+    outs = [(v, namer(v) if v not in inputs and v not in outputs[:k] else
+             namer(v, prefix="out_")) for k, v in enumerate(outputs)]
+    home: dict[str, str] = {}
+    for v, cn in outs:
+        home.setdefault(v, cn)
+    home.update(ins)
+    return ins, outs, home
 
 
 def _function(sub: Subgraph, fn: str, outer: Pointers) -> str:
@@ -98,7 +114,7 @@ def _function(sub: Subgraph, fn: str, outer: Pointers) -> str:
                            "data; onnx2c supports those only as graph outputs",
                            reason="bounded value in a subgraph")
     namer = outer.namer
-    params = {v: namer(v) for v in sub.inputs + g.outputs}
+    ins, outs, params = parameters(sub.inputs, g.outputs, namer)
     consts = outer.consts.sub(fn)
     ptr = Pointers(g, plan, params, consts, namer, shared=set(sub.inputs))
     fns = []
@@ -108,13 +124,13 @@ def _function(sub: Subgraph, fn: str, outer: Pointers) -> str:
         fns.append(node_function(g, node, kernel, namer(node.name, prefix=f"{fn}_n{step}_"),
                                   ptr))
     written = {o for node, _ in plan.steps for o in node.outputs}
-    copies = [(params[v], ptr(v), g.values[v].nbytes) for v in g.outputs
-              if v not in written and g.values[v].nbytes]
-    decls = [f"const {g.values[v].dtype.ctype} *{params[v]}" for v in sub.inputs] + \
-        [f"{g.values[v].dtype.ctype} *{params[v]}" for v in g.outputs] + ["void *workspace"]
+    copies = [(cn, ptr(v), g.values[v].nbytes) for v, cn in outs
+              if (v not in written or params[v] != cn) and g.values[v].nbytes and ptr(v) != cn]
+    decls = [f"const {g.values[v].dtype.ctype} *{cn}" for v, cn in ins] + \
+        [f"{g.values[v].dtype.ctype} *{cn}" for v, cn in outs] + ["void *workspace"]
     try:
         return environment().get_template("subgraph.c.j2").render(
-            fn=fn, graph=g, decls=decls, params=list(dict.fromkeys(params.values())),
+            fn=fn, graph=g, decls=decls, params=[cn for _, cn in ins + outs],
             consts=consts.arrays(), fns=fns, locals=ptr.locals, copies=copies,
             workspace=plan.workspace_bytes)
     except jinja2.TemplateError as e:

@@ -13,9 +13,18 @@ import onnx
 from onnx import ModelProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
+from ..limits import check_size, memory_cap
+from .resolve.structure import where
+from .sizes import output_elements
+
 # ops whose result is not a function of their inputs alone
 _NONDETERMINISTIC = {"RandomUniform", "RandomNormal", "RandomUniformLike", "RandomNormalLike",
                      "Bernoulli", "Multinomial"}
+# ops whose output size follows their input values, which shape inference may not know;
+# one of those is folded only once its size is known (from inference or sizes.py)
+_VALUE_SIZED = {"ConstantOfShape", "Range", "Expand", "Tile", "Pad", "Resize", "Upsample",
+                "OneHot", "EyeLike", "CenterCropPad", "Col2Im", "MelWeightMatrix",
+                "BlackmanWindow", "HannWindow", "HammingWindow", "DFT", "STFT"}
 # kept as nodes even with constant inputs: the QDQ pass (passes/qdq.py) reads a weight's
 # DequantizeLinear to keep the weight in 8 bits, and folds the ones it leaves in float
 _KEEP = {"DequantizeLinear"}
@@ -49,12 +58,25 @@ def _evaluate(m: ModelProto, node, consts: dict[str, np.ndarray]) -> list[np.nda
     model = helper.make_model(helper.make_graph([node], "fold", inputs, outputs),
                               opset_imports=m.opset_import, ir_version=m.ir_version)
     try:
-        res = ReferenceEvaluator(model).run(None, feeds)
+        with memory_cap():
+            res = ReferenceEvaluator(model).run(None, feeds)
     except Exception:
         return None         # leave it to the C kernel, which reports what it can't do
     if not all(isinstance(r, np.ndarray) for r in res):
         return None
     return [np.asarray(r) for r in res]
+
+
+def _size_known(node, shapes: dict, consts: dict) -> bool:
+    """Whether node's outputs are known to be within the size limits (so it may be
+    evaluated); refuses a value-sized op that is known to exceed them."""
+    if node.op_type not in _VALUE_SIZED or all(shapes.get(o) is not None
+                                               for o in node.output if o):
+        return True
+    n = output_elements(node, consts)
+    if n is not None:
+        check_size(f"the output of {where(node)}", [n], 1)
+    return n is not None
 
 
 def fold_once(m: ModelProto) -> bool:
@@ -71,6 +93,7 @@ def fold_once(m: ModelProto) -> bool:
             result = [_shape_op(node, shapes[node.input[0]])]
         elif (node.op_type not in _NONDETERMINISTIC and node.op_type not in _KEEP
               and all(i in consts for i in node.input if i)
+              and _size_known(node, shapes, consts)
               and not any(i in graph_inputs for i in node.input)
               and not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
                           for a in node.attribute)):

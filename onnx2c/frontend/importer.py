@@ -7,10 +7,12 @@ from typing import Mapping
 import onnx
 from onnx import ModelProto, helper, numpy_helper
 
-from ..errors import CompileError, NeedsConstant
+from ..errors import INFERENCE_PROBLEM, CompileError, NeedsConstant, UnknownShape
 from ..ir import DType, Graph, Node, Value
 from ..ir.optable import Bound, capacity_rule, type_rule_for
+from ..limits import check_size
 from .scope import inputs_upstream, reads
+from .typecheck import check_types
 
 
 def _dtype(name: str, elem_type: int) -> DType:
@@ -30,7 +32,7 @@ def value_of(vi, what: str) -> Value:
     tt = t.tensor_type
     dtype = _dtype(vi.name, tt.elem_type)
     if not tt.HasField("shape"):
-        raise CompileError(f"{what} '{vi.name}' has no known rank; "
+        raise UnknownShape(f"{what} '{vi.name}' has no known rank; "
                            "give it a shape with --shape", reason="unknown shape")
     dims = []
     for axis, d in enumerate(tt.shape.dim):
@@ -38,9 +40,10 @@ def value_of(vi, what: str) -> Value:
             sym = d.dim_param or "?"
             hint = (f"pin it with --shape {vi.name}=..." if what == "graph input"
                     else "pin the graph inputs' dimensions with --shape")
-            raise CompileError(f"{what} '{vi.name}' has unknown dimension '{sym}' at axis {axis}; "
+            raise UnknownShape(f"{what} '{vi.name}' has unknown dimension '{sym}' at axis {axis}; "
                                f"{hint}", reason="symbolic or unknown dimension")
         dims.append(d.dim_value)
+    check_size(f"{what} '{vi.name}'", dims, tt.elem_type)
     return Value(vi.name, dtype, tuple(dims))
 
 
@@ -97,8 +100,13 @@ def node_from_proto(n, opsets: Mapping[str, int], idx: int, used_names: set[str]
 
 
 def constant_value(init) -> Value:
-    arr = numpy_helper.to_array(init)
-    return Value(init.name, _dtype(init.name, init.data_type), tuple(arr.shape), arr)
+    dtype = _dtype(init.name, init.data_type)
+    try:
+        arr = numpy_helper.to_array(init)
+    except Exception as e:      # frontend.tensors checks what it can before this
+        raise CompileError(f"tensor '{init.name}' cannot be read: {e}",
+                           reason="bad tensor data") from None
+    return Value(init.name, dtype, tuple(arr.shape), arr)
 
 
 def has_onnx_inference(op_type: str, domain: str, version: int) -> bool:
@@ -115,19 +123,48 @@ def _check_typable(node: Node) -> None:
     if type_rule_for(node.domain, node.op_type) is None and \
             not has_onnx_inference(node.op_type, node.domain, node.version):
         dom = f" (domain '{node.domain}')" if node.domain else ""
-        raise CompileError(f"onnx2c has no shape rule for {node.op_type}{dom}, and ONNX shape "
+        raise UnknownShape(f"onnx2c has no shape rule for {node.op_type}{dom}, and ONNX shape "
                            "inference does not type it", node,
                            reason=f"{node.op_type}: no shape rule")
 
 
-def _shape_deciding_inputs(g, node) -> list[str]:
+# ops whose input 0 is a size, a count or a condition rather than data
+_SIZED_BY_INPUT_0 = {"ConstantOfShape", "Range", "BlackmanWindow", "HannWindow",
+                     "HammingWindow", "MelWeightMatrix", "If", "Loop"}
+
+
+def _shape_deciding_inputs(g, node, values: dict) -> list[str]:
     """Graph inputs upstream of node: the run-time values its unknown output shape may need.
 
-    Integer-typed ones only if there are any, since shapes, axes and counts are integers."""
-    found = inputs_upstream(g, [i for i in node.input if i])
+    Those behind its inputs after the first (input 0 is the data of Reshape, Expand,
+    Tile, Pad, Slice, Resize ...; freezing data says nothing about a shape), or behind
+    input 0 too for ops whose first input is a size, or that reads a value whose size
+    depends on run-time data (NonZero's output); of those the integer-typed ones if
+    there are any, since shapes, axes and counts are integers. The driver tries the
+    advice before giving it (advice.py)."""
+    found = inputs_upstream(g, [i for i in node.input[1:] if i])
+    if not found and (node.op_type in _SIZED_BY_INPUT_0 or
+                      any(i in values and values[i].bounded for i in node.input)):
+        found = inputs_upstream(g, [i for i in node.input if i])
     types = {i.name: i.type.tensor_type.elem_type for i in g.input}
     ints = [n for n in found if types[n] in (onnx.TensorProto.INT64, onnx.TensorProto.INT32)]
     return ints or found
+
+
+def _unknown(node: Node, o: str, what: str) -> UnknownShape:
+    """The error for output o of node, whose shape stays unknown (what: how it is)."""
+    problem = INFERENCE_PROBLEM.get()
+    return UnknownShape(f"the shape of '{o}' {what}" +
+                        (f"; ONNX shape inference says {problem}" if problem else ""),
+                        node, reason=f"{node.op_type}: output shape not inferred")
+
+
+def _negative(vi) -> list[int] | None:
+    """The dims of vi if one is negative (inference computed them from bad attributes or
+    constants: a Pad cropping more than there is, a TopK of k = -1)."""
+    t = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
+    dims = [d.dim_value for d in t.shape.dim] if t is not None and t.HasField("shape") else []
+    return dims if any(d < 0 for d in dims) else None
 
 
 def _capacities(node: Node, values: dict, overrides: Mapping[str, int], used: set) -> list:
@@ -211,20 +248,25 @@ def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Gr
                                   tuple(map(int, caps[k])),
                                   bounded=any(isinstance(d, Bound) for d in caps[k]))
                 continue
+            if o in known and _negative(known[o]):
+                raise CompileError(f"its output '{o}' would have dims {_negative(known[o])}; "
+                                   "check the node's attributes and constant inputs", node,
+                                   reason=f"{n.op_type}: negative output dimension")
             if o not in known:
                 _check_typable(node)
-                ups = _shape_deciding_inputs(g, n)
+                ups = _shape_deciding_inputs(g, n, values)
                 if ups:
                     raise NeedsConstant(ups, node, _shape_of(node, o, values))
-                raise CompileError(f"the shape of output '{o}' is unknown after shape inference",
-                                   node, reason=f"{n.op_type}: output shape not inferred")
+                raise _unknown(node, o, "is unknown after shape inference")
             try:
                 values[o] = value_of(known[o], "value")
             except CompileError as e:
                 _check_typable(node)
-                ups = _shape_deciding_inputs(g, n)
+                ups = _shape_deciding_inputs(g, n, values)
                 if ups:
                     raise NeedsConstant(ups, node, _shape_of(node, o, values)) from None
+                if isinstance(e, UnknownShape):
+                    raise _unknown(node, o, "cannot be computed at compile time") from None
                 raise CompileError(str(e), node, reason=e.reason) from None
         nodes.append(node)
     outputs = [o.name for o in g.output]
@@ -233,4 +275,6 @@ def import_graph(m: ModelProto, capacity: Mapping[str, int] | None = None) -> Gr
             values[o.name] = value_of(o, "graph output")
     _check_overrides(capacity or {}, used, values)
     name = re.sub(r"\W", "_", g.name or "model")
-    return Graph(name, inputs, outputs, values, nodes, opsets)
+    graph = Graph(name, inputs, outputs, values, nodes, opsets)
+    check_types(graph)
+    return graph

@@ -43,7 +43,10 @@ def _direct(node, ctx, ix: int, iw: int, acc: Accum, transpose: bool = False) ->
 
 
 def _bias(node, ctx, i: int) -> str:
-    b = inp(node, ctx, i)
+    b, channels = inp(node, ctx, i), out(node, ctx).shape[1]
+    if b is not None and b.shape != (channels,):
+        raise CompileError(f"bias '{b.name}' has shape {list(b.shape)}, the output has "
+                           f"{channels} channels", node, reason=f"{node.op_type}: bias shape")
     return qparam(node, ctx, i, "oc") if b is not None else "0"
 
 

@@ -25,6 +25,34 @@ def _pads(node, x_shape, y_shape, k, s, d, transpose: bool) -> list[int]:
     return begin
 
 
+def check_shapes(node, x, w, y, group: int, transpose: bool) -> None:
+    """What the spec requires of the shapes and attributes and shape inference does not
+    check; a kernel built on anything else would read past the weights."""
+    r, fail = len(x.shape) - 2, None
+    attr = lambda name: node.attrs.get(name) or []
+    c_in, c_out = x.shape[1] if r >= 0 else 0, y.shape[1] if len(y.shape) > 1 else 0
+    w_in, w_out = (w.shape[0], w.shape[1] * group) if transpose and len(w.shape) > 1 else \
+        (w.shape[1] * group, w.shape[0]) if len(w.shape) > 1 else (0, 0)
+    if r < 1 or len(w.shape) != r + 2 or len(y.shape) != r + 2:
+        fail = f"input {list(x.shape)}, weights {list(w.shape)}: ranks do not fit"
+    elif group < 1 or c_in % group or c_out % group:
+        fail = f"group={group} does not divide the {c_in} input and {c_out} output channels"
+    elif w_in != c_in or w_out != c_out:
+        fail = (f"weights {list(w.shape)} with group={group} need {w_in} input and {w_out} "
+                f"output channels, the node has {c_in} and {c_out}")
+    elif attr("kernel_shape") and list(attr("kernel_shape")) != list(w.shape[2:]):
+        fail = f"kernel_shape={attr('kernel_shape')} but the weights are {list(w.shape)}"
+    elif any(len(attr(a)) not in (0, n) for a, n in (("strides", r), ("dilations", r),
+                                                     ("pads", 2 * r), ("output_padding", r))):
+        fail = f"strides, dilations, pads or output_padding do not fit {r} spatial axes"
+    elif any(o >= max(st, dl) for o, st, dl in zip(attr("output_padding"),
+                                                 attr("strides") or [1] * r,
+                                                 attr("dilations") or [1] * r)):
+        fail = f"output_padding={attr('output_padding')} must be less than the stride or dilation"
+    if fail:
+        raise CompileError(fail, node, reason=f"{node.op_type}: shapes")
+
+
 @dataclass(frozen=True)
 class ConvGeometry:
     """Spatial tuples have the node's rank (1 to 3); the C struct pads them to 3-D."""
@@ -95,6 +123,7 @@ class ConvGeometry:
 
 def geometry(node, ctx, ix: int, iw: int, transpose: bool = False) -> ConvGeometry:
     x, w, y = inp(node, ctx, ix), inp(node, ctx, iw), out(node, ctx)
+    check_shapes(node, x, w, y, node.attrs.get("group", 1), transpose)
     k = list(w.shape[2:])
     if not 1 <= len(k) <= 3:
         raise CompileError(f"{len(k)}-D convolution is not supported", node,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import CompileError
 from ._strided import Moves, literal, packed_bits
 from ._util import c_dims, inp, norm_axis, out, runtime, strides
 from ..ir.optable import Kernel, op
@@ -71,6 +72,10 @@ def lower_eyelike(node, ctx):
 @op("Range", since=11)
 def lower_range(node, ctx):
     # constant bounds are normally folded away; run-time ones must give the static length
+    delta = inp(node, ctx, 2)
+    if delta is not None and delta.data is not None and not delta.data.reshape(-1)[:1].any():
+        raise CompileError("delta is 0, so the range never reaches its limit", node,
+                           reason="Range: delta 0")
     return Kernel("ops/range.c.j2")
 
 

@@ -64,9 +64,13 @@ def lower_mod(node, ctx):
 
 @op("Pow")
 def lower_pow(node, ctx):
-    y = out(node, ctx)
-    if y.dtype.compute == "float" and inp(node, ctx, 1).dtype.compute == "float":
+    y, e = out(node, ctx), inp(node, ctx, 1)
+    if y.dtype.compute == "float" and e.dtype.compute == "float":
         return elementwise(node, ctx, "r = powf(a0, a1);")
+    if y.dtype.is_int:      # exact and wrapping; a float power converted without UB
+        expr = "o2c_pow_i64((int64_t)a0, (int64_t)a1)" if e.dtype.is_int else \
+            "o2c_f64_to_i64(pow((double)a0, (double)a1))"
+        return elementwise(node, ctx, f"r = ({y.dtype.compute}){expr};")
     return elementwise(node, ctx, f"r = ({y.dtype.compute})pow((double)a0, (double)a1);")
 
 

@@ -45,17 +45,27 @@ def lower_float_unary(node, ctx):
     return elementwise(node, ctx, f"r = {_fmt(_FLOAT_FUNCS[node.op_type], out(node, ctx))};")
 
 
+def _negated(y) -> str:
+    """-a0 in y's compute type; for 32- and 64-bit integers through unsigned arithmetic, so
+    that the most negative value wraps to itself as in onnxruntime rather than overflow."""
+    if y.dtype.is_int and y.dtype.bits >= 32:
+        return f"({y.dtype.compute})(0u - (uint{y.dtype.bits}_t)a0)"
+    return "-a0"
+
+
 @op(*_ANY_TYPE)
 def lower_any_unary(node, ctx):
-    return elementwise(node, ctx, f"r = {_fmt(_ANY_TYPE[node.op_type], out(node, ctx))};")
+    y = out(node, ctx)
+    expr = _negated(y) if node.op_type == "Neg" else _fmt(_ANY_TYPE[node.op_type], y)
+    return elementwise(node, ctx, f"r = {expr};")
 
 
 @op("Abs")
 def lower_abs(node, ctx):
-    x = inp(node, ctx, 0)
-    expr = "fabs{f}(a0)" if x.dtype.is_float else ("a0 < 0 ? -a0 : a0" if x.dtype.is_signed
-                                                   else "a0")
-    return elementwise(node, ctx, f"r = {_fmt(expr, out(node, ctx))};")
+    x, y = inp(node, ctx, 0), out(node, ctx)
+    expr = _fmt("fabs{f}(a0)", y) if x.dtype.is_float else \
+        f"a0 < 0 ? {_negated(y)} : a0" if x.dtype.is_signed else "a0"
+    return elementwise(node, ctx, f"r = {expr};")
 
 
 _PARAM_FUNCS = {

@@ -37,6 +37,8 @@ def _norm(node, ctx, view, inner, *, mean=None, spread=None, inv, y="d * inv", s
     x = inp(node, ctx, 0)
     acc = acc or x.dtype.compute
     require_float(node, x)
+    for k, shape in params:
+        _check_param(node, inp(node, ctx, k), shape, view)
     group = [1 if k in inner else d for k, d in enumerate(view)]
     dims, strs = broadcast_loops(view, [view, group] + [s for _, s in params])
     names, n, k_in, k_out = [], 1, 0, 0
@@ -61,6 +63,18 @@ def _norm(node, ctx, view, inner, *, mean=None, spread=None, inv, y="d * inv", s
         inner=[d for d, v in zip(dims, names) if v[0] == "j"], acc=acc, n=subs["n"],
         x_at=_offset(names, strs[0]), g_at=g_at, mean=fmt(mean), spread=fmt(spread),
         inv=fmt(inv), y=fmt(y), stats=[(k, fmt(e)) for k, e in stats if _present(node, k)]))
+
+
+def _check_param(node, v, shape, view) -> None:
+    """A scale, bias, mean or variance input holds exactly `shape`, which broadcasts
+    against the view of X (the kernel indexes it that way)."""
+    if v is None:
+        return
+    tail = list(view[len(view) - len(shape):]) if len(shape) <= len(view) else None
+    if math.prod(shape) != v.size or tail is None or \
+            any(a not in (1, b) for a, b in zip(shape, tail)):
+        raise CompileError(f"'{v.name}' has shape {list(v.shape)}, which does not fit the "
+                           f"input {list(view)}", node, reason=f"{node.op_type}: parameter shape")
 
 
 def _eps(node, acc: str) -> str:

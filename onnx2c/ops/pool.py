@@ -54,6 +54,8 @@ def _reduction(node, x, arg: str | None, div: str):
     if kind == "AveragePool":
         return scalar(0, c), "acc += v;", f"acc / {div}"
     p = int(node.attrs.get("p", 2))
+    if p < 1:
+        raise CompileError(f"p={p} must be at least 1", node, reason="LpPool: p")
     term = {1: f"fabs{f}(v)", 2: "v * v"}.get(p, f"pow{f}(fabs{f}(v), {scalar(p, c)})")
     result = {1: "acc", 2: f"sqrt{f}(acc)"}.get(p, f"pow{f}(acc, {scalar(1 / p, c)})")
     return scalar(0, c), f"acc += {term};", result
@@ -145,6 +147,11 @@ def lower_pool(node, ctx):
     r = len(kernel)
     st = list(node.attrs.get("strides") or [1] * r)
     dil = list(node.attrs.get("dilations") or [1] * r)
+    pads = node.attrs.get("pads") or [0] * (2 * r)
+    if len(x.shape) != r + 2 or len(y.shape) != r + 2 or (len(st), len(dil), len(pads)) != \
+            (r, r, 2 * r):
+        raise CompileError(f"kernel_shape={kernel}, strides, dilations and pads do not fit the "
+                           f"input {list(x.shape)}", node, reason=f"{node.op_type}: attributes")
     return _pool(node, ctx, kernel, st, dil, _pads(node, x.shape[2:], y.shape[2:], kernel,
                                                   st, dil))
 

@@ -15,6 +15,7 @@ from ..ir.optable import Kernel, op
 from ..quant import DOMAIN, qrange
 from ..quant.packing import conv_k
 from ._util import inp, out
+from .conv_geometry import check_shapes
 
 
 def tile_bytes(k: int) -> int:
@@ -139,6 +140,7 @@ def lower_qlinear_conv(node, ctx):
     if not integer and y.dtype not in (DType.INT8, DType.UINT8):
         raise CompileError(f"QLinearConv to {y.dtype.onnx_name} is not supported", node,
                            reason="QLinearConv: dtype")
+    check_shapes(node, x, w, y, node.attrs.get("group", 1), transpose=False)
     wz = inp(node, ctx, 3 if integer else 5)
     lo, hi = qrange(y.dtype) if not integer else (0, 0)
     p = QConvRef(conv_shape(node, x, w.shape[2:], y), x.dtype == DType.INT8, w.dtype == DType.INT8,

@@ -22,7 +22,10 @@ _FLOATS = (DType.FLOAT8E4M3FN, DType.FLOAT8E4M3FNUZ, DType.FLOAT8E5M2, DType.FLO
 
 def _layout(node, ctx) -> tuple[list[int], str, str]:
     """Loop extents, and the x and scale/zero-point element indices inside those loops."""
-    x, scale = inp(node, ctx, 0), inp(node, ctx, 1)
+    x, scale, zero = inp(node, ctx, 0), inp(node, ctx, 1), inp(node, ctx, 2)
+    if zero is not None and zero.shape != scale.shape and not zero.size == scale.size == 1:
+        raise CompileError(f"zero point shape {list(zero.shape)} differs from scale shape "
+                           f"{list(scale.shape)}", node, reason="quantization zero point shape")
     if scale.size == 1:
         dims, i = flat(x.size)
         return dims, i, "0"

@@ -38,6 +38,9 @@ def _reduced_axes(node, ctx, rank: int) -> list[int] | None:
     axes = node.attrs.get("axes")
     if axes is None and inp(node, ctx, 1) is not None and inp(node, ctx, 1).size:
         axes = const(node, ctx, 1, "the reduced axes").reshape(-1).tolist()
+    if axes is not None and len({norm_axis(int(a), rank, node) for a in axes}) != len(axes):
+        raise CompileError(f"axes {list(axes)} name an axis twice", node,
+                           reason=f"{node.op_type}: repeated axis")
     if axes is None or len(axes) == 0:
         return None
     return sorted({norm_axis(int(a), rank, node) for a in axes})
@@ -160,6 +163,8 @@ def _case(node, x, y, axes: list[int]) -> dict:
                                          offset_expr(strides(rdims), "r"))
     else:
         decls, passes, result = _sum_like(node, x.dtype, acc, count)
+        if y.dtype.is_int and acc == "double":   # NaN or out of range must not reach a cast
+            result = f"o2c_f64_to_i64({result})"
     return dict(outer=kdims, red=rdims, passes=passes if count else [], decls=decls,
                 offset=_join(base, offset_expr(rstr, "r")),
                 out_offset=offset_expr(strides(kdims), "i"), result=result)

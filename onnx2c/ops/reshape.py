@@ -6,6 +6,7 @@ node becomes a small kernel that checks it against the compiled shapes and copie
 data (in place, so no copy at all, when the input dies here)."""
 from __future__ import annotations
 
+from ..errors import CompileError
 from ._util import c_dims, inp, out, runtime
 from ..ir.optable import Kernel, op
 
@@ -23,6 +24,11 @@ def _check(node, ctx) -> str:
 
 @op("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", strings=True)
 def lower_view(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
+    if x.size != y.size or x.dtype != y.dtype:
+        raise CompileError(f"{node.op_type} of {x.dtype.onnx_name}{list(x.shape)} ({x.size} "
+                           f"elements) cannot make {y.dtype.onnx_name}{list(y.shape)} "
+                           f"({y.size})", node, reason=f"{node.op_type}: element count")
     if node.op_type in ("Reshape", "Squeeze", "Unsqueeze") and runtime(node, ctx, 1) and \
             inp(node, ctx, 1).size:
         return Kernel("ops/copy.c.j2", dict(check=_check(node, ctx)), inputs=[0, 1],

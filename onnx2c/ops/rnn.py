@@ -101,6 +101,23 @@ def _strides(layout: int, seq: int, batch: int, dirs: int, hidden: int, size: in
                 hs=(batch * hidden, hidden))
 
 
+def _check_weights(node, ctx, dirs: int, rows: int, size: int, hidden: int, batch: int) -> None:
+    """W, R, B, sequence_lens, initial states and peepholes have the shapes the spec
+    gives for these sizes (the kernel indexes them so)."""
+    want = {1: (dirs, rows, size), 2: (dirs, rows, hidden), 3: (dirs, 2 * rows),
+            4: (batch,), 5: (dirs, batch, hidden), 6: (dirs, batch, hidden), 7: (dirs, 3 * hidden)}
+    if node.attrs.get("layout", 0):
+        want.update({5: (batch, dirs, hidden), 6: (batch, dirs, hidden)})
+    if node.domain not in ("", "ai.onnx"):      # the 8-bit LSTM: W and R come packed
+        del want[1], want[2]
+    for i, shape in want.items():
+        v = inp(node, ctx, i)
+        if v is not None and v.shape != shape:
+            raise CompileError(f"input {i} ('{v.name}') has shape {list(v.shape)}; "
+                               f"hidden_size={hidden} and the input need {list(shape)}", node,
+                               reason=f"{node.op_type}: weight shapes")
+
+
 def _packed(w: np.ndarray, parts: list[int]) -> tuple[np.ndarray, list[int]]:
     """W (dirs, rows, cols) as packed B operands of x . W^T, one per direction and per
     row range `parts` splits the rows into, one after the other; and where each part of
@@ -136,6 +153,7 @@ def lower_rnn(node, ctx):
     if 0 in (seq, batch, hidden):
         raise CompileError(f"{kind} with an empty sequence, batch or state", node,
                            reason=f"empty {kind}")
+    _check_weights(node, ctx, dirs, gates * hidden, size, hidden, batch)
     has = lambda i: inp(node, ctx, i) is not None
     wants = lambda i: i < len(node.outputs) and bool(node.outputs[i])
     lstm, clip = kind == "LSTM", a.get("clip")

@@ -25,6 +25,11 @@ def lower_depth_space(node, ctx):
     names, perm = _VIEWS[node.op_type, mode]
     n, c, h, w = x.shape
     b = node.attrs["blocksize"]
+    split = (c,) if node.op_type == "DepthToSpace" else (h, w)
+    if b < 1 or any(d % (b * b if node.op_type == "DepthToSpace" else b) for d in split) or \
+            x.size != y.size:
+        raise CompileError(f"blocksize={b} does not divide the input {list(x.shape)} as "
+                           f"{node.op_type} needs", node, reason=f"{node.op_type} blocksize")
     sizes = dict(n=n, h=h, w=w, b=b, c=c // (b * b)) if node.op_type == "DepthToSpace" else \
         dict(n=n, c=c, h=h // b, w=w // b, b=b)
     view = [sizes[k] for k in names.split()]

@@ -39,11 +39,13 @@ def _conv(g: Graph, node: Node, requant: str) -> bool:
     if w.data is None or any(p is None for p in zeros + params) or not _scalar(zeros[0]) or \
             len(w.shape) not in (3, 4) or x.dtype not in EIGHT_BIT:
         return False
+    out_c, group = w.shape[0], int(node.attrs.get("group", 1))
+    if len(x.shape) != len(w.shape) or w.shape[1] * group != x.shape[1] or out_c % group:
+        return False        # left to the reference lowering, which names the mismatch
     weights = subtract_zero_point(w.data, zeros[1])
     if weights is None:
         return False
     b = _Builder(g, node, requant)
-    out_c, group = w.shape[0], int(node.attrs.get("group", 1))
     depthwise = group > 1 and w.shape[1] == 1 and out_c == group
     packed = weights.reshape(out_c, -1) if depthwise else groups_row_pairs(weights, group)
     attrs = {k: node.attrs[k] for k in ("auto_pad", "dilations", "group", "kernel_shape",

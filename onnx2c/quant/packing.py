@@ -85,9 +85,11 @@ def fixed_multipliers(scales: np.ndarray) -> np.ndarray:
     (o2c_requant_fixed). shift may be negative (a left shift) for scales >= 1."""
     out = np.zeros((len(scales), 2), np.int32)
     for i, scale in enumerate(np.asarray(scales, np.float64)):
-        if scale <= 0:
+        if not scale > 0:                               # zero, negative or NaN: zero
             continue
-        mantissa, exponent = math.frexp(scale)          # scale = mantissa * 2^exponent
+        # from 2^30 up every nonzero accumulator saturates, as it does at 2^30: a left
+        # shift of 31, the most o2c_requant_fixed's int64 product holds
+        mantissa, exponent = math.frexp(min(scale, 2.0 ** 30))
         multiplier = round(mantissa * (1 << 31))
         if multiplier == 1 << 31:
             multiplier //= 2

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..codegen.environment import data_dir
+from ..limits import HOST_MAX_WORKSPACE
 
 # Warnings are errors for the model and for the example main alike.
 WARN = ("-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-Wunreachable-code")
@@ -33,6 +34,9 @@ class Target:
     board: str | None = None         # folder of runtime_c/targets/ with startup and linker script
     onchip_ram: int | None = None    # bytes of RAM the arena may use before it moves off-chip
     tools: tuple[str, ...] = ()      # further executables the build or run needs
+    # the largest workspace a model may plan (--max-workspace's default): the RAM the
+    # arena can live in on a board, else limits.HOST_MAX_WORKSPACE
+    max_workspace: int = HOST_MAX_WORKSPACE
 
     @property
     def board_files(self) -> list[Path]:
@@ -93,7 +97,7 @@ def targets() -> dict[str, Target]:
                ("qemu-system-arm", "-M", "mps2-an386", "-nographic", "-semihosting-config",
                 "enable=on,target=native", "-kernel"), "arm-none-eabi-size", _GCC_STACK,
                board="cortex_m4", onchip_ram=(4 << 20) - (512 << 10),
-               tools=("qemu-system-arm",)),
+               tools=("qemu-system-arm",), max_workspace=16 << 20),   # the board's PSRAM
         Target("aarch64-linux", "aarch64-linux-gnu-gcc", ("-O2",), ("-static", "-lm"), "",
                ("qemu-aarch64",), "aarch64-linux-gnu-size", _GCC_STACK,
                tools=("qemu-aarch64",)),
@@ -108,6 +112,11 @@ def targets() -> dict[str, Target]:
 
 
 NAMES = ("host", "cortex-m4", "aarch64-linux", "wasm32")
+
+
+def max_workspace(target: str | None) -> int:
+    """The default --max-workspace for a --target (None: the host)."""
+    return get(target or "host").max_workspace
 
 
 def get(name: str) -> Target:

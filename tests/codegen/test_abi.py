@@ -64,7 +64,7 @@ def test_run_passes_named_pointers(tmp_path):
     run = (tmp_path / "net.c").read_text().split("int net_run(")[1]
     pointers = re.findall(r"^    (?:const )?\w+ \*const (\w+) = \(.*\);(.*)$", run, re.M)
     assert len(pointers) > 5            # activations and the kernels' scratch
-    assert ("_1_Relu_output_0", "   /* '/1/Relu_output_0' */") in pointers
+    assert ("v1_Relu_output_0", "   /* '/1/Relu_output_0' */") in pointers
     for args in re.findall(r"st = \w+\(([^)]*)\);", run):
         for arg in args.split(", "):
             assert re.fullmatch(r"\w+(\.v)?", arg), f"{arg} is not a name"
