@@ -18,7 +18,7 @@ from ..ir import DType
 from ._elementwise import offset_expr
 from ._util import broadcast_loops, inp, out, strides
 from .epilogue import DOMAIN
-from .matmul_f32 import lower_matmul_f32
+from .matmul_f32 import as_matrices, lower_matmul_f32
 from ..ir.optable import Kernel, op
 
 
@@ -69,13 +69,7 @@ def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float 
 
     addend is a C expression in i and j (Gemm's beta * C)."""
     a, b, y = inp(node, ctx, ia), inp(node, ctx, ib), out(node, ctx)
-    sa = (1,) + a.shape if len(a.shape) == 1 else a.shape   # 1-D A is a row, 1-D B a column
-    sb = b.shape + (1,) if len(b.shape) == 1 else b.shape
-    lda, ldb = sa[-1], sb[-1]
-    if trans[0]:
-        sa = sa[:-2] + (sa[-1], sa[-2])
-    if trans[1]:
-        sb = sb[:-2] + (sb[-1], sb[-2])
+    sa, sb, lda, ldb = as_matrices(a, b, trans)
     m, k, n = sa[-2], sa[-1], sb[-1]
     if sb[-2] != k:
         raise CompileError(f"inner dimensions of {a.shape} and {b.shape} do not match", node,

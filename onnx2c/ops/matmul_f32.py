@@ -38,7 +38,7 @@ class MatMulF32:
     epilogue: Epilogue
 
 
-def _as_matrices(a, b, trans):
+def as_matrices(a, b, trans):
     """Shapes of A and B as stacks of matrices (1-D: a row, a column) and their strides."""
     sa = (1,) + a.shape if len(a.shape) == 1 else a.shape
     sb = b.shape + (1,) if len(b.shape) == 1 else b.shape
@@ -68,7 +68,7 @@ def _c_term(node, ctx, m: int, n: int, beta: float):
 def lower_matmul_f32(node, ctx, trans=(False, False), alpha: float = 1.0,
                      beta: float = 0.0) -> Kernel:
     a, b = inp(node, ctx, 0), inp(node, ctx, 1)
-    sa, sb, lda, ldb = _as_matrices(a, b, trans)
+    sa, sb, lda, ldb = as_matrices(a, b, trans)
     m, k, n = sa[-2], sa[-1], sb[-1]
     if sb[-2] != k:
         raise CompileError(f"inner dimensions of {a.shape} and {b.shape} do not match", node,
