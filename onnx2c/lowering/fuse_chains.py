@@ -27,8 +27,8 @@ from ..ir import DType, Graph, Node
 from ..ir.optable import Kernel
 from ..ops._elementwise import offset_expr
 from ..ops._util import broadcast_loops, strides
+from ..passes.fuse_epilogue import DOMAIN      # the compiler's own ops
 
-DOMAIN = "onnx2c"
 ELEMENTWISE = "ops/elementwise.c.j2"
 REDUCE = "ops/reduce.c.j2"
 # ArgMax/ArgMin read element 0 outside the loop, LogSumExp runs two passes over it
