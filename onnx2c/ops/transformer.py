@@ -37,4 +37,4 @@ def lower_swiglu(node, ctx):
     c = y.dtype.compute
     alpha = scalar(float(node.attrs.get("alpha", 1.0)), c)
     f = "" if c == "double" else "f"
-    return elementwise(node, ctx, f"r = a0 / (({c})1 + exp{f}(-{alpha} * a0)) * a1;")
+    return elementwise(node, ctx, f"a0 / (({c})1 + exp{f}(-{alpha} * a0)) * a1")
