@@ -52,11 +52,11 @@ def _case(node, x, y, loops, lane, n, cond=None, inverse=False, onesided=False) 
         scale=scalar(1.0 / n, "double") if inverse else None)
 
 
-def _kernel(node, cases, inputs, window=False, pre=()) -> Kernel:
+def _kernel(node, cases, inputs, window=False, hop_input=False) -> Kernel:
     if not cases:
         raise CompileError("the output shape fits no transform of the input", node,
                            reason=f"{node.op_type}: shapes disagree")
-    return Kernel("ops/dft.c.j2", dict(cases=cases, window=window, pre=list(pre)),
+    return Kernel("ops/dft.c.j2", dict(cases=cases, window=window, hop_input=hop_input),
                   scratch=max(8 * (4 * c["n"] + 2 * c["bins"]) for c in cases),
                   inputs=inputs)
 
@@ -118,13 +118,13 @@ def lower_stft(node, ctx):
                                node, reason="STFT: window length")
     else:
         ns = _lengths(node, ctx, 3, bins, onesided, length)
-    hop, pre = ("(size_t)hop", ["const int64_t hop = (int64_t)in1[0];"]) \
-        if runtime(node, ctx, 1) else (_int(node, ctx, 1), [])
+    hop_input = runtime(node, ctx, 1)
+    hop = "(size_t)hop" if hop_input else _int(node, ctx, 1)
     cases = []
     for n, cond in ns:
         if n <= 0 or n > length or (n // 2 + 1 if onesided else n) != bins:
             continue
-        if pre:     # the frame count the run-time step gives must be the static one
+        if hop_input:     # the frame count the run-time step gives must be the static one
             cond = " && ".join(c for c in (cond, f"hop > 0 && {length - n} / hop + 1 == "
                                                  f"{frames}") if c)
         step = hop * cin if isinstance(hop, int) else f"{hop} * {cin}u" if cin != 1 else hop
@@ -132,7 +132,7 @@ def lower_stft(node, ctx):
         cases.append(_case(node, x, y, loops, (n, cin, bins, 2), n, cond,
                            onesided=onesided))
     inputs = [i for i in range(4) if i in (0, 2) and inp(node, ctx, i) or runtime(node, ctx, i)]
-    return _kernel(node, cases, inputs, window=win is not None, pre=pre)
+    return _kernel(node, cases, inputs, window=win is not None, hop_input=hop_input)
 
 
 # w[i] = a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N)

@@ -23,11 +23,9 @@ def _case(s: str, upper: bool) -> str:
     return "".join(map(one, s))
 
 
-def _table(name: str, words) -> str:
-    """A static table of words sorted by UTF-8 bytes, as o2c_str_find searches it."""
-    words = sorted(set(words), key=lambda w: w.encode("utf-8"))
-    return (f"static const char *const {name}[{max(1, len(words))}] = "
-            f"{{{', '.join(map(c_string, words)) or '0'}}};"), len(words)
+def _table(words) -> list[str]:
+    """C string literals of words, sorted by UTF-8 bytes as o2c_str_find searches them."""
+    return [c_string(w) for w in sorted(set(words), key=lambda w: w.encode("utf-8"))]
 
 
 @capacity("StringNormalizer")
@@ -53,9 +51,9 @@ def lower_normalizer(node, ctx):
     sensitive = bool(node.attrs.get("is_case_sensitive", 0))
     stops = node.attrs.get("stopwords") or []
     # case-insensitive stopwords are compared lowercased on both sides
-    table, nstops = _table("stops", stops if sensitive else [_case(w, False) for w in stops])
+    table = _table(stops if sensitive else [_case(w, False) for w in stops])
     return Kernel("ops/string_normalizer.c.j2", dict(
-        n=x.shape[-1], cell=cell(), table=table, nstops=nstops, sensitive=sensitive,
+        n=x.shape[-1], cell=cell(), stopwords=table, nstops=len(table), sensitive=sensitive,
         case={"NONE": None, "LOWER": 0, "UPPER": 1}[action]), scratch=cell())
 
 
