@@ -18,12 +18,19 @@ from ._util import inp, norm_axis, require_float
 from ..ir.optable import Kernel, op
 
 
+@dataclass(frozen=True)
+class Det:
+    """templates/ops/det.c.j2: `batch` matrices of `order` x `order` elements."""
+    batch: int
+    order: int
+
+
 @op("Det", since=11)
 def lower_det(node, ctx):
     x = inp(node, ctx, 0)
     require_float(node, x)
     n = x.shape[-1]
-    return Kernel("ops/det.c.j2", dict(batch=prod(x.shape[:-2]), n=n),
+    return Kernel("ops/det.c.j2", Det(prod(x.shape[:-2]), n),
                   scratch=max(1, n * n) * (8 if x.dtype.compute == "double" else 4))
 
 
@@ -31,6 +38,21 @@ def lower_det(node, ctx):
 def lower_bitcast(node, ctx):
     # the importer checked the widths agree; the bytes are the value
     return Kernel("ops/copy.c.j2", inputs=[0])
+
+
+@dataclass(frozen=True)
+class TensorScatter:
+    """templates/ops/tensorscatter.c.j2: `outer` rows of the cache along the sequence
+    axis, `per_batch` of them per batch entry; each holds `cap` entries of `inner`
+    elements and receives `seq` update entries."""
+    outer: int
+    per_batch: int
+    cap: int
+    seq: int
+    inner: int
+    circular: bool
+    indices: bool               # the write indices are an input (else 0)
+    bits: int                   # element bits of a packed type (0: whole bytes)
 
 
 @op("TensorScatter", since=24)
@@ -45,11 +67,22 @@ def lower_tensor_scatter(node, ctx):
     if upd.shape[axis] > cache.shape[axis]:
         raise CompileError("the update is longer than the cache", node,
                            reason="TensorScatter: update too long")
-    return Kernel("ops/tensorscatter.c.j2", dict(
-        outer=prod(cache.shape[:axis]), per_batch=prod(cache.shape[1:axis]),
-        cap=cache.shape[axis], seq=upd.shape[axis], inner=prod(cache.shape[axis + 1:]),
-        circular=mode == "circular", indices=inp(node, ctx, 2) is not None,
-        bits=packed_bits(cache.dtype)), inplace=[0])
+    return Kernel("ops/tensorscatter.c.j2", TensorScatter(
+        prod(cache.shape[:axis]), prod(cache.shape[1:axis]), cache.shape[axis],
+        upd.shape[axis], prod(cache.shape[axis + 1:]), mode == "circular",
+        inp(node, ctx, 2) is not None, packed_bits(cache.dtype)), inplace=[0])
+
+
+@dataclass(frozen=True)
+class ReverseSequence:
+    """templates/ops/reversesequence.c.j2: `batch` entries of `time` steps of `inner`
+    elements; the element distances of one batch entry and one time step."""
+    batch: int
+    time: int
+    batch_step: int
+    time_step: int
+    inner: int
+    bits: int                   # element bits of a packed type (0: whole bytes)
 
 
 @op("ReverseSequence", since=10)
@@ -61,9 +94,8 @@ def lower_reverse_sequence(node, ctx):
                            reason="ReverseSequence: axes")
     inner = prod(x.shape[2:])
     step = [x.shape[1] * inner, inner]      # element distance along axis 0 and axis 1
-    return Kernel("ops/reversesequence.c.j2", dict(
-        batch=x.shape[ba], time=x.shape[ta], bstep=step[ba], tstep=step[ta], inner=inner,
-        bits=packed_bits(x.dtype)))
+    return Kernel("ops/reversesequence.c.j2", ReverseSequence(
+        x.shape[ba], x.shape[ta], step[ba], step[ta], inner, packed_bits(x.dtype)))
 
 
 @dataclass(frozen=True)

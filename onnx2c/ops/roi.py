@@ -8,10 +8,30 @@ scratch, in the compute type.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out, require_float
 from ..ir.optable import Kernel, op
+
+
+@dataclass(frozen=True)
+class RoiAlign:
+    """templates/ops/roialign.c.j2: `rois` regions pooled from an N x C x H x W input into
+    ph x pw bins of `ratio` samples each (0: adaptive); scale and offset are literals
+    (None: 1 and 0); `max`: take the largest sample, else the mean."""
+    rois: int
+    n: int
+    c: int
+    h: int
+    w: int
+    ph: int
+    pw: int
+    scale: str | None
+    offset: str | None
+    ratio: int
+    max: bool
 
 
 @op("RoiAlign", since=10)
@@ -27,9 +47,9 @@ def lower_roi_align(node, ctx):
                            f"'{coord}'", node, reason="RoiAlign: mode")
     t = x.dtype.compute
     n, c, h, w = x.shape
-    return Kernel("ops/roialign.c.j2", dict(
-        rois=y.shape[0], n=n, c=c, h=h, w=w, ph=y.shape[2], pw=y.shape[3],
-        scale=scalar(a["spatial_scale"], t) if a.get("spatial_scale", 1.0) != 1.0 else None,
-        offset=scalar(0.5, t) if coord == "half_pixel" else None,
-        ratio=int(a.get("sampling_ratio", 0)), max=mode == "max"),
+    return Kernel("ops/roialign.c.j2", RoiAlign(
+        y.shape[0], n, c, h, w, y.shape[2], y.shape[3],
+        scalar(a["spatial_scale"], t) if a.get("spatial_scale", 1.0) != 1.0 else None,
+        scalar(0.5, t) if coord == "half_pixel" else None,
+        int(a.get("sampling_ratio", 0)), mode == "max"),
         scratch=c * (8 if t == "double" else 4))
