@@ -190,6 +190,16 @@ def lower_global_pool(node, ctx):
     return _pool(node, ctx, kernel, [1] * r, [1] * r, [0] * 2 * r)
 
 
+@dataclass(frozen=True)
+class MaxUnpool:
+    """templates/ops/maxunpool.c.j2: indices below `limit` (the pooled input's size) go
+    to output offset `dest` (a C expression of the index at); `check`: the run-time
+    output_shape agrees."""
+    limit: int
+    dest: str
+    check: str | None
+
+
 @op("MaxUnpool", since=9)
 def lower_max_unpool(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
@@ -215,15 +225,5 @@ def lower_max_unpool(node, ctx):
                 mod = f" % {d}u" if terms else ""   # the outermost needs no wrap
                 terms.append(f"(size_t)at{div}{mod}" + (f" * {ys}u" if ys > 1 else ""))
         dest = _join(terms)
-    return Kernel("ops/maxunpool.c.j2", dict(limit=int(np.prod(pooled)), dest=dest, check=check),
+    return Kernel("ops/maxunpool.c.j2", MaxUnpool(int(np.prod(pooled)), dest, check),
                   inputs=[0, 1, 2] if check else [0, 1])
-
-
-@op("MaxRoiPool")
-def lower_max_roi_pool(node, ctx):
-    x, y = inp(node, ctx, 0), out(node, ctx)
-    require_float(node, x)
-    return Kernel("ops/maxroipool.c.j2", dict(
-        rois=y.shape[0], n=x.shape[0], c=x.shape[1], h=x.shape[2], w=x.shape[3],
-        ph=y.shape[2], pw=y.shape[3],
-        scale=scalar(node.attrs.get("spatial_scale", 1.0), x.dtype.compute)))

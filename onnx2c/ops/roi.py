@@ -1,4 +1,5 @@
-"""RoiAlign: average or max of bilinear samples over the bins of each region of interest.
+"""RoiAlign: average or max of bilinear samples over the bins of each region of interest;
+MaxRoiPool: the largest element of each bin.
 
 Boxes and batch indices are run-time data: a batch index out of range returns
 O2C_ERR_INDEX, and the number of samples per bin (sampling_ratio 0: as many as the bin
@@ -53,3 +54,26 @@ def lower_roi_align(node, ctx):
         scalar(0.5, t) if coord == "half_pixel" else None,
         int(a.get("sampling_ratio", 0)), mode == "max"),
         scratch=c * (8 if t == "double" else 4))
+
+
+@dataclass(frozen=True)
+class MaxRoiPool:
+    """templates/ops/maxroipool.c.j2: `rois` regions of an N x C x H x W input, each
+    max-pooled into ph x pw bins; `scale`: the literal spatial_scale."""
+    rois: int
+    n: int
+    c: int
+    h: int
+    w: int
+    ph: int
+    pw: int
+    scale: str
+
+
+@op("MaxRoiPool")
+def lower_max_roi_pool(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
+    require_float(node, x)
+    return Kernel("ops/maxroipool.c.j2", MaxRoiPool(
+        y.shape[0], *x.shape, y.shape[2], y.shape[3],
+        scalar(node.attrs.get("spatial_scale", 1.0), x.dtype.compute)))

@@ -13,9 +13,8 @@ transform length, and handed to the o2c_dft core.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import math
+from dataclasses import dataclass
 
 from ..csyntax.literals import scalar
 from ..errors import CompileError
