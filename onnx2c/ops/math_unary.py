@@ -92,16 +92,32 @@ def lower_param_unary(node, ctx):
     return elementwise(node, ctx, f"({y.dtype.compute})({expr})")
 
 
+def _gelu(x: str, y, tanh: bool) -> str:
+    """Gelu of the C value x in y's compute type: exact (erf) or the tanh approximation."""
+    if tanh:
+        k = scalar(math.sqrt(2 / math.pi), y.dtype.compute)
+        expr = "({c})0.5 * {x} * (({c})1 + tanh{f}(" + k + \
+            " * ({x} + ({c})0.044715 * {x} * {x} * {x})))"
+    else:
+        expr = "({c})0.5 * {x} * (({c})1 + erf{f}({x} * ({c})" + f"{1 / math.sqrt(2)!r}))"
+    return expr.format(x=x, f="" if y.dtype.compute == "double" else "f", c=y.dtype.compute)
+
+
 @op("Gelu")
 def lower_gelu(node, ctx):
+    tanh = node.attrs.get("approximate", "none") == "tanh"
+    return elementwise(node, ctx, _gelu("a0", out(node, ctx), tanh))
+
+
+@op("FastGelu", "BiasGelu", domain="com.microsoft")
+def lower_bias_gelu(node, ctx):
+    """onnxruntime's contrib Gelu of x (+ a bias broadcast over the last axis): FastGelu
+    the tanh approximation, BiasGelu the exact one."""
     y = out(node, ctx)
-    if node.attrs.get("approximate", "none") == "tanh":
-        k = scalar(math.sqrt(2 / math.pi), y.dtype.compute)
-        expr = ("({c})0.5 * a0 * (({c})1 + tanh{f}(" + k +
-                " * (a0 + ({c})0.044715 * a0 * a0 * a0)))")
-    else:
-        expr = "({c})0.5 * a0 * (({c})1 + erf{f}(a0 * ({c})" + f"{1 / math.sqrt(2)!r}))"
-    return elementwise(node, ctx, _fmt(expr, y))
+    require_float(node, y)
+    biased = len(node.inputs) > 1 and bool(node.inputs[1])
+    return elementwise(node, ctx, ["a0 + a1" if biased else "a0",
+                                   _gelu("r", y, node.op_type == "FastGelu")])
 
 
 @op("IsNaN")
@@ -116,7 +132,7 @@ def lower_isinf(node, ctx):
     return elementwise(node, ctx, f"({cond or '0'}) ? 1 : 0")
 
 
-@type_rule("QuickGelu", domain="com.microsoft")
+@type_rule("QuickGelu", "FastGelu", "BiasGelu", domain="com.microsoft")
 def _same_as_input(node, inputs):
     return [(inputs[0].dtype, inputs[0].shape)]
 
