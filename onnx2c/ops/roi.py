@@ -18,10 +18,8 @@ from ..ir.optable import Kernel, op
 
 
 @dataclass(frozen=True)
-class RoiAlign:
-    """templates/ops/roialign.c.j2: `rois` regions pooled from an N x C x H x W input into
-    ph x pw bins of `ratio` samples each (0: adaptive); scale and offset are literals
-    (None: 1 and 0); `max`: take the largest sample, else the mean."""
+class RoiBins:
+    """`rois` regions of an N x C x H x W input, each pooled into ph x pw bins."""
     rois: int
     n: int
     c: int
@@ -29,6 +27,12 @@ class RoiAlign:
     w: int
     ph: int
     pw: int
+
+
+@dataclass(frozen=True)
+class RoiAlign(RoiBins):
+    """templates/ops/roialign.c.j2: `ratio` samples a bin (0: adaptive); scale and offset
+    are literals (None: 1 and 0); `max`: take the largest sample, else the mean."""
     scale: str | None
     offset: str | None
     ratio: int
@@ -57,16 +61,9 @@ def lower_roi_align(node, ctx):
 
 
 @dataclass(frozen=True)
-class MaxRoiPool:
-    """templates/ops/maxroipool.c.j2: `rois` regions of an N x C x H x W input, each
-    max-pooled into ph x pw bins; `scale`: the literal spatial_scale."""
-    rois: int
-    n: int
-    c: int
-    h: int
-    w: int
-    ph: int
-    pw: int
+class MaxRoiPool(RoiBins):
+    """templates/ops/maxroipool.c.j2: the largest element of each bin; `scale`: the
+    literal spatial_scale."""
     scale: str
 
 
