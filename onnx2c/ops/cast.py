@@ -45,6 +45,11 @@ class Conversion:
     value: str
     saturate: str
     exact: bool
+    # the quantization ops: values read once before the loops, as (C type, name, value)
+    constants: tuple[tuple[str, str, str], ...] = ()
+    # DynamicQuantizeLinear: the uint8 scale and zero point of this many elements of in0
+    # are found first (into out1, out2)
+    dynamic_range: int | None = None
 
 
 def convert(src: DType, dst: DType, v: str, saturate: str = "1",

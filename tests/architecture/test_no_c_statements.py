@@ -18,13 +18,8 @@ ROOTS = ("onnx2c/ops", "onnx2c/lowering", "onnx2c/codegen")
 _CONTROL = re.compile(r"^\s*((if|for|while|switch)\s*\(|(else|do)\s*\{|return\s)")
 _PROSE = re.compile(r"[A-Za-z,]+ [A-Za-z,]+ [A-Za-z,]+ [A-Za-z,]+")
 
-# modules other work owns, each with the number of C statements it still builds (the
-# count may only fall) and why it is not converted here
-ALLOWED = {
-    # the quantization ops (QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear) are
-    # being reworked on their own branch; their prelude declarations move to the template there
-    "onnx2c/ops/quantize.py": 4,
-}
+# modules allowed to build C statements, each with how many and why (none today)
+ALLOWED: dict[str, int] = {}
 
 
 def _text(node) -> str | None:

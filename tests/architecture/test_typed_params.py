@@ -17,7 +17,6 @@ STILL_DICT = {
     # owned by other work at the time of conversion (conv/matmul and quantization)
     "matmul.py": "MatMul/Gemm lowering, reworked with the kernel library",
     "qlstm.py": "DynamicQuantizeLSTM extends rnn.py's dict",
-    "quantize.py": "Quantize/DequantizeLinear, reworked on the quantization branch",
 }
 
 
