@@ -19,8 +19,9 @@
  *   target is little-endian).  A tile is 4 * K4 / 2 words; columns past the last one and
  *   k past K are anything finite (their weights or outputs are dropped).
  *
- * On Cortex-M4/M7 (__ARM_FEATURE_DSP) o2c_qgemm_arm.h has the loops in assembly; the
- * portable C below computes the same int32 sums.
+ * On Cortex-M4/M7 (__ARM_FEATURE_DSP) o2c_qgemm_arm.h has the loops in assembly, on
+ * x86-64 with AVX2 o2c_qgemm_x86.h has them in intrinsics; the portable C below computes
+ * the same int32 sums.
  */
 #ifndef O2C_QGEMM_H
 #define O2C_QGEMM_H
@@ -82,6 +83,8 @@ static inline o2c_qepilogue o2c_qepilogue_from(const o2c_qepilogue *e, int32_t r
 
 #if defined(O2C_ARM_DSP)
 #include "o2c_qgemm_arm.h"
+#elif defined(O2C_X86_AVX2)
+#include "o2c_qgemm_x86.h"
 #else
 /* acc (2 rows x 4 columns, row-major) += the row pair times the tile, over K4. */
 static inline void o2c_qgemm_pair_tile(int32_t K4, const int8_t *w, const uint32_t *x,
@@ -109,7 +112,7 @@ static inline void o2c_qgemm_tile(int32_t rows, int32_t K4, const int8_t *w,
 {
     const size_t elem = o2c_qepilogue_bytes(e);
     int32_t r, i, j;
-#if defined(O2C_ARM_DSP)
+#if defined(O2C_ARM_DSP) || defined(O2C_X86_AVX2)
     if (e->mode == O2C_QEPI_REQUANT && !e->fixed) {     /* the hot path, fused */
         o2c_qgemm_tile_requant(rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
                                (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
