@@ -69,7 +69,8 @@ static inline int o2c_qconv(const o2c_qconv_shape *s, int32_t x_signed, const vo
                     o2c_qconv_im2col_s8(s, (const int8_t *)xg, x_zero, p, n, tile);
                 else
                     o2c_qconv_im2col_u8(s, xg, x_zero, p, n, tile);
-                o2c_qgemm_tile(cog, K4, w + (size_t)g * wg, bias ? bias + g * cog : NULL,
+                o2c_qgemm_tile(x_signed, cog, K4, w + (size_t)g * wg,
+                               bias ? bias + g * cog : NULL,
                                tile, n, &eg,
                                yb + ((size_t)g * cog * out_plane + (size_t)p) * elem,
                                out_plane, 1u);

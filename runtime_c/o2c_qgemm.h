@@ -103,15 +103,26 @@ static inline void o2c_qgemm_pair_tile(int32_t K4, const int8_t *w, const uint32
 /*
  * Every row against one tile of ncols (<= O2C_QTILE) columns: output (r, j) goes to
  * y + r * row_stride + j * col_stride elements (of the epilogue's output type).
- * bias (int32, one per row) may be NULL.
+ * bias (int32, one per row) may be NULL.  x_signed says whether the tile holds int8 or
+ * uint8 values; the tile may be rewritten (x86 with VNNI regroups uint8 ones to bytes).
  */
-static inline void o2c_qgemm_tile(int32_t rows, int32_t K4, const int8_t *w,
-                                  const int32_t *bias, const uint32_t *x, int32_t ncols,
-                                  const o2c_qepilogue *e, void *y, size_t row_stride,
-                                  size_t col_stride)
+static inline void o2c_qgemm_tile(int32_t x_signed, int32_t rows, int32_t K4,
+                                  const int8_t *w, const int32_t *bias, uint32_t *x,
+                                  int32_t ncols, const o2c_qepilogue *e, void *y,
+                                  size_t row_stride, size_t col_stride)
 {
     const size_t elem = o2c_qepilogue_bytes(e);
     int32_t r, i, j;
+#if defined(O2C_X86_VNNI_U8)
+    if (!x_signed && e->mode == O2C_QEPI_REQUANT && !e->fixed) {  /* uint8 columns */
+        o2c_qx_tile_to_quads(K4, x);
+        o2c_qx_tile_requant_quads(rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
+                                  (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
+        return;
+    }
+#else
+    (void)x_signed;
+#endif
 #if defined(O2C_ARM_DSP) || defined(O2C_X86_AVX2)
     if (e->mode == O2C_QEPI_REQUANT && !e->fixed) {     /* the hot path, fused */
         o2c_qgemm_tile_requant(rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
@@ -173,7 +184,7 @@ static inline int o2c_qgemm(int32_t M, int32_t N, int32_t K, int32_t a_signed,
             o2c_qrows_tile_s8(K, (const int8_t *)a + (size_t)m * lda, lda, n, tile);
         else
             o2c_qrows_tile_u8(K, (const uint8_t *)a + (size_t)m * lda, lda, n, tile);
-        o2c_qgemm_tile(N, K4, w, bias, tile, n, e,
+        o2c_qgemm_tile(a_signed, N, K4, w, bias, tile, n, e,
                        (unsigned char *)y + (size_t)m * ldy * elem, 1u, ldy);
     }
     return O2C_OK;

@@ -94,9 +94,63 @@ static inline __m256i o2c_qx_rows_i32(const int32_t *v, int32_t r, int32_t r_b)
     return _mm256_set_m128i(_mm_set1_epi32(v[r_b]), _mm_set1_epi32(v[r]));
 }
 
-/* o2c_qgemm_tile in float requantization mode (o2c_qgemm_arm.h's signature): each row
- * pair's eight sums requantized together and stored. */
-static inline void o2c_qgemm_tile_requant(int32_t rows, int32_t K4, const int8_t *w,
+#if defined(O2C_X86_AVX512) && defined(__AVX512VNNI__)
+#define O2C_X86_VNNI_U8 1
+
+/* Per four k of a row pair (bytes a0 b0 a1 b1 a2 b2 a3 b3): a0 a1 a2 a3 b0 b1 b2 b3, each
+ * row's four weights one 32-bit lane. */
+#define O2C_QX_ROW_QUADS 0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15
+
+/* A tile of uint8 values (0..255 in every int16) regrouped in place to bytes: word
+ * q * 4 + j becomes column j's k 4q .. 4q+3, one byte each, for VPDPBUSD. */
+static inline void o2c_qx_tile_to_quads(int32_t K4, uint32_t *tile)
+{
+    int32_t q;
+    for (q = 0; q < K4 / 4; q++) {
+        const __m128i halves = _mm256_cvtepi16_epi8(
+            _mm256_loadu_si256((const __m256i *)(const void *)(tile + 8 * q)));
+        _mm_storeu_si128((__m128i *)(void *)(tile + 4 * q),
+                         _mm_unpacklo_epi16(halves, _mm_srli_si128(halves, 8)));
+    }
+}
+
+/* o2c_qx_pair_sums for a tile of byte quads (o2c_qx_tile_to_quads): VPDPBUSD multiplies
+ * the uint8 columns by the int8 weights four at a time, exactly (a sum of four products
+ * fits 17 bits; the int32 additions wrap as the portable ones do). */
+static inline __m256i o2c_qx_quad_sums(int32_t K4, const int8_t *w, const uint32_t *x)
+{
+    const __m512i pick_a = _mm512_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2, 4, 4, 4, 4, 6, 6, 6, 6);
+    const __m512i pick_b = _mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7);
+    const __m256i regroup = _mm256_setr_epi8(O2C_QX_ROW_QUADS, O2C_QX_ROW_QUADS);
+    __m512i wide_a = _mm512_setzero_si512(), wide_b = _mm512_setzero_si512();
+    __m256i sum_a, sum_b;
+    __m128i row_a, row_b;
+    int32_t k = 0;
+    for (; k + 16 <= K4; k += 16, w += 32, x += 16) {
+        const __m512i quads = _mm512_castsi256_si512(_mm256_shuffle_epi8(
+            _mm256_loadu_si256((const __m256i *)(const void *)w), regroup));
+        const __m512i cols = _mm512_loadu_si512((const void *)x);
+        wide_a = _mm512_dpbusd_epi32(wide_a, cols, _mm512_permutexvar_epi32(pick_a, quads));
+        wide_b = _mm512_dpbusd_epi32(wide_b, cols, _mm512_permutexvar_epi32(pick_b, quads));
+    }
+    sum_a = _mm256_add_epi32(_mm512_castsi512_si256(wide_a), _mm512_extracti64x4_epi64(wide_a, 1));
+    sum_b = _mm256_add_epi32(_mm512_castsi512_si256(wide_b), _mm512_extracti64x4_epi64(wide_b, 1));
+    row_a = _mm_add_epi32(_mm256_castsi256_si128(sum_a), _mm256_extracti128_si256(sum_a, 1));
+    row_b = _mm_add_epi32(_mm256_castsi256_si128(sum_b), _mm256_extracti128_si256(sum_b, 1));
+    for (; k < K4; k += 4, w += 8, x += 4) {
+        const __m128i quads = _mm_shuffle_epi8(_mm_loadl_epi64((const __m128i *)(const void *)w),
+                                               _mm256_castsi256_si128(regroup));
+        const __m128i cols = _mm_loadu_si128((const __m128i *)(const void *)x);
+        row_a = _mm_dpbusd_epi32(row_a, cols, _mm_shuffle_epi32(quads, 0x00));
+        row_b = _mm_dpbusd_epi32(row_b, cols, _mm_shuffle_epi32(quads, 0x55));
+    }
+    return _mm256_set_m128i(row_b, row_a);
+}
+#endif
+
+/* o2c_qgemm_tile in float requantization mode: each row pair's eight sums requantized
+ * together and stored; quads says the tile holds byte quads (o2c_qx_tile_to_quads). */
+static inline void o2c_qx_tile_requant(int32_t quads, int32_t rows, int32_t K4, const int8_t *w,
                                           const int32_t *bias, const uint32_t *x,
                                           int32_t ncols, const float *scale,
                                           int32_t per_row, o2c_qout q, uint8_t *y,
@@ -106,7 +160,12 @@ static inline void o2c_qgemm_tile_requant(int32_t rows, int32_t K4, const int8_t
     int32_t r, i, j;
     for (r = 0; r < rows; r += 2, w += 2 * K4) {
         const int32_t r_b = r + 1 < rows ? r + 1 : r, n_rows = r + 1 < rows ? 2 : 1;
+#if defined(O2C_X86_VNNI_U8)
+        __m256i sums = quads ? o2c_qx_quad_sums(K4, w, x) : o2c_qx_pair_sums(K4, w, x);
+#else
         __m256i sums = o2c_qx_pair_sums(K4, w, x);
+        (void)quads;
+#endif
         const __m256 sc = per_row ? _mm256_set_m128(_mm_set1_ps(scale[r_b]),
                                                      _mm_set1_ps(scale[r]))
                                   : one_scale;
@@ -126,6 +185,29 @@ static inline void o2c_qgemm_tile_requant(int32_t rows, int32_t K4, const int8_t
         }
     }
 }
+
+/* The same with o2c_qgemm_arm.h's signature, for the int16 tile. */
+static inline void o2c_qgemm_tile_requant(int32_t rows, int32_t K4, const int8_t *w,
+                                          const int32_t *bias, const uint32_t *x,
+                                          int32_t ncols, const float *scale,
+                                          int32_t per_row, o2c_qout q, uint8_t *y,
+                                          int32_t row_stride, int32_t col_stride)
+{
+    o2c_qx_tile_requant(0, rows, K4, w, bias, x, ncols, scale, per_row, q, y, row_stride,
+                        col_stride);
+}
+
+#if defined(O2C_X86_VNNI_U8)
+static inline void o2c_qx_tile_requant_quads(int32_t rows, int32_t K4, const int8_t *w,
+                                             const int32_t *bias, const uint32_t *x,
+                                             int32_t ncols, const float *scale,
+                                             int32_t per_row, o2c_qout q, uint8_t *y,
+                                             int32_t row_stride, int32_t col_stride)
+{
+    o2c_qx_tile_requant(1, rows, K4, w, bias, x, ncols, scale, per_row, q, y, row_stride,
+                        col_stride);
+}
+#endif
 
 #endif
 #endif /* O2C_QGEMM_X86_H */
