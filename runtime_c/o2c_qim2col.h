@@ -13,6 +13,7 @@
 #if defined(O2C_ARM_DSP)
 #include "o2c_qim2col_arm.h"
 #define O2C_QCONV_TAP_WORDS(EXT)
+#define O2C_QCONV_ROW_TILE(NAME)
 #elif defined(O2C_X86_AVX2)
 #include "o2c_qim2col_x86.h"
 #define O2C_QCONV_ROWS_WORDS(EXT)
@@ -20,6 +21,7 @@
 #define O2C_QCONV_ROWS_WORDS(EXT)
 #define O2C_QCONV_POINTWISE_WORDS(EXT)
 #define O2C_QCONV_TAP_WORDS(EXT)
+#define O2C_QCONV_ROW_TILE(NAME)
 #endif
 
 typedef struct {
@@ -160,6 +162,7 @@ O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_s8_rows, int8_t, o2c_qext_s8)
             NAME##_tile(s, x, fill, p0, tile);                                             \
             return;                                                                        \
         }                                                                                  \
+        O2C_QCONV_ROW_TILE(NAME)                                                           \
         if (rows && o2c_qconv_tile_inside(s, p0, n) && o2c_qconv_tile_words_inside(s, p0)) { \
             NAME##_rows(s, x, fill, p0, tile);                                             \
             return;                                                                        \
@@ -231,6 +234,10 @@ O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_s8_rows, int8_t, o2c_qext_s8)
                 *t = 0;                                                                    \
         }                                                                                  \
     }
+#if defined(O2C_X86_AVX2)
+O2C_QX_TILE_ROW(o2c_qconv_im2col_u8_row, uint8_t, o2c_qext_u8)
+O2C_QX_TILE_ROW(o2c_qconv_im2col_s8_row, int8_t, o2c_qext_s8)
+#endif
 O2C_QCONV_IM2COL(o2c_qconv_im2col_u8, uint8_t)
 O2C_QCONV_IM2COL(o2c_qconv_im2col_s8, int8_t)
 
