@@ -148,33 +148,45 @@ static inline __m256i o2c_qx_quad_sums(int32_t K4, const int8_t *w, const uint32
 }
 #endif
 
-/* o2c_qgemm_tile in float requantization mode: each row pair's eight sums requantized
- * together and stored; quads says the tile holds byte quads (o2c_qx_tile_to_quads). */
-static inline void o2c_qx_tile_requant(int32_t quads, int32_t rows, int32_t K4, const int8_t *w,
-                                          const int32_t *bias, const uint32_t *x,
-                                          int32_t ncols, const float *scale,
-                                          int32_t per_row, o2c_qout q, uint8_t *y,
-                                          int32_t row_stride, int32_t col_stride)
+/* The sums of row pair w against tile x: byte quads (o2c_qx_tile_to_quads) or int16. */
+static inline __m256i o2c_qx_sums(int32_t quads, int32_t K4, const int8_t *w,
+                                  const uint32_t *x)
 {
-    const __m256 one_scale = _mm256_set1_ps(scale[0]);
-    int32_t r, i, j;
-    for (r = 0; r < rows; r += 2, w += 2 * K4) {
-        const int32_t r_b = r + 1 < rows ? r + 1 : r, n_rows = r + 1 < rows ? 2 : 1;
 #if defined(O2C_X86_VNNI_U8)
-        __m256i sums = quads ? o2c_qx_quad_sums(K4, w, x) : o2c_qx_pair_sums(K4, w, x);
+    return quads ? o2c_qx_quad_sums(K4, w, x) : o2c_qx_pair_sums(K4, w, x);
 #else
-        __m256i sums = o2c_qx_pair_sums(K4, w, x);
-        (void)quads;
+    (void)quads;
+    return o2c_qx_pair_sums(K4, w, x);
 #endif
-        const __m256 sc = per_row ? _mm256_set_m128(_mm_set1_ps(scale[r_b]),
-                                                     _mm_set1_ps(scale[r]))
-                                  : one_scale;
-        uint64_t bytes;
-        unsigned char out[8];
-        if (bias)
-            sums = _mm256_add_epi32(sums, o2c_qx_rows_i32(bias, r, r_b));
-        bytes = o2c_qx_requant8(sums, sc, q.zero, q.lo, q.hi);
-        memcpy(out, &bytes, sizeof bytes);
+}
+
+/* o2c_qgemm_tile in float requantization mode: four rows' sixteen sums requantized
+ * together and stored; quads says the tile holds byte quads (o2c_qx_tile_to_quads).
+ * Rows past the last one are computed from the last row pair and dropped. */
+static inline void o2c_qx_tile_requant(int32_t quads, int32_t rows, int32_t K4,
+                                       const int8_t *w, const int32_t *bias,
+                                       const uint32_t *x, int32_t ncols, const float *scale,
+                                       int32_t per_row, o2c_qout q, uint8_t *y,
+                                       int32_t row_stride, int32_t col_stride)
+{
+    int32_t r, i, j;
+    for (r = 0; r < rows; r += 4) {
+        const int32_t pair2 = r + 2 < rows ? r + 2 : r;      /* the second row pair */
+        const int32_t n_rows = rows - r < 4 ? rows - r : 4;
+        __m256i lo = o2c_qx_sums(quads, K4, w + (size_t)r * K4, x);
+        __m256i hi = o2c_qx_sums(quads, K4, w + (size_t)pair2 * K4, x);
+        float row_scale[4];
+        int32_t row_bias[4];
+        unsigned char out[16];
+        for (i = 0; i < 4; i++) {
+            const int32_t at = r + i < rows ? r + i : rows - 1;
+            row_scale[i] = scale[per_row ? at : 0];
+            row_bias[i] = bias ? bias[at] : 0;
+        }
+        lo = _mm256_add_epi32(lo, o2c_qx_rows_i32(row_bias, 0, 1));
+        hi = _mm256_add_epi32(hi, o2c_qx_rows_i32(row_bias, 2, 3));
+        _mm_storeu_si128((__m128i *)(void *)out,
+                         o2c_qx_requant16(lo, hi, row_scale, q.zero, q.lo, q.hi));
         for (i = 0; i < n_rows; i++) {
             uint8_t *row = y + (size_t)(r + i) * (size_t)row_stride;
             if (ncols == O2C_QTILE && col_stride == 1)
