@@ -82,12 +82,6 @@ static inline int o2c_qconv(const o2c_qconv_shape *s, int32_t x_signed, const vo
 
 #include "o2c_qdwconv.h"
 
-/* The k-th element of an 8-bit array of either signedness. */
-static inline int32_t o2c_q8_at(const void *p, int32_t is_signed, size_t k)
-{
-    return is_signed ? (int32_t)((const int8_t *)p)[k] : (int32_t)((const uint8_t *)p)[k];
-}
-
 /*
  * Reference convolution for run-time weights (QLinearConv, ConvInteger): w is
  * out_c x (in_c / groups) x k_h x k_w, 8-bit, with w_zeros zero points (1 or out_c, 0 for
