@@ -122,8 +122,8 @@ static inline void o2c_qgemm_tile(int32_t x_signed, int32_t rows, int32_t K4,
 #if defined(O2C_X86_VNNI_U8)
     if (!x_signed && e->mode == O2C_QEPI_REQUANT && !e->fixed) {  /* uint8 columns */
         o2c_qx_tile_to_quads(K4, x);
-        o2c_qx_tile_requant_quads(rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
-                                  (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
+        o2c_qx_tile_requant(1, rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
+                            (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
         return;
     }
 #else

@@ -209,17 +209,5 @@ static inline void o2c_qgemm_tile_requant(int32_t rows, int32_t K4, const int8_t
                         col_stride);
 }
 
-#if defined(O2C_X86_VNNI_U8)
-static inline void o2c_qx_tile_requant_quads(int32_t rows, int32_t K4, const int8_t *w,
-                                             const int32_t *bias, const uint32_t *x,
-                                             int32_t ncols, const float *scale,
-                                             int32_t per_row, o2c_qout q, uint8_t *y,
-                                             int32_t row_stride, int32_t col_stride)
-{
-    o2c_qx_tile_requant(1, rows, K4, w, bias, x, ncols, scale, per_row, q, y, row_stride,
-                        col_stride);
-}
-#endif
-
 #endif
 #endif /* O2C_QGEMM_X86_H */
