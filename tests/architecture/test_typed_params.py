@@ -13,10 +13,8 @@ from tests.conftest import REPO
 OPS = REPO / "onnx2c" / "ops"
 
 STILL_DICT = {
-    "rnn.py": "qlstm.py (owned by the quantization work) extends its dict; convert both together",
     # owned by other work at the time of conversion (conv/matmul and quantization)
     "matmul.py": "MatMul/Gemm lowering, reworked with the kernel library",
-    "qlstm.py": "DynamicQuantizeLSTM extends rnn.py's dict",
 }
 
 
