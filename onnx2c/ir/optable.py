@@ -46,6 +46,11 @@ class Kernel:
     # index -> the array in that layout; passes/pack.py makes each a constant
     packed: dict[int, np.ndarray] = field(default_factory=dict)
 
+    def __post_init__(self):
+        # a template's parameters are a dataclass (ARCHITECTURE.md); {} means "none"
+        if isinstance(self.params, dict) and self.params:
+            raise TypeError(f"{self.template}: give the template a dataclass, not a dict")
+
 
 # lower(node, ctx: lowering.LoweringContext) -> Kernel
 Lowering = Callable[[Node, Any], Kernel]

@@ -63,6 +63,25 @@ def _lin(*terms) -> str:
     return " + ".join(parts) or "0"
 
 
+@dataclass(frozen=True)
+class BatchedProduct:
+    """templates/ops/matmul.c.j2: Y[b] = op(A[b]) op(B[b]) (M x K times K x N) over the
+    batch loops, for the types without a kernel of their own (integers, double, halves)."""
+    batch: list[int]            # batch loop extents (broadcast), loop variables b0, b1, ...
+    M: int
+    N: int
+    K: int
+    a: int                      # which inputs are A and B
+    b: int
+    acc: Accum                  # accumulator type, start, update and result
+    a_off: str                  # C offsets of the batch's A, B, Y in the batch variables
+    b_off: str
+    y_off: str
+    a_idx: str                  # C index of A[i][k], B[k][j], Y[i][j] from those offsets
+    b_idx: str
+    y_idx: str
+
+
 def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 1.0,
             addend: str | None = None, inputs: list[int] | None = None) -> Kernel:
     """Kernel for Y = alpha * op(A) op(B) + addend over numpy-broadcast batch dimensions.
@@ -78,15 +97,16 @@ def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float 
     dims, (ba, bb) = broadcast_loops(batch, [sa[:-2], sb[:-2]])
     a_i, a_k = (1, lda) if trans[0] else (lda, 1)
     b_k, b_j = (1, ldb) if trans[1] else (ldb, 1)
-    params = dict(batch=dims, M=m, N=n, K=k, a=ia, b=ib, acc=acc,
-                  a_off=offset_expr([s * m * k for s in ba], "b"),
-                  b_off=offset_expr([s * k * n for s in bb], "b"),
-                  y_off=offset_expr([s * m * n for s in strides(dims)], "b"),
-                  a_idx=_lin(("a_off", int(bool(dims))), ("i", a_i), ("k", a_k)),
-                  b_idx=_lin(("b_off", int(bool(dims))), ("k", b_k), ("j", b_j)),
-                  y_idx=_lin(("y_off", int(bool(dims))), ("i", n), ("j", 1)))
     result = acc.result if alpha == 1 else f"{scalar(alpha, y.dtype.compute)} * {acc.result}"
-    params["acc"] = replace(acc, result=f"{result} + {addend}" if addend else result)
+    params = BatchedProduct(
+        batch=dims, M=m, N=n, K=k, a=ia, b=ib,
+        acc=replace(acc, result=f"{result} + {addend}" if addend else result),
+        a_off=offset_expr([s * m * k for s in ba], "b"),
+        b_off=offset_expr([s * k * n for s in bb], "b"),
+        y_off=offset_expr([s * m * n for s in strides(dims)], "b"),
+        a_idx=_lin(("a_off", int(bool(dims))), ("i", a_i), ("k", a_k)),
+        b_idx=_lin(("b_off", int(bool(dims))), ("k", b_k), ("j", b_j)),
+        y_idx=_lin(("y_off", int(bool(dims))), ("i", n), ("j", 1)))
     return Kernel("ops/matmul.c.j2", params, inputs=inputs)
 
 
