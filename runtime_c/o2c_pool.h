@@ -26,6 +26,7 @@
 #include <math.h>
 #include <stddef.h>
 #include "o2c_abi.h"
+#include "o2c_simd.h"
 
 #define O2C_POOL_MAX 0
 #define O2C_POOL_AVG 1
@@ -72,33 +73,34 @@ static inline size_t o2c_pool_cols(size_t ox, size_t stride_w, size_t pad_left,
     return (size_t)(hi - *lo);
 }
 
-/* independent partial results of a whole-plane fold: enough to fill a target's vector
- * registers and hide the latency of its additions, few enough for a scalar FPU's */
-#define O2C_POOL_LANES 32
+/* independent partial results of a whole-plane fold: two vectors' worth hides a vector
+ * target's addition latency; a scalar FPU keeps four in registers */
+#define O2C_POOL_LANES (O2C_VF > 1 ? 2 * O2C_VF : 4)
 
 /* kind's fold of x[0..n) (kind's start value when n is 0): lane j folds x[j], x[j +
- * LANES], ... (a loop compilers vectorise), then the lanes fold in order */
+ * LANES], ... (a loop compilers vectorise), then the lanes fold in order, then the tail;
+ * every lane index is a constant, so a scalar FPU keeps the lanes in registers */
 static inline float o2c_pool_whole(int kind, size_t n, const float *restrict x)
 {
     float acc[O2C_POOL_LANES], total;
     const size_t body = n - n % O2C_POOL_LANES;
     size_t i, j;
-    for (j = 0; j < O2C_POOL_LANES; j++)
+    O2C_UNROLL for (j = 0; j < O2C_POOL_LANES; j++)
         acc[j] = kind == O2C_POOL_MAX ? -INFINITY : 0.0f;
-    for (j = 0; j < n % O2C_POOL_LANES; j++)
-        acc[j] = o2c_pool_fold(kind, acc[j], x[body + j]);
     if (kind == O2C_POOL_MAX) {
         for (i = 0; i < body; i += O2C_POOL_LANES)
-            for (j = 0; j < O2C_POOL_LANES; j++)
+            O2C_UNROLL for (j = 0; j < O2C_POOL_LANES; j++)
                 acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
     } else {
         for (i = 0; i < body; i += O2C_POOL_LANES)
-            for (j = 0; j < O2C_POOL_LANES; j++)
+            O2C_UNROLL for (j = 0; j < O2C_POOL_LANES; j++)
                 acc[j] += x[i + j];
     }
     total = acc[0];
-    for (j = 1; j < O2C_POOL_LANES; j++)
+    O2C_UNROLL for (j = 1; j < O2C_POOL_LANES; j++)
         total = o2c_pool_fold(kind, total, acc[j]);
+    for (i = 0; i < n % O2C_POOL_LANES; i++)
+        total = o2c_pool_fold(kind, total, x[body + i]);
     return total;
 }
 
