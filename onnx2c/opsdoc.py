@@ -9,12 +9,13 @@ of each operator's passing one-node ONNX tests, so it claims only what was check
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
 from . import mdtable, ops  # noqa: F401  (ops fills the registry)
-from .ir.optable import registered
+from .ir.optable import is_compiler_domain, registered
 
 DTYPES = Path(__file__).resolve().parents[1] / "docs" / "tested_dtypes.json"
 
@@ -33,7 +34,7 @@ def table() -> str:
     tested = json.loads(DTYPES.read_text()) if DTYPES.exists() else {}
     rows = []
     for (dom, op), since in registered().items():
-        if dom == "onnx2c" or dom.startswith("onnx2c."):
+        if is_compiler_domain(dom):
             continue        # the compiler's own ops (its passes make them), not a model's
         known = sorted(versions.get((dom, op), [min(since)]))
         first = max(min(since), known[0])
@@ -52,9 +53,21 @@ def splice(text: str) -> str:
     return mdtable.splice(text, "operators", table())
 
 
-if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        path = Path(sys.argv[1])
-        path.write_text(splice(path.read_text()))
-    else:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m onnx2c.opsdoc",
+                                     description="Print the supported-operator table, or "
+                                     "rewrite it between the markers of a Markdown file.")
+    parser.add_argument("markdown", nargs="?", type=Path,
+                        help="file whose operators:begin/end block to rewrite (e.g. README.md)")
+    args = parser.parse_args(argv)
+    if args.markdown is None:
         print(table())
+    elif not args.markdown.is_file():
+        parser.error(f"{args.markdown}: no such file")
+    else:
+        args.markdown.write_text(splice(args.markdown.read_text()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,6 +21,14 @@ from ..errors import CompileError
 from .dtypes import DType
 from .graph import Node
 
+# the domain of the ops the compiler's own passes make (fused Conv/Gemm epilogues,
+# fused elementwise chains, the integer kernels under ".int8"); no model may use it
+COMPILER_DOMAIN = "onnx2c"
+
+
+def is_compiler_domain(domain: str) -> bool:
+    return domain == COMPILER_DOMAIN or domain.startswith(COMPILER_DOMAIN + ".")
+
 
 @dataclass
 class Kernel:

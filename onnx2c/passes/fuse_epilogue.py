@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import DType, Graph, Node
+from ..ir.optable import COMPILER_DOMAIN as DOMAIN
 
-DOMAIN = "onnx2c"
 RESIDUAL = 3
 _PRODUCTS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
 _SIMPLE = ("Relu", "Sigmoid", "HardSwish", "LeakyRelu")

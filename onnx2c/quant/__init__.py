@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import DType
+from ..ir.optable import COMPILER_DOMAIN
 
 # the private domain of the integer ops the passes emit (QConv, QGemm, QLookup, ...)
-DOMAIN = "onnx2c.int8"
+DOMAIN = COMPILER_DOMAIN + ".int8"
 
 EIGHT_BIT = (DType.INT8, DType.UINT8)
 
