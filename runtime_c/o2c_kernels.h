@@ -29,6 +29,15 @@
  *
  * Every vector path gives the same results as the portable one up to the rounding of
  * fused multiply-adds and of the order of sums; none needs -ffast-math.
+ *
+ * Glossary: the short names kept in the kernels and templates (everything else is
+ * spelled out). Tensors: N batch, C channels, H x W an image plane (OH x OW the
+ * output's, KH x KW a kernel's), D a spatial depth or a head size, S or T a sequence
+ * (tokens, time steps), B a batch of sequences, G groups (gates in RNNs). GEMM:
+ * M x K times K x N, lda/ldb/ldc/ldy the row pitches, MR x NR the register tile, NV
+ * vectors per tile row, VF floats per vector. Loops: i*, j*, k* (a kernel tap or the
+ * summed axis), r* (reduced axes), o* (output positions), n* counts; acc an accumulator,
+ * cap a bounded output's capacity, st a status.
  */
 #ifndef O2C_KERNELS_H
 #define O2C_KERNELS_H

@@ -69,7 +69,8 @@ static inline int o2c_qconv(const o2c_qconv_shape *s, int32_t x_signed, const vo
                     o2c_qconv_im2col_s8(s, (const int8_t *)xg, x_zero, p, n, tile);
                 else
                     o2c_qconv_im2col_u8(s, xg, x_zero, p, n, tile);
-                o2c_qgemm_tile(cog, K4, w + (size_t)g * wg, bias ? bias + g * cog : NULL,
+                o2c_qgemm_tile(x_signed, cog, K4, w + (size_t)g * wg,
+                               bias ? bias + g * cog : NULL,
                                tile, n, &eg,
                                yb + ((size_t)g * cog * out_plane + (size_t)p) * elem,
                                out_plane, 1u);
@@ -80,12 +81,6 @@ static inline int o2c_qconv(const o2c_qconv_shape *s, int32_t x_signed, const vo
 }
 
 #include "o2c_qdwconv.h"
-
-/* The k-th element of an 8-bit array of either signedness. */
-static inline int32_t o2c_q8_at(const void *p, int32_t is_signed, size_t k)
-{
-    return is_signed ? (int32_t)((const int8_t *)p)[k] : (int32_t)((const uint8_t *)p)[k];
-}
 
 /*
  * Reference convolution for run-time weights (QLinearConv, ConvInteger): w is

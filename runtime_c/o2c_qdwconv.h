@@ -8,7 +8,8 @@
  * sum((x - x_zero) * w) + the original bias, with no bounds checks.
  * On Cortex-M4/M7 (__ARM_FEATURE_DSP) a 3x3 channel runs in one assembly loop
  * (o2c_qdwconv_arm.h): per kernel row, one 32-bit load and two SXTB16 (or UXTB16) feed
- * two outputs' dual and single MACs; elsewhere plain C.  The 32-bit loads may read 3
+ * two outputs' dual and single MACs; on x86-64 with AVX2 eight outputs at a time
+ * (o2c_qdwconv_x86.h); elsewhere plain C.  The 32-bit loads may read 3
  * bytes past a window: the scratch has them.
  *
  * In place: y may be x when out_h x out_w == in_h x in_w - a channel is in scratch
@@ -80,6 +81,8 @@ O2C_QDW_WINDOW(o2c_qdw_window_s8, int8_t)
 
 #if defined(O2C_ARM_DSP)
 #include "o2c_qdwconv_arm.h"
+#elif defined(O2C_X86_AVX2)
+#include "o2c_qdwconv_x86.h"
 #endif
 
 /* The outputs of one channel from its padded copy. */
@@ -108,6 +111,13 @@ static inline void o2c_qdwconv_plane(const o2c_qconv_shape *s, int32_t x_signed,
             o2c_qdw3_plane_us(s, pad, cols, wq, acc0, scale, q.zero, yc);
         else
             o2c_qdw3_plane_uu(s, pad, cols, wq, acc0, scale, q.zero, yc);
+        return;
+    }
+#elif defined(O2C_X86_AVX2)
+    if (fast && o2c_qdwconv_x86_fits(s)) {
+        int32_t rows, padded_cols;
+        o2c_qdwconv_padded(s, &rows, &padded_cols);
+        o2c_qdwconv_plane_x86(s, x_signed, pad, rows, cols, wc, acc0, scale, q, yc);
         return;
     }
 #endif

@@ -19,8 +19,9 @@
  *   target is little-endian).  A tile is 4 * K4 / 2 words; columns past the last one and
  *   k past K are anything finite (their weights or outputs are dropped).
  *
- * On Cortex-M4/M7 (__ARM_FEATURE_DSP) o2c_qgemm_arm.h has the loops in assembly; the
- * portable C below computes the same int32 sums.
+ * On Cortex-M4/M7 (__ARM_FEATURE_DSP) o2c_qgemm_arm.h has the loops in assembly, on
+ * x86-64 with AVX2 o2c_qgemm_x86.h has them in intrinsics; the portable C below computes
+ * the same int32 sums.
  */
 #ifndef O2C_QGEMM_H
 #define O2C_QGEMM_H
@@ -31,6 +32,12 @@
 #include "o2c_abi.h"
 #include "o2c_qrequant.h"
 #include "o2c_qlayout.h"
+
+/* The k-th element of an 8-bit array of either signedness. */
+static inline int32_t o2c_q8_at(const void *p, int32_t is_signed, size_t k)
+{
+    return is_signed ? (int32_t)((const int8_t *)p)[k] : (int32_t)((const uint8_t *)p)[k];
+}
 
 /* What becomes of an int32 sum. */
 enum { O2C_QEPI_REQUANT = 0, O2C_QEPI_INT32 = 1, O2C_QEPI_FLOAT = 2 };
@@ -82,6 +89,8 @@ static inline o2c_qepilogue o2c_qepilogue_from(const o2c_qepilogue *e, int32_t r
 
 #if defined(O2C_ARM_DSP)
 #include "o2c_qgemm_arm.h"
+#elif defined(O2C_X86_AVX2)
+#include "o2c_qgemm_x86.h"
 #else
 /* acc (2 rows x 4 columns, row-major) += the row pair times the tile, over K4. */
 static inline void o2c_qgemm_pair_tile(int32_t K4, const int8_t *w, const uint32_t *x,
@@ -100,16 +109,27 @@ static inline void o2c_qgemm_pair_tile(int32_t K4, const int8_t *w, const uint32
 /*
  * Every row against one tile of ncols (<= O2C_QTILE) columns: output (r, j) goes to
  * y + r * row_stride + j * col_stride elements (of the epilogue's output type).
- * bias (int32, one per row) may be NULL.
+ * bias (int32, one per row) may be NULL.  x_signed says whether the tile holds int8 or
+ * uint8 values; the tile may be rewritten (x86 with VNNI regroups uint8 ones to bytes).
  */
-static inline void o2c_qgemm_tile(int32_t rows, int32_t K4, const int8_t *w,
-                                  const int32_t *bias, const uint32_t *x, int32_t ncols,
-                                  const o2c_qepilogue *e, void *y, size_t row_stride,
-                                  size_t col_stride)
+static inline void o2c_qgemm_tile(int32_t x_signed, int32_t rows, int32_t K4,
+                                  const int8_t *w, const int32_t *bias, uint32_t *x,
+                                  int32_t ncols, const o2c_qepilogue *e, void *y,
+                                  size_t row_stride, size_t col_stride)
 {
     const size_t elem = o2c_qepilogue_bytes(e);
     int32_t r, i, j;
-#if defined(O2C_ARM_DSP)
+#if defined(O2C_X86_VNNI_U8)
+    if (!x_signed && e->mode == O2C_QEPI_REQUANT && !e->fixed) {  /* uint8 columns */
+        o2c_qx_tile_to_quads(K4, x);
+        o2c_qx_tile_requant(1, rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
+                            (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
+        return;
+    }
+#else
+    (void)x_signed;
+#endif
+#if defined(O2C_ARM_DSP) || defined(O2C_X86_AVX2)
     if (e->mode == O2C_QEPI_REQUANT && !e->fixed) {     /* the hot path, fused */
         o2c_qgemm_tile_requant(rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
                                (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
@@ -170,43 +190,9 @@ static inline int o2c_qgemm(int32_t M, int32_t N, int32_t K, int32_t a_signed,
             o2c_qrows_tile_s8(K, (const int8_t *)a + (size_t)m * lda, lda, n, tile);
         else
             o2c_qrows_tile_u8(K, (const uint8_t *)a + (size_t)m * lda, lda, n, tile);
-        o2c_qgemm_tile(N, K4, w, bias, tile, n, e,
+        o2c_qgemm_tile(a_signed, N, K4, w, bias, tile, n, e,
                        (unsigned char *)y + (size_t)m * ldy * elem, 1u, ldy);
     }
-    return O2C_OK;
-}
-
-/*
- * Reference Y (M x N, ldy apart) = epilogue(bias[n] + sum_k (A[m][k] - a_zero) *
- * (B[k][n] - b_zero[n])) for run-time 8-bit A (lda apart) and B (element (k, n) at
- * k * b_kstride + n * b_nstride): QLinearMatMul, MatMulInteger, MatMulIntegerToFloat and
- * QGemm when B is not a packable constant.  b_zeros is 1 or N (0: B has no zero point);
- * bias (int32, one per column) may be NULL.
- */
-static inline int o2c_qmatmul_ref(int32_t M, int32_t N, int32_t K, int32_t a_signed,
-                                  const void *a, size_t lda, int32_t a_zero,
-                                  int32_t b_signed, const void *b, size_t b_kstride,
-                                  size_t b_nstride, const void *b_zero, int32_t b_zeros,
-                                  const int32_t *bias, const o2c_qepilogue *e, void *y,
-                                  size_t ldy)
-{
-    const size_t elem = o2c_qepilogue_bytes(e);
-    int32_t m, n, k;
-    for (m = 0; m < M; m++)
-        for (n = 0; n < N; n++) {
-            const int32_t bz = !b_zeros ? 0 : b_signed
-                ? (int32_t)((const int8_t *)b_zero)[b_zeros > 1 ? n : 0]
-                : (int32_t)((const uint8_t *)b_zero)[b_zeros > 1 ? n : 0];
-            int32_t acc = bias ? bias[n] : 0;
-            for (k = 0; k < K; k++) {
-                const size_t ia = (size_t)m * lda + (size_t)k;
-                const size_t ib = (size_t)k * b_kstride + (size_t)n * b_nstride;
-                const int32_t av = a_signed ? ((const int8_t *)a)[ia] : ((const uint8_t *)a)[ia];
-                const int32_t bv = b_signed ? ((const int8_t *)b)[ib] : ((const uint8_t *)b)[ib];
-                acc += (av - a_zero) * (bv - bz);
-            }
-            o2c_qepilogue_store(e, n, acc, (unsigned char *)y + ((size_t)m * ldy + n) * elem);
-        }
     return O2C_OK;
 }
 

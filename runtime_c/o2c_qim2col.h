@@ -12,9 +12,16 @@
 
 #if defined(O2C_ARM_DSP)
 #include "o2c_qim2col_arm.h"
+#define O2C_QCONV_TAP_WORDS(EXT)
+#define O2C_QCONV_ROW_TILE(NAME)
+#elif defined(O2C_X86_AVX2)
+#include "o2c_qim2col_x86.h"
+#define O2C_QCONV_ROWS_WORDS(EXT)
 #else
 #define O2C_QCONV_ROWS_WORDS(EXT)
 #define O2C_QCONV_POINTWISE_WORDS(EXT)
+#define O2C_QCONV_TAP_WORDS(EXT)
+#define O2C_QCONV_ROW_TILE(NAME)
 #endif
 
 typedef struct {
@@ -59,7 +66,7 @@ static inline int o2c_qconv_tile_inside(const o2c_qconv_shape *s, int32_t p0, in
 
 /* A whole tap-major tile whose windows are all inside (o2c_qconv_tile_inside): per tap
  * and channel pair, the four columns' values are stride_w apart. */
-#define O2C_QCONV_TILE_INSIDE(NAME, T)                                                     \
+#define O2C_QCONV_TILE_INSIDE(NAME, T, EXT)                                                \
     static inline void NAME(const o2c_qconv_shape *s, const T *x, int32_t fill,            \
                             int32_t p0, uint32_t *t)                                       \
     {                                                                                      \
@@ -75,6 +82,7 @@ static inline int o2c_qconv_tile_inside(const o2c_qconv_shape *s, int32_t p0, in
                 const T *a = base + (size_t)(kh * s->dil_h) * in_w + (size_t)(kw * s->dil_w); \
                 for (c = 0; c + 1 < cin; c += 2, t += O2C_QTILE, a += 2 * plane) {         \
                     const T *b = a + plane;                                                \
+                    O2C_QCONV_TAP_WORDS(EXT)                                               \
                     t[0] = o2c_qpair(a[0], b[0]);                                          \
                     t[1] = o2c_qpair(a[sw], b[sw]);                                        \
                     t[2] = o2c_qpair(a[2 * sw], b[2 * sw]);                                \
@@ -91,8 +99,8 @@ static inline int o2c_qconv_tile_inside(const o2c_qconv_shape *s, int32_t p0, in
         for (k = K; k < K4; k += 2, t += O2C_QTILE)                                        \
             t[0] = t[1] = t[2] = t[3] = 0;                                                 \
     }
-O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_u8_tile, uint8_t)
-O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t)
+O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_u8_tile, uint8_t, o2c_qext_u8)
+O2C_QCONV_TILE_INSIDE(o2c_qconv_im2col_s8_tile, int8_t, o2c_qext_s8)
 
 /* Whether the 32-bit loads of o2c_qconv_im2col_*_rows (4 bytes from each window row's
  * start) stay inside a channel plane, for an inside tile at p0. */
@@ -154,6 +162,7 @@ O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_s8_rows, int8_t, o2c_qext_s8)
             NAME##_tile(s, x, fill, p0, tile);                                             \
             return;                                                                        \
         }                                                                                  \
+        O2C_QCONV_ROW_TILE(NAME)                                                           \
         if (rows && o2c_qconv_tile_inside(s, p0, n) && o2c_qconv_tile_words_inside(s, p0)) { \
             NAME##_rows(s, x, fill, p0, tile);                                             \
             return;                                                                        \
@@ -225,6 +234,10 @@ O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_s8_rows, int8_t, o2c_qext_s8)
                 *t = 0;                                                                    \
         }                                                                                  \
     }
+#if defined(O2C_X86_AVX2)
+O2C_QX_TILE_ROW(o2c_qconv_im2col_u8_row, uint8_t, o2c_qext_u8)
+O2C_QX_TILE_ROW(o2c_qconv_im2col_s8_row, int8_t, o2c_qext_s8)
+#endif
 O2C_QCONV_IM2COL(o2c_qconv_im2col_u8, uint8_t)
 O2C_QCONV_IM2COL(o2c_qconv_im2col_s8, int8_t)
 

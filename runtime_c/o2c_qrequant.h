@@ -37,6 +37,16 @@
 #define O2C_ARM_DSP 1
 #endif
 
+/* x86-64 with AVX2 (AVX-512BW and VNNI used where also defined): the int8 kernels'
+   vector paths in o2c_qrequant_x86.h and o2c_qgemm_x86.h, computing the same integers
+   as the portable C.  O2C_PORTABLE forces the portable C (tests compare the two). */
+#if defined(__AVX2__) && defined(__x86_64__) && !defined(O2C_PORTABLE)
+#define O2C_X86_AVX2 1
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define O2C_X86_AVX512 1
+#endif
+#endif
+
 /* The output range and zero point of a requantization; lo/hi are -128/127 or 0/255. */
 typedef struct {
     int32_t zero, lo, hi;
@@ -113,6 +123,10 @@ static inline int32_t o2c_requant(int32_t acc, float scale, o2c_qout q)
     return o2c_round_small(v) + q.zero;
 #endif
 }
+
+#if defined(O2C_X86_AVX2)
+#include "o2c_qrequant_x86.h"
+#endif
 
 /* QuantizeLinear of a float quotient v = x / scale to 8 bits: round half to even, plus
  * the zero point, saturated to [lo, hi]; NaN gives the zero point. */

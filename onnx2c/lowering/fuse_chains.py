@@ -21,7 +21,7 @@ joins its consumer's loop when
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..ir import DType, Graph, Node
 from ..ir.optable import Kernel
@@ -50,10 +50,11 @@ class Operand:
 
 @dataclass(frozen=True)
 class Stage:
-    """One absorbed op: its body computes r from its operands; the result is kept in a
-    variable of the output's element type (templates/ops/_stages.j2)."""
+    """One absorbed op: r takes the value of each of its steps in turn (expressions over
+    its operands and r); the result is kept in a variable of the output's element type
+    (templates/ops/_stages.j2)."""
     dtype: DType
-    body: list[str]
+    steps: list[str]
     operands: list[Operand]
 
 
@@ -99,7 +100,7 @@ class _Fuser:
         present = _present(node, kernel)
         _, strs = broadcast_loops(self._shape(node.outputs[0]),
                                   [self._shape(node.inputs[i]) for i in present])
-        return all(kernel.params["offsets"][i] == offset_expr(s) for i, s in zip(present, strs))
+        return all(kernel.params.offsets[i] == offset_expr(s) for i, s in zip(present, strs))
 
     def _fits(self, name: str, group: _Group) -> bool:
         shape = self._shape(name)
@@ -133,32 +134,32 @@ class _Fuser:
         """node as the next stage, after the stages of the producers it absorbs."""
         operands = [self._operand(group, i, node.inputs[i]) for i in _present(node, kernel)]
         group.stages.append(Stage(self.g.values[node.outputs[0]].dtype,
-                                  list(kernel.params["body"]), operands))
+                                  list(kernel.params.steps), operands))
         group.absorbed.append(node)
 
-    def _elementwise(self, node: Node, kernel: Kernel) -> tuple[_Group, dict] | None:
+    def _elementwise(self, node: Node, kernel: Kernel) -> tuple[_Group, object] | None:
         y = self.g.values[node.outputs[0]]
         if not self._numpy_broadcast(node, kernel):
             return None
         group = _Group(y.shape, broadcast=True)
         operands = [self._operand(group, i, node.inputs[i]) for i in _present(node, kernel)]
         dims, strs = broadcast_loops(y.shape, [self._shape(x) for x in group.inputs])
-        return group, dict(kernel.params, stages=group.stages, operands=operands, dims=dims,
+        return group, replace(kernel.params, stages=group.stages, operands=operands, dims=dims,
                            input_offsets=[offset_expr(s) for s in strs],
                            out_offset=offset_expr(strides(dims)))
 
-    def _reduction(self, node: Node, kernel: Kernel) -> tuple[_Group, dict] | None:
+    def _reduction(self, node: Node, kernel: Kernel) -> tuple[_Group, object] | None:
         p, x = kernel.params, node.inputs[0]
-        if node.op_type not in _REDUCTIONS or node.domain or p["mask"] is not None or \
-                p["empty"] or len(p["cases"]) != 1:
+        if node.op_type not in _REDUCTIONS or node.domain or p.mask is not None or \
+                p.empty or len(p.cases) != 1:
             return None
         group = _Group(self._shape(x), broadcast=False)
         head = self._joins(x, group)
         if head is None:
             return None
         self._absorb(group, *head)
-        full = p["cases"][0]["offset"]
-        return group, dict(p, stages=group.stages,
+        full = p.cases[0].offset
+        return group, replace(p, stages=group.stages,
                            input_offsets=[full if self._shape(n) == group.loop_shape else "0"
                                           for n in group.inputs])
 

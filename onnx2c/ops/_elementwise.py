@@ -1,5 +1,7 @@
-"""The shared lowering of every elementwise op: broadcasting loops around a C body."""
+"""The shared lowering of every elementwise op: broadcasting loops around C expressions."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from ..ir import Node
 from ..lowering.context import LoweringContext
@@ -12,9 +14,26 @@ def offset_expr(strs: list[int], var: str = "i") -> str:
     return " + ".join(terms) or "0"
 
 
-def elementwise(node: Node, ctx: LoweringContext, body: list[str] | str, inputs: list[int] | None = None,
+@dataclass(frozen=True)
+class Elementwise:
+    """Parameters of templates/ops/elementwise.c.j2.
+
+    `steps` are C expressions over the loaded inputs a0, a1, ... and `r`: r takes each
+    one's value in turn, so a variadic op is a fold (r = a0, then r = max(r, a1), ...).
+    fuse_chains fills `stages`, `operands` and `input_offsets` when it fuses producers."""
+    dims: list[int]                  # the (merged) loop extents
+    offsets: list[str | None]        # element offset of input j in the loop variables
+    out_offset: str
+    steps: list[str]
+    stages: list | None = None       # ops fused into this loop (templates/ops/_stages.j2)
+    operands: list | None = None     # where each operand of the last stage comes from
+    input_offsets: list[str] | None = None
+
+
+def elementwise(node: Node, ctx: LoweringContext, steps: list[str] | str, inputs: list[int] | None = None,
                 shapes: dict[int, tuple] | None = None) -> Kernel:
-    """Kernel for `body` (C statements assigning r from a0, a1, ...) over broadcast inputs.
+    """Kernel computing r = `steps` (one C expression, or a list r takes in turn) from
+    a0, a1, ... over broadcast inputs.
 
     `inputs` selects the node inputs that take part (default: all present ones); the
     loaded values are named by their position in the node, so a2 is always input 2.
@@ -29,8 +48,8 @@ def elementwise(node: Node, ctx: LoweringContext, body: list[str] | str, inputs:
     offsets = [None] * len(node.inputs)
     for i, s in zip(idxs, strs):
         offsets[i] = offset_expr(s)
-    params = dict(dims=dims, offsets=offsets, out_offset=offset_expr(strides(dims)),
-                  body=[body] if isinstance(body, str) else body)
+    params = Elementwise(dims, offsets, offset_expr(strides(dims)),
+                         [steps] if isinstance(steps, str) else list(steps))
     # element o of an input with the output's shape is read before element o is written
     same = [i for i in idxs if ctx.graph.values[node.inputs[i]].shape == y.shape
             and ctx.graph.values[node.inputs[i]].dtype.bits == y.dtype.bits and not y.dtype.is_packed]

@@ -8,6 +8,8 @@ walks contiguously are fused, so a contiguous innermost run becomes one memcpy/m
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import re
 from math import prod
 
@@ -67,12 +69,35 @@ _ZEROS = {scalar(0, c) for c in ("float", "double", "int64_t", "uint64_t", "int3
                                   "uint16_t", "uint8_t")}
 
 
+@dataclass(frozen=True)
+class Move:
+    """One step of templates/ops/strided_copy.c.j2: loops over `dims`, then moves `run`
+    contiguous elements (one when 0) from `src` to `dst` at the affine offsets `offs`
+    (dst first), or fills them with `value` (`byte`: the same as a memset byte, if any)."""
+    dims: list[int]
+    run: int
+    bits: int                   # element bits of a packed type (0: whole bytes)
+    offs: list[str]
+    dst: str
+    src: str | None
+    value: str | None = None
+    byte: str | None = None
+
+
+@dataclass(frozen=True)
+class StridedCopy:
+    """Parameters of templates/ops/strided_copy.c.j2."""
+    steps: list[Move]
+    used: set[str]              # the C names the steps and checks read or write
+    checks: list[str]           # C conditions on run-time inputs, else O2C_ERR_VALUE
+
+
 class Moves:
     """Builder for ops/strided_copy.c.j2."""
 
     def __init__(self, dtype: DType):
         self.dtype = dtype
-        self.steps: list[dict] = []
+        self.steps: list[Move] = []
         self.checks: list[str] = []    # C conditions on run-time inputs, else O2C_ERR_VALUE
 
     def _step(self, dtype, dims, stride_lists, bases, **kw):
@@ -85,7 +110,7 @@ class Moves:
         run = dims[-1] if dims and not bits and all(s[-1] == 1 for s in strs) else 0
         outer = dims[:-1] if run else dims
         offs = [affine(b, s[:len(outer)]) for b, s in zip(bases, strs)]
-        self.steps.append(dict(dims=outer, run=run, bits=bits, offs=offs, **kw))
+        self.steps.append(Move(outer, run, bits, offs, **kw))
 
     def move(self, dst: str, src: str, dims, dst_strides, src_strides, dst_base=0, src_base=0):
         self._step(None, dims, [dst_strides, src_strides], [dst_base, src_base],
@@ -101,8 +126,7 @@ class Moves:
                    byte=byte)
 
     def kernel(self, inputs: list[int] | None = None) -> Kernel:
-        used = {s[k] for s in self.steps for k in ("dst", "src") if s[k]}
-        used |= {n for s in self.steps if not s["src"] for n in re.findall(r"\w+", s["value"])}
+        used = {name for s in self.steps for name in (s.dst, s.src) if name}
+        used |= {n for s in self.steps if not s.src for n in re.findall(r"\w+", s.value)}
         used |= {n for c in self.checks for n in re.findall(r"\w+", c)}
-        return Kernel("ops/strided_copy.c.j2", dict(steps=self.steps, used=used,
-                                                    checks=self.checks), inputs=inputs)
+        return Kernel("ops/strided_copy.c.j2", StridedCopy(self.steps, used, self.checks), inputs=inputs)

@@ -5,7 +5,9 @@ reaches the float32-based narrowings of o2c_numeric.h rounded to odd (o2c_quant.
 """
 from __future__ import annotations
 
-from ..csyntax.cexpr import load, store
+from dataclasses import dataclass
+
+from ..csyntax.cexpr import load
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
@@ -33,22 +35,38 @@ def as_f32(src: DType, v: str) -> str:
     return v if src.compute == "float" else f"(float){v}"
 
 
-def convert(src: DType, dst: DType, ptr: str, idx: str, v: str, saturate: str = "1",
-            round_mode: str = "up") -> str:
-    """Statement storing v (a value loaded from a src tensor) as element idx of ptr."""
+@dataclass(frozen=True)
+class Conversion:
+    """Parameters of templates/ops/cast.c.j2 for Cast: element `index` (in the loop
+    variables over `dims`) is stored as `value`, narrowed by the store with `saturate`,
+    or as it is when `exact` (the value already has the output's storage type)."""
+    dims: list[int]
+    index: str
+    value: str
+    saturate: str
+    exact: bool
+    # the quantization ops: values read once before the loops, as (C type, name, value)
+    constants: tuple[tuple[str, str, str], ...] = ()
+    # DynamicQuantizeLinear: the uint8 scale and zero point of this many elements of in0
+    # are found first (into out1, out2)
+    dynamic_range: int | None = None
+
+
+def convert(src: DType, dst: DType, v: str, saturate: str = "1",
+            round_mode: str = "up") -> tuple[str, str, bool]:
+    """(value to store, saturate, exact) for v, a value loaded from a src tensor."""
     if dst.is_int or dst in _PACKED_INT:
         if src.is_float:   # truncate, then wrap like an integer-to-integer cast
             via = _VIA.get(dst, "i32")
             v = f"o2c_{'f64' if src == DType.DOUBLE else 'f32'}_to_{via}({v})"
-        return store(dst, ptr, idx, v)
+        return v, "1", False
     if src == DType.DOUBLE and dst in _HALF:
-        return f"{ptr}[{idx}] = o2c_f64_to_{_HALF[dst]}({v});"
+        return f"o2c_f64_to_{_HALF[dst]}({v})", "1", True
     if dst == DType.FLOAT8E8M0:
-        return f"{ptr}[{idx}] = o2c_f32_to_e8m0({as_f32(src, v)}, {saturate}, " \
-               f"{_E8M0_MODE[round_mode]});"
+        return f"o2c_f32_to_e8m0({as_f32(src, v)}, {saturate}, {_E8M0_MODE[round_mode]})", "1", True
     if dst in (DType.FLOAT, DType.DOUBLE, DType.BOOL):
-        return store(dst, ptr, idx, v)    # C's conversion is ONNX's rule
-    return store(dst, ptr, idx, as_f32(src, v), saturate)
+        return v, "1", False    # C's conversion is ONNX's rule
+    return as_f32(src, v), saturate, False
 
 
 @op("Cast", "CastLike")
@@ -64,7 +82,7 @@ def lower_cast(node, ctx):
     if mode not in _E8M0_MODE:
         raise CompileError(f"unknown round_mode '{mode}'", node, reason="Cast: round_mode")
     dims, i = flat(x.size)
-    stmt = convert(x.dtype, dst, "out0", i, load(x, "in0", i),
-                   "1" if node.attrs.get("saturate", 1) else "0", mode)
-    return Kernel("ops/cast.c.j2", dict(dims=dims, pre=[], body=[stmt]), inputs=[0])
+    value, saturate, exact = convert(x.dtype, dst, load(x, "in0", i),
+                                     "1" if node.attrs.get("saturate", 1) else "0", mode)
+    return Kernel("ops/cast.c.j2", Conversion(dims, i, value, saturate, exact), inputs=[0])
 

@@ -12,6 +12,8 @@ O2C_ERR_VALUE (fewer).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from ..errors import CompileError, NeedsConstant
 from ..ir import DType, Value
 from ._util import inp
@@ -57,12 +59,51 @@ def check_outputs(node, sub, values: list[Value], what: str, first: int = 0) -> 
                                reason=f"{node.op_type}: subgraph output shape differs")
 
 
-def state(ctype: str, init: str, nbytes: int, out_ptr: str | None, scratch: Scratch) -> dict:
+@dataclass(frozen=True)
+class LoopState:
+    """A loop-carried value of `nbytes` bytes of `ctype`, starting from `init`; cur and
+    nxt swap between the buffers a and b; `out`: b is the node's output."""
+    ctype: str
+    init: str
+    a: str
+    b: str
+    out: bool
+    nbytes: int
+
+
+@dataclass(frozen=True)
+class LoopParams:
+    """templates/ops/loop.c.j2 for Loop (kind "loop": while `test`, the body's condition
+    output starting from `cond`) and Scan (kind "scan": `count` steps, in `batch` outer
+    batches): the body is called with `args`; `rows`: a scan output's capacity along
+    the loop (None: unbounded); gathers and scatters (ops/_strided.Move lists) copy
+    slices to and from the temps (C type, name, pointer) in scratch."""
+    kind: str
+    states: list[LoopState]
+    args: list[str]
+    rows: int | None
+    scratch: bool
+    gathers: list = field(default_factory=list)
+    scatters: list = field(default_factory=list)
+    temps: list[tuple[str, str, str]] = field(default_factory=list)
+    test: str | None = None
+    cond: str | None = None
+    count: int | None = None
+    batch: int | None = None
+
+
+@dataclass(frozen=True)
+class IfCalls:
+    """templates/ops/if.c.j2: the C arguments of each branch function, by branch key."""
+    calls: dict[str, list[str]]
+
+
+def state(ctype: str, init: str, nbytes: int, out_ptr: str | None, scratch: Scratch) -> LoopState:
     """A loop-carried value: the body reads cur, writes nxt, and the two swap between a
     scratch buffer and the output (or a second scratch buffer when the output is unused)."""
     a = scratch.ptr(ctype, nbytes)
     b = out_ptr or scratch.ptr(ctype, nbytes)
-    return dict(ctype=ctype, init=init, a=a, b=b, out=out_ptr is not None, nbytes=nbytes)
+    return LoopState(ctype, init, a, b, out_ptr is not None, nbytes)
 
 
 @op("If", since=1)
@@ -85,7 +126,7 @@ def lower_if(node, ctx):
         calls[key], u = params(node, sub, {}, [f"out{k}" for k, o in enumerate(node.outputs)
                                               if o], "scratch" if scratch else "NULL")
         used |= u
-    return Kernel("ops/if.c.j2", dict(calls=calls), scratch=scratch, inputs=sorted(used),
+    return Kernel("ops/if.c.j2", IfCalls(calls), scratch=scratch, inputs=sorted(used),
                   subgraphs=subs)
 
 
@@ -134,9 +175,8 @@ def lower_loop(node, ctx):
                                                                range(n_state)] + scan_args, ws)
     test = ([f"it < {trip_expr(trip)}"] if trip is not None else []) + \
         (["cond"] if cond is not None else [])
-    p = dict(kind="loop", states=states, args=args, test=" && ".join(test), rows=rows,
-             scratch=scratch.size > 0, gathers=[], scatters=[], temps=[],
-             cond=("in1[0] != 0" if cond.data is None else str(int(bool(cond.data.reshape(-1)[0]))))
+    p = LoopParams("loop", states, args, rows, scratch.size > 0, test=" && ".join(test),
+                   cond=("in1[0] != 0" if cond.data is None else str(int(bool(cond.data.reshape(-1)[0]))))
              if cond is not None else "1")
     used |= {k for k in (0, 1) if inp(node, ctx, k) is not None and inp(node, ctx, k).data is None}
     used |= set(range(2, 2 + n_state))

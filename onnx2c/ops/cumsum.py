@@ -1,10 +1,29 @@
 """CumSum and CumProd along an axis given as a tensor, read at run time unless constant."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import axis_split, inp, norm_axis, out
 from ..ir.optable import Kernel, op
+
+
+@dataclass(frozen=True)
+class CumulativeFold:
+    """templates/ops/cumsum.c.j2: a running sum (or product) in `acc`, from `start`, along
+    the axis of each (outer, n, inner) split (one per axis when the axis is a run-time
+    input); `cast` converts a loaded element to acc's type."""
+    acc: str
+    start: str
+    product: bool
+    cast: str
+    splits: list[tuple[int, int, int]]
+    rank: int
+    exclusive: int
+    reverse: int
+    runtime_axis: bool
+    empty: bool
 
 
 @op("CumSum", "CumProd")
@@ -23,9 +42,9 @@ def lower_cumsum(node, ctx):
     else:
         splits = [axis_split(x.shape, a) for a in range(rank)]
         inputs = [0, 1]
-    params = dict(acc=acc, start=scalar(1 if prod else 0, acc), op="*=" if prod else "+=",
-                  cast="" if acc == dt.compute else f"({acc})", splits=splits, rank=rank,
-                  exclusive=node.attrs.get("exclusive", 0), reverse=node.attrs.get("reverse", 0),
-                  runtime_axis=len(inputs) > 1, empty=y.size == 0)
+    params = CumulativeFold(acc, scalar(1 if prod else 0, acc), prod,
+                            "" if acc == dt.compute else f"({acc})", splits, rank,
+                            node.attrs.get("exclusive", 0), node.attrs.get("reverse", 0),
+                            len(inputs) > 1, y.size == 0)
     # lane element k is read before it is written, so the output may overwrite x
     return Kernel("ops/cumsum.c.j2", params, inputs=inputs, inplace=[0])

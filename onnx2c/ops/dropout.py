@@ -7,10 +7,13 @@ Without a seed there is no reproducible answer: compile time refuses it when the
 are constants, run time returns O2C_ERR_VALUE."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..csyntax.cexpr import load
 from ..errors import CompileError
 from ._strided import Moves, literal
 from ._util import inp, out, strides
+from .reshape import CheckedCopy
 from ..ir.optable import Kernel, op
 
 
@@ -33,6 +36,15 @@ def _no_dropping(node, ctx) -> tuple[str | None, list[int]]:
     return (f"({zero})", [1]) if t.data is not None else (f"(in2[0] == 0 || {zero})", [1, 2])
 
 
+@dataclass(frozen=True)
+class SeededDropout:
+    """templates/ops/dropout.c.j2: when `keep` (a C condition) fails, drop elements with
+    probability `ratio` (a C expression) from numpy's draw seeded with `seed`."""
+    keep: str
+    seed: int
+    ratio: str
+
+
 @op("Dropout")
 def lower_dropout(node, ctx):
     check, extra = _no_dropping(node, ctx)
@@ -40,12 +52,12 @@ def lower_dropout(node, ctx):
     if check and "seed" in node.attrs:
         r = inp(node, ctx, 1)
         ratio = load(r, "in1", "0") if r is not None else "0.5"
-        return Kernel("ops/dropout.c.j2", dict(keep=check, seed=node.attrs["seed"] & 0xffffffff,
-                                              ratio=ratio), inputs=[0] + extra,
+        return Kernel("ops/dropout.c.j2", SeededDropout(check, node.attrs["seed"] & 0xffffffff,
+                                                            ratio), inputs=[0] + extra,
                       scratch=2512)      # sizeof(o2c_mt19937), rounded up
     if len(node.outputs) < 2 or not node.outputs[1]:
         if check:
-            return Kernel("ops/copy.c.j2", dict(check=check), inputs=[0] + extra, inplace=[0])
+            return Kernel("ops/copy.c.j2", CheckedCopy(check), inputs=[0] + extra, inplace=[0])
         return Kernel("ops/copy.c.j2", alias=True, inputs=[0])
     mask = out(node, ctx, 1)
     m = Moves(y.dtype)

@@ -5,6 +5,8 @@ A float32 batched matrix product goes to the generic GEMM (matmul_f32.c.j2) inst
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import re
 
 from ..errors import CompileError
@@ -67,6 +69,18 @@ def _gemm(labels, outs, sizes, st, ost) -> MatMulF32 | None:
                      tuple((sa[x], sb[x], ost[x]) for x in batch), "", None, 0.0, Epilogue())
 
 
+@dataclass(frozen=True)
+class Einsum:
+    """templates/ops/einsum.c.j2: output loops i* over `outer`, summed loops k* over
+    `inner`; offsets[j]: input j's element offset, y_off the output's; the sum is kept
+    in `acc`."""
+    outer: list[int]
+    inner: list[int]
+    offsets: list[str]
+    y_off: str
+    acc: str
+
+
 @op("Einsum", since=12)
 def lower_einsum(node, ctx):
     y = out(node, ctx)
@@ -95,6 +109,6 @@ def lower_einsum(node, ctx):
     var = {x: f"i{n}" for n, x in enumerate(ol)} | {x: f"k{n}" for n, x in enumerate(rl)}
     offs = [" + ".join(f"{var[x]} * {s[x]}u" if s[x] != 1 else var[x]
                        for x in ol + rl if s[x]) or "0" for s in st]
-    params = dict(outer=[sizes[x] for x in ol], inner=[sizes[x] for x in rl], offsets=offs,
-                  y_off=offset_expr([ost[x] for x in ol]), acc=plain_accum(y).acc)
+    params = Einsum([sizes[x] for x in ol], [sizes[x] for x in rl], offs,
+                    offset_expr([ost[x] for x in ol]), plain_accum(y).acc)
     return Kernel("ops/einsum.c.j2", params)

@@ -6,6 +6,8 @@ depth, Range's bounds, ...) that only exists at run time is read and checked aga
 them, so a disagreeing value returns O2C_ERR_VALUE."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import CompileError
@@ -79,16 +81,37 @@ def lower_range(node, ctx):
     return Kernel("ops/range.c.j2")
 
 
+@dataclass(frozen=True)
+class Trilu:
+    """templates/ops/trilu.c.j2: `rows` rows of `cols` elements, `height` rows per matrix;
+    keep the upper triangle (else the lower), above the diagonal k = in1[0] if given."""
+    rows: int
+    height: int
+    cols: int
+    upper: int
+    bits: int                   # element bits of a packed type (0: whole bytes)
+
+
 @op("Trilu", since=14)
 def lower_trilu(node, ctx):
     x = inp(node, ctx, 0)
     height, cols = x.shape[-2:]
     if x.size == 0:
         return Moves(x.dtype).kernel()
-    return Kernel("ops/trilu.c.j2", dict(rows=x.size // cols, height=height, cols=cols,
-                                         upper=node.attrs.get("upper", 1),
-                                         bits=packed_bits(x.dtype)),
+    return Kernel("ops/trilu.c.j2", Trilu(x.size // cols, height, cols,
+                                          node.attrs.get("upper", 1), packed_bits(x.dtype)),
                   inplace=[0])     # each element only reads its own position
+
+
+@dataclass(frozen=True)
+class OneHot:
+    """templates/ops/onehot.c.j2: `outer` x `inner` indices, each a one-hot run of `depth`
+    elements along the axis; `check`: compare the run-time depth input with depth."""
+    depth: int
+    inner: int
+    outer: int
+    bits: int                   # element bits of a packed type (0: whole bytes)
+    check: bool
 
 
 @op("OneHot", since=9)
@@ -99,7 +122,6 @@ def lower_onehot(node, ctx):
     inner = int(np.prod(idx.shape[axis:], dtype=np.int64))
     if y.size == 0:
         return Moves(y.dtype).kernel(inputs=[0, 2])
-    return Kernel("ops/onehot.c.j2", dict(depth=depth, inner=inner, outer=idx.size // inner,
-                                          bits=packed_bits(y.dtype),
-                                          check=runtime(node, ctx, 1)),
+    return Kernel("ops/onehot.c.j2", OneHot(depth, inner, idx.size // inner, packed_bits(y.dtype),
+                                            runtime(node, ctx, 1)),
                   inputs=[0, 1, 2] if runtime(node, ctx, 1) else [0, 2])

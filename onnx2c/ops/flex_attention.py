@@ -8,6 +8,8 @@ by the element's position; the parts that touch the scores are translated op by 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from onnx import helper
 from onnx.reference import ReferenceEvaluator
@@ -30,6 +32,14 @@ _BINARY = {"Add": "({0} + {1})", "Sub": "({0} - {1})", "Mul": "({0} * {1})",
            "Greater": "({0} > {1})", "Less": "({0} < {1})", "GreaterOrEqual": "({0} >= {1})",
            "LessOrEqual": "({0} <= {1})", "Equal": "({0} == {1})"}
 _FLOAT_CASTS = {DType.FLOAT, DType.DOUBLE, DType.FLOAT16, DType.BFLOAT16}
+
+
+@dataclass(frozen=True)
+class ModifierTable:
+    """A constant a modifier reads: `size` elements, `body` the C initializer body."""
+    name: str
+    size: int
+    body: str
 
 
 class _Mod:
@@ -77,7 +87,7 @@ class _Mod:
         kept = (1,) * (4 - v.ndim) + v.shape
         st = [int(np.prod(kept[k + 1:])) if kept[k] != 1 else 0 for k in range(4)]
         tname = f"mod{len(self.tables)}"
-        self.tables.append(dict(name=tname, size=v.size, body=array_body(
+        self.tables.append(ModifierTable(tname, v.size, array_body(
             v.astype(np.float64), DType.DOUBLE if self.acc == "double" else DType.FLOAT)))
         return f"{tname}[{lin(('b', st[0]), ('h', st[1]), ('i', st[2]), ('j', st[3]))}]"
 

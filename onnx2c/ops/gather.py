@@ -5,6 +5,7 @@ from run-time indices (each bounds-checked, negatives counting from the end), th
 contiguous run is copied out of it (gather) or combined into it (scatter)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 
 from ..errors import CompileError
@@ -12,6 +13,31 @@ from ..ir import DType
 from ._strided import Moves, affine, packed_bits
 from ._util import inp, norm_axis, out, strides
 from ..ir.optable import Kernel, op
+
+
+@dataclass(frozen=True)
+class IndexTerm:
+    """A run-time index read at `at` in in1, checked against `bound`, moving `stride`
+    elements in the indexed tensor."""
+    at: str
+    bound: int
+    stride: int
+
+
+@dataclass(frozen=True)
+class GatherScatter:
+    """templates/ops/gather.c.j2: loops over `dims`; `flat` is the offset on the
+    contiguous side, `base` plus the index terms the offset in the indexed tensor, where
+    `run` elements are copied (gather) or combined by `reduce` (scatter; a C expression
+    of the old value a and the update b, None: replace)."""
+    dims: list[int]
+    flat: str
+    base: str
+    run: int
+    scatter: bool
+    reduce: str | None
+    index: list[IndexTerm]
+    bits: int                   # element bits of a packed type (0: whole bytes)
 
 
 def _kernel(x, dims, flat, base, index, run, scatter=False, reduce=None):
@@ -25,11 +51,10 @@ def _kernel(x, dims, flat, base, index, run, scatter=False, reduce=None):
         return m.kernel()
     keep = [k for k, d in enumerate(dims) if d != 1]
     expr = lambda form: affine(form[0], [form[1][k] for k in keep])
-    return Kernel("ops/gather.c.j2", dict(
-        dims=[dims[k] for k in keep], flat=expr(flat), base=expr(base), run=run,
-        scatter=scatter, reduce=reduce,
-        index=[dict(at=expr(at), bound=bound, stride=stride) for at, bound, stride in index],
-        bits=packed_bits(x.dtype)), inplace=[0] if scatter else [])
+    return Kernel("ops/gather.c.j2", GatherScatter(
+        [dims[k] for k in keep], expr(flat), expr(base), run, scatter, reduce,
+        [IndexTerm(expr(at), bound, stride) for at, bound, stride in index],
+        packed_bits(x.dtype)), inplace=[0] if scatter else [])
 
 
 def _axis_form(node, data, idx):

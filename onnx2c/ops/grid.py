@@ -8,6 +8,7 @@ against it (its channel count shapes nothing).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 
 from ..csyntax.literals import scalar
@@ -25,6 +26,35 @@ def _float_only(node, x):
     require_float(node, x)
 
 
+@dataclass(frozen=True)
+class GridSample:
+    """templates/ops/gridsample.c.j2: N x C planes of `plane` elements (spatial `axes`)
+    sampled at `points` grid points with `taps` taps per axis; `at` and `weight` are the
+    C offset and weight of one tap combination t0, t1, ..."""
+    n: int
+    c: int
+    points: int
+    plane: int
+    axes: list[int]
+    mode: str                   # O2C_GRID_NEAREST, _LINEAR or _CUBIC
+    pad: str                    # O2C_GRID_ZEROS, _BORDER or _REFLECTION
+    align: int
+    taps: int
+    at: str
+    weight: str
+
+
+@dataclass(frozen=True)
+class AffineGrid:
+    """templates/ops/affine_grid.c.j2: loops over `dims` (batch, then the grid), output
+    point offset `at`; per spatial axis the (start, step) literals of its normalized
+    coordinates; `check`: C condition the run-time size input agrees."""
+    dims: list[int]
+    at: str
+    check: str | None
+    base: list[tuple[str, str]]
+
+
 @op("GridSample", since=16)
 def lower_grid_sample(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
@@ -35,14 +65,13 @@ def lower_grid_sample(node, ctx):
                            reason="GridSample: mode")
     spatial = list(x.shape[2:])
     kind = _MODES[mode]
-    return Kernel("ops/gridsample.c.j2", dict(
-        n=x.shape[0], c=x.shape[1], points=prod(y.shape[2:]), plane=prod(spatial),
-        axes=spatial, mode=f"O2C_GRID_{kind}", pad=f"O2C_GRID_{pad.upper()}",
-        align=int(node.attrs.get("align_corners", 0)),
-        taps={"NEAREST": 1, "LINEAR": 2, "CUBIC": 4}[kind],
-        at=" + ".join(f"(size_t)ix[{d}][t{d}]" + (f" * {s}u" if s != 1 else "")
+    return Kernel("ops/gridsample.c.j2", GridSample(
+        x.shape[0], x.shape[1], prod(y.shape[2:]), prod(spatial), spatial,
+        f"O2C_GRID_{kind}", f"O2C_GRID_{pad.upper()}", int(node.attrs.get("align_corners", 0)),
+        {"NEAREST": 1, "LINEAR": 2, "CUBIC": 4}[kind],
+        " + ".join(f"(size_t)ix[{d}][t{d}]" + (f" * {s}u" if s != 1 else "")
                       for d, s in enumerate(strides(spatial))),
-        weight=" * ".join(f"w[{d}][t{d}]" for d in range(len(spatial)))))
+        " * ".join(f"w[{d}][t{d}]" for d in range(len(spatial)))))
 
 
 def _base_coords(sizes, align: bool) -> list[tuple[str, str]]:
@@ -73,6 +102,5 @@ def lower_affine_grid(node, ctx):
     at = " + ".join(f"i{a}" + (f" * {s}u" if s != 1 else "")
                     for a, s in enumerate(strides(dims)))
     check = runtime_equals("in1", [y.shape[0], None] + sizes) if runtime(node, ctx, 1) else None
-    return Kernel("ops/affine_grid.c.j2", dict(dims=dims, at=at, check=check,
-                                               base=_base_coords(sizes, align)),
+    return Kernel("ops/affine_grid.c.j2", AffineGrid(dims, at, check, _base_coords(sizes, align)),
                   inputs=[0, 1] if check else [0])

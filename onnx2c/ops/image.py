@@ -10,6 +10,7 @@ offsets and mask are run-time data: each sampling point goes through o2c_grid_ta
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 
 from ..errors import CompileError
@@ -25,7 +26,56 @@ def _affine(var: str, strs) -> str:
                       for k, s in enumerate(strs)) or "0"
 
 
-def _col2im_case(node, x, y, image, block, cond=None) -> dict | None:
+@dataclass(frozen=True)
+class Col2ImCase:
+    """One block shape of templates/ops/col2im.c.j2 (run when `cond` holds): kernel taps
+    k* over `kernel` and block positions b* over `blocks`; `pos[i]` the image coordinate
+    x<i>; kflat, bflat, at: the flat tap, block and image offsets."""
+    cond: str | None
+    kernel: list[int]
+    blocks: list[int]
+    image: list[int]
+    pos: list[str]
+    taps: int
+    cols: int
+    kflat: str
+    bflat: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Col2Im:
+    """Parameters of templates/ops/col2im.c.j2: `planes` images of `px` pixels."""
+    planes: int
+    px: int
+    cases: list[Col2ImCase]
+    checks: list[str]
+
+
+@dataclass(frozen=True)
+class DeformConv:
+    """templates/ops/deformconv.c.j2: an N x CI x H x W input, CO x CI/group x KH x KW
+    weights, an OH x OW output; `at[0]`, `at[1]`: where tap (ki, kj) of output (i, j)
+    samples before its offset moves it."""
+    n: int
+    ci: int
+    h: int
+    w: int
+    co: int
+    kh: int
+    kw: int
+    oh: int
+    ow: int
+    cig: int                    # input channels per group
+    cog: int                    # output channels per group
+    og: int                     # offset groups
+    ciog: int                   # input channels per offset group
+    at: list[str]
+    bias: bool
+    mask: bool
+
+
+def _col2im_case(node, x, y, image, block, cond=None) -> Col2ImCase | None:
     """Template parameters of Col2Im with these image and block shapes; None when the
     static shapes do not fit them."""
     r, a = len(image), node.attrs
@@ -42,10 +92,9 @@ def _col2im_case(node, x, y, image, block, cond=None) -> dict | None:
     pos = [f"b{i}" + (f" * {st[i]}u" if st[i] != 1 else "") + f" + k{i}" +
            (f" * {dil[i]}u" if dil[i] != 1 else "") + (f" - {pads[i]}u" if pads[i] else "")
            for i in range(r)]
-    return dict(cond=cond, kernel=block, blocks=blocks, image=image, pos=pos,
-                taps=prod(block), cols=prod(blocks), kflat=_affine("k", strides(block)),
-                bflat=_affine("b", strides(blocks)),
-                at=" + ".join(f"x{i}" + (f" * {s}u" if s != 1 else "")
+    return Col2ImCase(cond, block, blocks, image, pos, prod(block), prod(blocks),
+                      _affine("k", strides(block)), _affine("b", strides(blocks)),
+                      " + ".join(f"x{i}" + (f" * {s}u" if s != 1 else "")
                               for i, s in enumerate(strides(image))))
 
 
@@ -81,8 +130,7 @@ def lower_col2im(node, ctx):
     if not cases or cases[0] is None:
         raise CompileError(f"input {list(x.shape)} and output {list(y.shape)} fit no "
                            f"block shape", node, reason="Col2Im: shapes disagree")
-    return Kernel("ops/col2im.c.j2", dict(planes=prod(y.shape[:2]), px=prod(image),
-                                          cases=cases, checks=checks),
+    return Kernel("ops/col2im.c.j2", Col2Im(prod(y.shape[:2]), prod(image), cases, checks),
                   inputs=[i for i in range(3) if i == 0 or runtime(node, ctx, i)])
 
 
@@ -127,8 +175,7 @@ def lower_deform_conv(node, ctx):
     at = [f"(double)({o}{f' * {s}u' if s != 1 else ''} + {k}{f' * {d}u' if d != 1 else ''})"
           + (f" - {p}.0" if p else "") for o, k, s, d, p in
           zip(("i", "j"), ("ki", "kj"), st, dil, pads)]
-    return Kernel("ops/deformconv.c.j2", dict(
-        n=n, ci=ci, h=h, w=wd, co=co, kh=kh, kw=kw, oh=y.shape[2], ow=y.shape[3],
-        cig=ci // group, cog=co // group, og=og, ciog=ci // og, at=at,
-        bias=inp(node, ctx, 3) is not None, mask=inp(node, ctx, 4) is not None),
+    return Kernel("ops/deformconv.c.j2", DeformConv(
+        n, ci, h, wd, co, kh, kw, y.shape[2], y.shape[3], ci // group, co // group, og,
+        ci // og, at, inp(node, ctx, 3) is not None, inp(node, ctx, 4) is not None),
         scratch=co * (8 if t == "double" else 4))

@@ -9,7 +9,7 @@ from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, out
 from ..ir.optable import op
-from .strings import c_string, cell, string_map
+from .strings import Element, StaticTable, c_string, cell, string_map
 
 _KINDS = (("strings", DType.STRING), ("int64s", DType.INT64), ("floats", DType.FLOAT))
 
@@ -69,18 +69,8 @@ def lower_label_encoder(node, ctx):
     n, kc, vc = len(order), ("const char *const" if kt == DType.STRING else
                              f"const {x.dtype.compute}"), (
         "const char *const" if vt == DType.STRING else f"const {y.dtype.compute}")
-    prelude = [f"static {kc} keys[{max(1, n)}] = {{{', '.join(_literal(keys[k], x.dtype) for k in order) or '0'}}};",
-               f"static {vc} vals[{max(1, n)}] = {{{', '.join(_literal(vals[k], y.dtype) for k in order) or '0'}}};"]
-    c = cell()
-    find = (f"ptrdiff_t at = o2c_str_find(keys, {n}u, a0, {c}u);" if kt == DType.STRING else
-            f"ptrdiff_t at = -1; size_t lo = 0, hi = {n}u; while (lo < hi) "
-            "{ size_t mid = lo + (hi - lo) / 2; if (keys[mid] == a0) { at = (ptrdiff_t)mid; "
-            "break; } if (keys[mid] < a0) lo = mid + 1; else hi = mid; }")
+    tables = [StaticTable(ctype, name, f"[{max(1, n)}]",
+                          [_literal(data[k], dt) for k in order] or ["0"], one_line=True)
+              for ctype, name, data, dt in ((kc, "keys", keys, x.dtype), (vc, "vals", vals, y.dtype))]
     dflt = _literal(_default(node, vt), y.dtype)
-    if y.dtype == DType.STRING:
-        body = [find, f"const char *v = at >= 0 ? vals[at] : {dflt};",
-                f"int st = o2c_str_join(r, {c}u, v, strlen(v), \"\", 0);",
-                "if (st != O2C_OK) return st;"]
-    else:
-        body = [find, f"r = at >= 0 ? vals[at] : {dflt};"]
-    return string_map(node, ctx, body, prelude)
+    return string_map(node, ctx, Element(value=f"at >= 0 ? vals[at] : {dflt}", lookup=n), tables)

@@ -4,6 +4,7 @@ and a present output; both compute in float, as the reference does."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..csyntax.literals import scalar
 from ..errors import CompileError
@@ -12,6 +13,37 @@ from ..ir.optable import Kernel, op
 
 _RULES = {"linear": (False, False), "gated": (True, False), "delta": (False, True),
           "gated_delta": (True, True)}
+
+
+@dataclass(frozen=True)
+class LinearAttention:
+    """templates/ops/linear_attention.c.j2: B batches of T tokens, Hq query heads sharing
+    Hkv key/value heads of dk and dv elements; `scale`: a float literal; `past`: a state
+    input is given; decay: key elements per decay entry (None: no decay); beta: beta's
+    entries per token (None: no beta)."""
+    B: int
+    T: int
+    Hq: int
+    Hkv: int
+    dk: int
+    dv: int
+    scale: str
+    past: bool
+    decay: int | None
+    beta: int | None
+
+
+@dataclass(frozen=True)
+class CausalConv:
+    """templates/ops/causal_conv.c.j2: B x C x L input, a depthwise kernel of K taps,
+    then SiLU if `silu`; `bias`, `past`: those inputs are given."""
+    B: int
+    C: int
+    L: int
+    K: int
+    silu: bool
+    bias: bool
+    past: bool
 
 
 @op("LinearAttention", since=27)
@@ -35,10 +67,10 @@ def lower_linear_attention(node, ctx):
                            reason="LinearAttention: shapes")
     scale = a.get("scale") or 1 / math.sqrt(dk)
     # decay is per key dimension or per head, beta per head or shared by all heads
-    params = dict(B=b, T=t, Hq=hq, Hkv=hkv, dk=dk, dv=dv, scale=scalar(scale, "float"),
-                  past=inp(node, ctx, 3) is not None,
-                  decay=None if decay is None else decay.shape[2] // hkv,
-                  beta=None if beta is None else beta.shape[2])
+    params = LinearAttention(b, t, hq, hkv, dk, dv, scalar(scale, "float"),
+                             inp(node, ctx, 3) is not None,
+                             None if decay is None else decay.shape[2] // hkv,
+                             None if beta is None else beta.shape[2])
     return Kernel("ops/linear_attention.c.j2", params, scratch=(dk * dv + dv) * 4)
 
 
@@ -53,6 +85,6 @@ def lower_causal_conv(node, ctx):
                            reason="CausalConvWithState: shapes")
     k = w.shape[2]
     used = [i for i in range(4) if inp(node, ctx, i) is not None and (i != 3 or k > 1)]
-    params = dict(B=x.shape[0], C=x.shape[1], L=x.shape[2], K=k, silu=act != "none",
-                  bias=2 in used, past=3 in used)
+    params = CausalConv(x.shape[0], x.shape[1], x.shape[2], k, act != "none", 2 in used,
+                        3 in used)
     return Kernel("ops/causal_conv.c.j2", params, inputs=used)

@@ -4,12 +4,30 @@ time (bounds-checked; ignore_index is skipped with weight 0) and reduces the wei
 SoftmaxCrossEntropyLoss first takes the log-softmax of the position's C scores."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out
 from ..ir.optable import Kernel, op
+
+
+@dataclass(frozen=True)
+class Loss:
+    """templates/ops/loss.c.j2: N x C x D scores (D: the spatial extent), through a log
+    softmax first for SoftmaxCrossEntropyLoss; `ignore`: the target value that counts
+    for nothing (a literal) or None; `compute`: the output's compute type."""
+    N: int
+    C: int
+    D: int
+    softmax: bool
+    log_prob: bool              # the log-probabilities are output 1
+    reduction: str
+    weight: bool                # class weights are input 2
+    ignore: str | None
+    compute: str
 
 
 @op("NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss", since=12)
@@ -23,9 +41,8 @@ def lower_loss(node, ctx):
                            reason=f"{node.op_type}: shapes")
     ignore = node.attrs.get("ignore_index")
     log_prob = len(node.outputs) > 1 and node.outputs[1] != ""
-    params = dict(N=x.shape[0], C=x.shape[1], D=int(np.prod(x.shape[2:], dtype=np.int64)),
-                  softmax=node.op_type == "SoftmaxCrossEntropyLoss", log_prob=log_prob,
-                  reduction=reduction, weight=inp(node, ctx, 2) is not None,
-                  ignore=None if ignore is None else scalar(int(ignore), "int64_t"),
-                  c=y.dtype.compute)
+    params = Loss(x.shape[0], x.shape[1], int(np.prod(x.shape[2:], dtype=np.int64)),
+                  node.op_type == "SoftmaxCrossEntropyLoss", log_prob, reduction,
+                  inp(node, ctx, 2) is not None,
+                  None if ignore is None else scalar(int(ignore), "int64_t"), y.dtype.compute)
     return Kernel("ops/loss.c.j2", params)

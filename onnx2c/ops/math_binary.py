@@ -26,7 +26,7 @@ def lower_arith(node, ctx):
         # wrap like onnxruntime instead of signed-overflow UB: compute in unsigned
         u = "uint64_t" if y.dtype.bits == 64 else "uint32_t"
         expr = f"({y.dtype.compute})(({u})a0 {expr[3]} ({u})a1)"
-    return elementwise(node, ctx, f"r = {expr};")
+    return elementwise(node, ctx, expr)
 
 
 @op(*(t for t in _COMPARE if t != "Equal"))
@@ -35,7 +35,7 @@ def lower_compare(node, ctx):
     if inp(node, ctx, 0).dtype == DType.STRING:     # only Equal takes strings
         from .strings import lower_string_equal
         return lower_string_equal(node, ctx)
-    return elementwise(node, ctx, f"r = {_COMPARE[node.op_type]};")
+    return elementwise(node, ctx, _COMPARE[node.op_type])
 
 
 @op("Div")
@@ -43,8 +43,8 @@ def lower_div(node, ctx):
     y = out(node, ctx)
     if y.dtype.is_int:
         h = _int_helper(y.dtype)
-        return elementwise(node, ctx, f"r = ({y.dtype.compute})o2c_div_{h}(a0, a1);")
-    return elementwise(node, ctx, "r = a0 / a1;")
+        return elementwise(node, ctx, f"({y.dtype.compute})o2c_div_{h}(a0, a1)")
+    return elementwise(node, ctx, "a0 / a1")
 
 
 @op("Mod")
@@ -59,19 +59,19 @@ def lower_mod(node, ctx):
             f"({y.dtype.compute})(a1 == 0 || a1 == -1 ? 0 : a0 % a1)"
     else:
         expr = f"({y.dtype.compute})o2c_mod_{_int_helper(y.dtype)}(a0, a1)"
-    return elementwise(node, ctx, f"r = {expr};")
+    return elementwise(node, ctx, expr)
 
 
 @op("Pow")
 def lower_pow(node, ctx):
     y, e = out(node, ctx), inp(node, ctx, 1)
     if y.dtype.compute == "float" and e.dtype.compute == "float":
-        return elementwise(node, ctx, "r = powf(a0, a1);")
+        return elementwise(node, ctx, "powf(a0, a1)")
     if y.dtype.is_int:      # exact and wrapping; a float power converted without UB
         expr = "o2c_pow_i64((int64_t)a0, (int64_t)a1)" if e.dtype.is_int else \
             "o2c_f64_to_i64(pow((double)a0, (double)a1))"
-        return elementwise(node, ctx, f"r = ({y.dtype.compute}){expr};")
-    return elementwise(node, ctx, f"r = ({y.dtype.compute})pow((double)a0, (double)a1);")
+        return elementwise(node, ctx, f"({y.dtype.compute}){expr}")
+    return elementwise(node, ctx, f"({y.dtype.compute})pow((double)a0, (double)a1)")
 
 
 @op("BitShift")
@@ -86,13 +86,13 @@ def lower_bitshift(node, ctx):
     else:
         fill = f"(a0 < 0 ? ({c})-1 : 0)" if y.dtype.is_signed else "0"
         expr = f"({u})a1 >= {bits}u ? {fill} : ({c})(a0 >> a1)"
-    return elementwise(node, ctx, f"r = {expr};")
+    return elementwise(node, ctx, expr)
 
 
 def _fold(node, ctx, combine: str) -> list[str]:
-    """Variadic op body: r = a0; then r = combine(r, aj) for each further input."""
+    """Variadic op steps: r = a0, then r = combine(r, aj) for each further input."""
     present = [i for i in range(len(node.inputs)) if inp(node, ctx, i) is not None]
-    return [f"r = a{present[0]};"] + [f"r = {combine.format(b=f'a{i}')};" for i in present[1:]]
+    return [f"a{present[0]}"] + [combine.format(b=f'a{i}') for i in present[1:]]
 
 
 @op("Max", "Min")
@@ -109,13 +109,13 @@ def lower_sum(node, ctx):
     body = _fold(node, ctx, "r + {b}")
     if node.op_type == "Mean":
         n = sum(1 for i in node.inputs if i)
-        body.append(f"r = r / {scalar(n, y.dtype.compute)};")
+        body.append(f"r / {scalar(n, y.dtype.compute)}")
     return elementwise(node, ctx, body)
 
 
 @op("Where")
 def lower_where(node, ctx):
-    return elementwise(node, ctx, "r = a0 ? a1 : a2;")
+    return elementwise(node, ctx, "a0 ? a1 : a2")
 
 
 @op("PRelu")
@@ -125,21 +125,21 @@ def lower_prelu(node, ctx):
     if node.version < 7 and len(slope.shape) == 1 and len(x.shape) > 2 and slope.size > 1:
         # before opset 7 a 1-D slope holds one value per channel (axis 1)
         shapes[1] = (slope.size,) + (1,) * (len(x.shape) - 2)
-    return elementwise(node, ctx, "r = a0 < 0 ? a0 * a1 : a0;", shapes=shapes)
+    return elementwise(node, ctx, "a0 < 0 ? a0 * a1 : a0", shapes=shapes)
 
 
 @op("Clip")
 def lower_clip(node, ctx):
     y = out(node, ctx)
-    body = ["r = a0;"]
+    body = ["a0"]
     if node.version < 11:
         lo, hi = node.attrs.get("min"), node.attrs.get("max")
         for v, cmp in ((lo, "<"), (hi, ">")):
             if v is not None:
                 lit = scalar(v, y.dtype.compute)
-                body.append(f"if (r {cmp} {lit}) r = {lit};")
+                body.append(f"r {cmp} {lit} ? {lit} : r")
         return elementwise(node, ctx, body, inputs=[0])
     for i, cmp in ((1, "<"), (2, ">")):
         if inp(node, ctx, i) is not None:
-            body.append(f"if (r {cmp} a{i}) r = a{i};")
+            body.append(f"r {cmp} a{i} ? a{i} : r")
     return elementwise(node, ctx, body)

@@ -42,7 +42,7 @@ def _fmt(expr: str, y) -> str:
 def lower_float_unary(node, ctx):
     x = inp(node, ctx, 0)
     require_float(node, x)
-    return elementwise(node, ctx, f"r = {_fmt(_FLOAT_FUNCS[node.op_type], out(node, ctx))};")
+    return elementwise(node, ctx, _fmt(_FLOAT_FUNCS[node.op_type], out(node, ctx)))
 
 
 def _negated(y) -> str:
@@ -57,7 +57,7 @@ def _negated(y) -> str:
 def lower_any_unary(node, ctx):
     y = out(node, ctx)
     expr = _negated(y) if node.op_type == "Neg" else _fmt(_ANY_TYPE[node.op_type], y)
-    return elementwise(node, ctx, f"r = {expr};")
+    return elementwise(node, ctx, expr)
 
 
 @op("Abs")
@@ -65,7 +65,7 @@ def lower_abs(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
     expr = _fmt("fabs{f}(a0)", y) if x.dtype.is_float else \
         f"a0 < 0 ? {_negated(y)} : a0" if x.dtype.is_signed else "a0"
-    return elementwise(node, ctx, f"r = {expr};")
+    return elementwise(node, ctx, expr)
 
 
 _PARAM_FUNCS = {
@@ -89,34 +89,50 @@ def lower_param_unary(node, ctx):
             if isinstance(v, (int, float))}
     expr = _fmt(_PARAM_FUNCS[node.op_type].replace("{f}", "{{f}}").replace("{c}", "{{c}}")
                 .format(**lits), y)
-    return elementwise(node, ctx, f"r = ({y.dtype.compute})({expr});")
+    return elementwise(node, ctx, f"({y.dtype.compute})({expr})")
+
+
+def _gelu(x: str, y, tanh: bool) -> str:
+    """Gelu of the C value x in y's compute type: exact (erf) or the tanh approximation."""
+    if tanh:
+        k = scalar(math.sqrt(2 / math.pi), y.dtype.compute)
+        expr = "({c})0.5 * {x} * (({c})1 + tanh{f}(" + k + \
+            " * ({x} + ({c})0.044715 * {x} * {x} * {x})))"
+    else:
+        expr = "({c})0.5 * {x} * (({c})1 + erf{f}({x} * ({c})" + f"{1 / math.sqrt(2)!r}))"
+    return expr.format(x=x, f="" if y.dtype.compute == "double" else "f", c=y.dtype.compute)
 
 
 @op("Gelu")
 def lower_gelu(node, ctx):
+    tanh = node.attrs.get("approximate", "none") == "tanh"
+    return elementwise(node, ctx, _gelu("a0", out(node, ctx), tanh))
+
+
+@op("FastGelu", "BiasGelu", domain="com.microsoft")
+def lower_bias_gelu(node, ctx):
+    """onnxruntime's contrib Gelu of x (+ a bias broadcast over the last axis): FastGelu
+    the tanh approximation, BiasGelu the exact one."""
     y = out(node, ctx)
-    if node.attrs.get("approximate", "none") == "tanh":
-        k = scalar(math.sqrt(2 / math.pi), y.dtype.compute)
-        expr = ("({c})0.5 * a0 * (({c})1 + tanh{f}(" + k +
-                " * (a0 + ({c})0.044715 * a0 * a0 * a0)))")
-    else:
-        expr = "({c})0.5 * a0 * (({c})1 + erf{f}(a0 * ({c})" + f"{1 / math.sqrt(2)!r}))"
-    return elementwise(node, ctx, f"r = {_fmt(expr, y)};")
+    require_float(node, y)
+    biased = len(node.inputs) > 1 and bool(node.inputs[1])
+    return elementwise(node, ctx, ["a0 + a1" if biased else "a0",
+                                   _gelu("r", y, node.op_type == "FastGelu")])
 
 
 @op("IsNaN")
 def lower_isnan(node, ctx):
-    return elementwise(node, ctx, "r = isnan(a0) ? 1 : 0;")
+    return elementwise(node, ctx, "isnan(a0) ? 1 : 0")
 
 
 @op("IsInf")
 def lower_isinf(node, ctx):
     neg, pos = node.attrs.get("detect_negative", 1), node.attrs.get("detect_positive", 1)
     cond = " || ".join(c for c, on in (("a0 == -INFINITY", neg), ("a0 == INFINITY", pos)) if on)
-    return elementwise(node, ctx, f"r = ({cond or '0'}) ? 1 : 0;")
+    return elementwise(node, ctx, f"({cond or '0'}) ? 1 : 0")
 
 
-@type_rule("QuickGelu", domain="com.microsoft")
+@type_rule("QuickGelu", "FastGelu", "BiasGelu", domain="com.microsoft")
 def _same_as_input(node, inputs):
     return [(inputs[0].dtype, inputs[0].shape)]
 
@@ -128,4 +144,4 @@ def lower_quick_gelu(node, ctx):
     require_float(node, y)
     alpha = scalar(float(node.attrs.get("alpha", 1.702)), y.dtype.compute)
     expr = "a0 * (({c})1 / (({c})1 + exp{f}(-(%s * a0))))" % alpha
-    return elementwise(node, ctx, f"r = {_fmt(expr, y)};")
+    return elementwise(node, ctx, _fmt(expr, y))

@@ -8,6 +8,7 @@ computed in double from the run-time learning rate and step count.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 
 from ..csyntax.literals import scalar
@@ -17,12 +18,19 @@ from ._util import inp, norm_axis, require_float
 from ..ir.optable import Kernel, op
 
 
+@dataclass(frozen=True)
+class Det:
+    """templates/ops/det.c.j2: `batch` matrices of `order` x `order` elements."""
+    batch: int
+    order: int
+
+
 @op("Det", since=11)
 def lower_det(node, ctx):
     x = inp(node, ctx, 0)
     require_float(node, x)
     n = x.shape[-1]
-    return Kernel("ops/det.c.j2", dict(batch=prod(x.shape[:-2]), n=n),
+    return Kernel("ops/det.c.j2", Det(prod(x.shape[:-2]), n),
                   scratch=max(1, n * n) * (8 if x.dtype.compute == "double" else 4))
 
 
@@ -30,6 +38,21 @@ def lower_det(node, ctx):
 def lower_bitcast(node, ctx):
     # the importer checked the widths agree; the bytes are the value
     return Kernel("ops/copy.c.j2", inputs=[0])
+
+
+@dataclass(frozen=True)
+class TensorScatter:
+    """templates/ops/tensorscatter.c.j2: `outer` rows of the cache along the sequence
+    axis, `per_batch` of them per batch entry; each holds `cap` entries of `inner`
+    elements and receives `seq` update entries."""
+    outer: int
+    per_batch: int
+    cap: int
+    seq: int
+    inner: int
+    circular: bool
+    indices: bool               # the write indices are an input (else 0)
+    bits: int                   # element bits of a packed type (0: whole bytes)
 
 
 @op("TensorScatter", since=24)
@@ -44,11 +67,22 @@ def lower_tensor_scatter(node, ctx):
     if upd.shape[axis] > cache.shape[axis]:
         raise CompileError("the update is longer than the cache", node,
                            reason="TensorScatter: update too long")
-    return Kernel("ops/tensorscatter.c.j2", dict(
-        outer=prod(cache.shape[:axis]), per_batch=prod(cache.shape[1:axis]),
-        cap=cache.shape[axis], seq=upd.shape[axis], inner=prod(cache.shape[axis + 1:]),
-        circular=mode == "circular", indices=inp(node, ctx, 2) is not None,
-        bits=packed_bits(cache.dtype)), inplace=[0])
+    return Kernel("ops/tensorscatter.c.j2", TensorScatter(
+        prod(cache.shape[:axis]), prod(cache.shape[1:axis]), cache.shape[axis],
+        upd.shape[axis], prod(cache.shape[axis + 1:]), mode == "circular",
+        inp(node, ctx, 2) is not None, packed_bits(cache.dtype)), inplace=[0])
+
+
+@dataclass(frozen=True)
+class ReverseSequence:
+    """templates/ops/reversesequence.c.j2: `batch` entries of `time` steps of `inner`
+    elements; the element distances of one batch entry and one time step."""
+    batch: int
+    time: int
+    batch_step: int
+    time_step: int
+    inner: int
+    bits: int                   # element bits of a packed type (0: whole bytes)
 
 
 @op("ReverseSequence", since=10)
@@ -60,24 +94,44 @@ def lower_reverse_sequence(node, ctx):
                            reason="ReverseSequence: axes")
     inner = prod(x.shape[2:])
     step = [x.shape[1] * inner, inner]      # element distance along axis 0 and axis 1
-    return Kernel("ops/reversesequence.c.j2", dict(
-        batch=x.shape[ba], time=x.shape[ta], bstep=step[ba], tstep=step[ta], inner=inner,
-        bits=packed_bits(x.dtype)))
+    return Kernel("ops/reversesequence.c.j2", ReverseSequence(
+        x.shape[ba], x.shape[ta], step[ba], step[ta], inner, packed_bits(x.dtype)))
 
 
-def _optimizer(node, ctx, states: list[str], pre: list[str], body: list[str],
-               results: list[str]) -> Kernel:
+@dataclass(frozen=True)
+class OptimizedTensor:
+    """One tensor an optimizer updates: element i of input k is loaded as `name` for each
+    (name, k) of `loads`; each (output k, expression) of `stores` is stored."""
+    size: int
+    loads: list[tuple[str, int]]
+    stores: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """Parameters of templates/ops/optimizer.c.j2: named doubles, each (name, expression),
+    computed once per step (`step_values`, from lr and the step count in1[0]) and once
+    per element (`element_values`, from the loaded states)."""
+    tensors: list[OptimizedTensor]
+    step_values: list[tuple[str, str]]
+    element_values: list[tuple[str, str]]
+
+
+def _optimizer(node, ctx, states: list[str], step_values: list[tuple[str, str]],
+               element_values: list[tuple[str, str]], results: list[str]) -> Kernel:
     """Inputs R, T, then one list per name in `states` (X, G, ...), n tensors each;
-    outputs one list per name in `results`. `body` computes the results per element."""
+    outputs one list per name in `results`, expressions of the element's values.
+    {attribute} in an expression is the attribute's value."""
     n = (len(node.inputs) - 2) // len(states)
     lits = {k: scalar(v, "double") for k, v in node.attrs.items() if isinstance(v, float)}
-    groups = [dict(size=inp(node, ctx, 2 + j).size,
-                   loads=[(s, 2 + k * n + j) for k, s in enumerate(states)],
-                   stores=[(k * n + j, r.format(**lits)) for k, r in enumerate(results)
-                           if k * n + j < len(node.outputs) and node.outputs[k * n + j]])
-              for j in range(n)]
-    return Kernel("ops/optimizer.c.j2", dict(groups=groups, pre=[s.format(**lits) for s in pre],
-                                             body=[s.format(**lits) for s in body]))
+    tensors = [OptimizedTensor(inp(node, ctx, 2 + j).size,
+                               [(s, 2 + k * n + j) for k, s in enumerate(states)],
+                               [(k * n + j, r.format(**lits)) for k, r in enumerate(results)
+                                if k * n + j < len(node.outputs) and node.outputs[k * n + j]])
+               for j in range(n)]
+    return Kernel("ops/optimizer.c.j2", Optimizer(
+        tensors, [(name, e.format(**lits)) for name, e in step_values],
+        [(name, e.format(**lits)) for name, e in element_values]))
 
 
 _TRAINING = "ai.onnx.preview.training"
@@ -86,9 +140,8 @@ _TRAINING = "ai.onnx.preview.training"
 @op("Adagrad", domain=_TRAINING)
 def lower_adagrad(node, ctx):
     return _optimizer(node, ctx, ["x", "g", "h"],
-                      ["const double r = lr / (1.0 + (double)in1[0] * {decay_factor});"],
-                      ["const double gr = {norm_coefficient} * x + g;",
-                       "const double hn = h + gr * gr;"],
+                      [("r", "lr / (1.0 + (double)in1[0] * {decay_factor})")],
+                      [("gr", "{norm_coefficient} * x + g"), ("hn", "h + gr * gr")],
                       ["x - r * gr / (sqrt(hn) + {epsilon})", "hn"])
 
 
@@ -97,9 +150,8 @@ def lower_momentum(node, ctx):
     nesterov = node.attrs.get("mode", "standard") == "nesterov"
     return _optimizer(node, ctx, ["x", "g", "v"],
                       # the gradient's coefficient is 1 at the first step
-                      ["const double beta = in1[0] > 0 ? {beta} : 1.0;"],
-                      ["const double gr = {norm_coefficient} * x + g;",
-                       "const double vn = {alpha} * v + beta * gr;"],
+                      [("beta", "in1[0] > 0 ? {beta} : 1.0")],
+                      [("gr", "{norm_coefficient} * x + g"), ("vn", "{alpha} * v + beta * gr")],
                       ["x - lr * (gr + {alpha} * vn)" if nesterov else "x - lr * vn", "vn"])
 
 
@@ -107,11 +159,10 @@ def lower_momentum(node, ctx):
 def lower_adam(node, ctx):
     return _optimizer(node, ctx, ["x", "g", "v", "h"],
                       # bias correction of both moments, from the second step on
-                      ["const double t = (double)in1[0];",
-                       "const double r = t > 0 ? lr * sqrt(1.0 - pow({beta}, t)) / "
-                       "(1.0 - pow({alpha}, t)) : lr;"],
-                      ["const double gr = {norm_coefficient} * x + g;",
-                       "const double vn = {alpha} * v + (1.0 - {alpha}) * gr;",
-                       "const double hn = {beta} * h + (1.0 - {beta}) * gr * gr;"],
+                      [("t", "(double)in1[0]"),
+                       ("r", "t > 0 ? lr * sqrt(1.0 - pow({beta}, t)) / (1.0 - pow({alpha}, t)) : lr")],
+                      [("gr", "{norm_coefficient} * x + g"),
+                       ("vn", "{alpha} * v + (1.0 - {alpha}) * gr"),
+                       ("hn", "{beta} * h + (1.0 - {beta}) * gr * gr")],
                       ["(1.0 - {norm_coefficient_post}) * (x - r * vn / (sqrt(hn) + {epsilon}))",
                        "vn", "hn"])

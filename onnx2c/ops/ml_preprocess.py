@@ -41,7 +41,7 @@ def lower_array_feature_extractor(node, ctx):
 @op("Binarizer", domain=ML)
 def lower_binarizer(node, ctx):
     thr = scalar(float(node.attrs.get("threshold", 0.0)), "double")
-    return elementwise(node, ctx, f"r = (double)a0 > {thr} ? 1 : 0;")
+    return elementwise(node, ctx, f"(double)a0 > {thr} ? 1 : 0")
 
 
 def _per_column(node, values: list[float], cols: int, what: str) -> list[float]:

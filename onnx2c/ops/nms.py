@@ -5,6 +5,8 @@ capacity is every box of every class, or max_output_boxes_per_class of them when
 a constant."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import CompileError
 from ._util import inp, out
 from ..ir.optable import Bound, Kernel, capacity, op
@@ -23,6 +25,18 @@ def nms_capacity(node, values):
     return [(rows if per_class == 0 else Bound(rows), 3)]
 
 
+@dataclass(frozen=True)
+class NonMaxSuppression:
+    """templates/ops/nms.c.j2: `boxes` boxes and `classes` score rows per batch entry; at
+    most `cap` selected triples fit the output; `has[i]`: optional input i is given."""
+    batches: int
+    classes: int
+    boxes: int
+    cap: int
+    has: list[bool]
+    center: int                 # center_point_box: boxes are (x, y, w, h)
+
+
 @op("NonMaxSuppression", since=10)
 def lower_nms(node, ctx):
     boxes, scores, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
@@ -33,6 +47,5 @@ def lower_nms(node, ctx):
                            reason="NonMaxSuppression: shapes")
     (b, n, _), c = boxes.shape, scores.shape[1]
     has = [inp(node, ctx, i) is not None for i in range(5)]
-    return Kernel("ops/nms.c.j2", dict(
-        batches=b, classes=c, boxes=n, cap=y.shape[0], has=has,
-        center=node.attrs.get("center_point_box", 0)), scratch=8 * n)
+    return Kernel("ops/nms.c.j2", NonMaxSuppression(
+        b, c, n, y.shape[0], has, node.attrs.get("center_point_box", 0)), scratch=8 * n)

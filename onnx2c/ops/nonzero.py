@@ -5,6 +5,8 @@ row length of the packed result), fail with O2C_ERR_CAPACITY if it exceeds the c
 compiled in, then write."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import CompileError
@@ -25,6 +27,28 @@ def nonzero_capacity(node, values):
     return [(max(1, len(x.shape)), Bound(x.size))]
 
 
+@dataclass(frozen=True)
+class NonZero:
+    """templates/ops/nonzero.c.j2: per axis, element k's coordinate (a C expression in
+    its flat index k); at most `cap` nonzero elements fit the output."""
+    coords: list[str]
+    cap: int
+
+
+@dataclass(frozen=True)
+class Compress:
+    """templates/ops/compress.c.j2: the input as outer x n x inner around the output's
+    axis `axis`; the first `selectable` condition entries choose among the n slices, at
+    most `cap` of which fit the output."""
+    outer: int
+    n: int
+    inner: int
+    selectable: int
+    cap: int
+    axis: int
+    bits: int                   # element bits of a packed type (0: whole bytes)
+
+
 @op("NonZero", since=9)
 def lower_nonzero(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
@@ -33,7 +57,7 @@ def lower_nonzero(node, ctx):
     shape = x.shape or (1,)         # a scalar counts as one element (onnxruntime)
     coords = [(f"k / {s}u" if s != 1 else "k") + (f" % {d}u" if a else "")
               for a, (s, d) in enumerate(zip(strides(shape), shape))]
-    return Kernel("ops/nonzero.c.j2", dict(coords=coords, cap=y.shape[1]))
+    return Kernel("ops/nonzero.c.j2", NonZero(coords, y.shape[1]))
 
 
 def _compress_layout(node, x, cond_len):
@@ -66,5 +90,5 @@ def lower_compress(node, ctx):
         raise CompileError(f"Compress needs a 1-D condition, got shape {cond.shape}", node,
                            reason="Compress: condition rank")
     a, outer, n, inner, m = _compress_layout(node, x, cond.size)
-    return Kernel("ops/compress.c.j2", dict(
-        outer=outer, n=n, inner=inner, m=m, cap=y.shape[a], axis=a, bits=packed_bits(x.dtype)))
+    return Kernel("ops/compress.c.j2", Compress(outer, n, inner, m, y.shape[a], a,
+                                                packed_bits(x.dtype)))

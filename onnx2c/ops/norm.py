@@ -7,6 +7,7 @@ loops j*); the ops differ only in C snippets for the statistics and the final ex
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..csyntax.cexpr import load
 from ..csyntax.literals import scalar
@@ -14,6 +15,39 @@ from ..errors import CompileError
 from ..ir import DType
 from ._util import broadcast_loops, inp, norm_axis, require_float
 from ..ir.optable import Kernel, op
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """templates/ops/norm.c.j2: groups over the `outer` loops i*, members over the `inner`
+    loops j*, n members a group (a literal of `acc`, the accumulator type); x_at, g_at:
+    an element's and its group's offsets; mean, spread, inv, y: C expressions (see
+    _norm); stats: (output index, expression) of per-group statistics."""
+    outer: list[int]
+    inner: list[int]
+    acc: str
+    n: str
+    x_at: str
+    g_at: str
+    mean: str | None
+    spread: str | None
+    inv: str
+    y: str
+    stats: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class Lrn:
+    """templates/ops/lrn.c.j2: N x C x S elements; each sums the squares of the `before`
+    channels before and `after` after its own; bias, alpha, beta: literals."""
+    n: int
+    c: int
+    s: int
+    before: int
+    after: int
+    bias: str
+    alpha: str
+    beta: str
 
 
 def _offset(names: list[str], strs: list[int]) -> str:
@@ -58,11 +92,11 @@ def _norm(node, ctx, view, inner, *, mean=None, spread=None, inv, y="d * inv", s
     y_val = ctx.graph.values[node.outputs[0]]
     # each group is read in full before its outputs are stored at the same offsets
     same = y_val.shape == x.shape and y_val.dtype.bits == x.dtype.bits
-    return Kernel("ops/norm.c.j2", inplace=[0] if same else [], params=dict(
-        outer=[d for d, v in zip(dims, names) if v[0] == "i"],
-        inner=[d for d, v in zip(dims, names) if v[0] == "j"], acc=acc, n=subs["n"],
-        x_at=_offset(names, strs[0]), g_at=g_at, mean=fmt(mean), spread=fmt(spread),
-        inv=fmt(inv), y=fmt(y), stats=[(k, fmt(e)) for k, e in stats if _present(node, k)]))
+    return Kernel("ops/norm.c.j2", inplace=[0] if same else [], params=Normalization(
+        [d for d, v in zip(dims, names) if v[0] == "i"],
+        [d for d, v in zip(dims, names) if v[0] == "j"], acc, subs["n"],
+        _offset(names, strs[0]), g_at, fmt(mean), fmt(spread), fmt(inv), fmt(y),
+        [(k, fmt(e)) for k, e in stats if _present(node, k)]))
 
 
 def _check_param(node, v, shape, view) -> None:
@@ -193,8 +227,6 @@ def lower_lrn(node, ctx):
                            reason="LRN: not a float tensor of rank >= 2")
     size, c = node.attrs["size"], x.dtype.compute
     n, ch, rest = x.shape[0], x.shape[1], math.prod(x.shape[2:])
-    return Kernel("ops/lrn.c.j2", dict(
-        n=n, c=ch, s=rest, before=(size - 1) // 2, after=size // 2,
-        bias=scalar(node.attrs.get("bias", 1.0), c),
-        alpha=scalar(node.attrs.get("alpha", 1e-4) / size, c),
-        beta=scalar(node.attrs.get("beta", 0.75), c)))
+    return Kernel("ops/lrn.c.j2", Lrn(
+        n, ch, rest, (size - 1) // 2, size // 2, scalar(node.attrs.get("bias", 1.0), c),
+        scalar(node.attrs.get("alpha", 1e-4) / size, c), scalar(node.attrs.get("beta", 0.75), c)))

@@ -1,4 +1,4 @@
-"""Max/Average/Lp pooling and their Global forms: one window loop, ops differ in C snippets.
+"""Max/Average/Lp pooling and their Global forms: one window loop, ops differ in C expressions.
 
 A window position is computed in size_t: positions in the front padding wrap around to
 huge values, so the single test `x >= H` rejects both the front and the back padding.
@@ -41,27 +41,54 @@ def _pads(node, ins, outs, kernel, st, dil) -> list[int]:
     return list(node.attrs.get("pads") or [0] * 2 * r)
 
 
-def _reduction(node, x, arg: str | None, div: str):
-    """(start value, statement folding v into acc, result expression); `arg` is the flat
-    input index MaxPool's Indices output records, `div` AveragePool's divisor."""
+def _reduction(node, x, div: str) -> tuple[str, str | None, str]:
+    """(start value, the new acc from v (None: keep the largest v), result expression);
+    `div` is AveragePool's divisor."""
     kind, c = node.op_type.replace("Global", ""), x.dtype.compute
     f = "" if c == "double" else "f"
     if kind == "MaxPool":
         start = -math.inf if x.dtype.is_float else int(np.iinfo(x.dtype.np).min)
-        take = f"{{ acc = v; arg = (int64_t)({arg}); }}" if arg else "acc = v;"
-        return scalar(start, c), f"if (v > acc) {take}", "acc"
+        return scalar(start, c), None, "acc"
     require_float(node, x)
     if kind == "AveragePool":
-        return scalar(0, c), "acc += v;", f"acc / {div}"
+        return scalar(0, c), "acc + v", f"acc / {div}"
     p = int(node.attrs.get("p", 2))
     if p < 1:
         raise CompileError(f"p={p} must be at least 1", node, reason="LpPool: p")
     term = {1: f"fabs{f}(v)", 2: "v * v"}.get(p, f"pow{f}(fabs{f}(v), {scalar(p, c)})")
     result = {1: "acc", 2: f"sqrt{f}(acc)"}.get(p, f"pow{f}(acc, {scalar(1 / p, c)})")
-    return scalar(0, c), f"acc += {term};", result
+    return scalar(0, c), f"acc + {term}", result
 
 
-def _axis(node, i, h, o, k, s, d, pb, pe, count_pad: bool) -> tuple[dict, str | None]:
+@dataclass(frozen=True)
+class PoolAxis:
+    """Spatial axis i: `out` output positions o<i>, a window of `k` taps k<i>, the input
+    position x<i> = `pos`, left out when `skip` holds."""
+    i: int
+    out: int
+    k: int
+    pos: str
+    skip: str | None
+
+
+@dataclass(frozen=True)
+class PoolLoops:
+    """Parameters of templates/ops/pool.c.j2."""
+    planes: int                 # N * C
+    axes: tuple[PoolAxis, ...]
+    acc: str                    # the accumulator's C type
+    start: str
+    fold: str | None            # the new acc from the loaded v; None: keep the largest
+    result: str
+    count: bool                 # count the elements of each window (n)
+    at: str                     # the element's flat offset in in0
+    index_at: str               # ... as MaxPool's Indices output counts it
+    out_at: str
+    inside: str                 # count_include_pad: the element is real input
+    indices: bool
+
+
+def _axis(node, i, h, o, k, s, d, pb, pe, count_pad: bool) -> tuple[PoolAxis, str | None]:
     """Loop parameters of spatial axis i, and its part of the count_include_pad condition
     for reading real input."""
     if pb >= (k - 1) * d + 1 or pe >= (k - 1) * d + 1:
@@ -75,7 +102,7 @@ def _axis(node, i, h, o, k, s, d, pb, pe, count_pad: bool) -> tuple[dict, str | 
         # padding counts, but not the part ceil_mode adds beyond the padded input
         skip = f"x{i} + {pb}u >= {h + pb + pe}u" if last >= h + pb + pe else None
         inside = f"x{i} < {h}u" if leaves else None
-    return dict(i=i, out=o, k=k, pos=f"{pos} - {pb}u" if pb else pos, skip=skip), inside
+    return PoolAxis(i, o, k, f"{pos} - {pb}u" if pb else pos, skip), inside
 
 
 def _kernel(node, ctx, kernel, st, dil, pads) -> Kernel:
@@ -94,14 +121,14 @@ def _kernel(node, ctx, kernel, st, dil, pads) -> Kernel:
                      [f"x{i} * {m}u" if m != 1 else f"x{i}" for i, m in enumerate(ms)])
                for ms in (strides(ins), idx_st))
     indices = len(node.outputs) > 1 and bool(node.outputs[1])
-    counted = any(a["skip"] for a in axes)    # else every window has prod(kernel) elements
+    counted = any(a.skip for a in axes)    # else every window has prod(kernel) elements
     div = f"({c})n" if counted else scalar(int(np.prod(kernel)), c)
-    start, fold, result = _reduction(node, x, arg if indices else None, div)
+    start, fold, result = _reduction(node, x, div)
     out_at = _join(_scaled("nc", planes, int(np.prod(outs))) +
                    [t for i, m in enumerate(strides(outs)) for t in _scaled(f"o{i}", outs[i], m)])
-    params = dict(planes=planes, axes=axes, acc=c, start=start, fold=fold, result=result,
-                  count=counted and node.op_type == "AveragePool", at=at, out_at=out_at,
-                  inside=" && ".join(filter(None, inside)), indices=indices)
+    params = PoolLoops(planes, tuple(axes), c, start, fold, result,
+                       counted and node.op_type == "AveragePool", at, arg, out_at,
+                       " && ".join(filter(None, inside)), indices)
     return Kernel("ops/pool.c.j2", params, inputs=[0])
 
 
@@ -163,6 +190,16 @@ def lower_global_pool(node, ctx):
     return _pool(node, ctx, kernel, [1] * r, [1] * r, [0] * 2 * r)
 
 
+@dataclass(frozen=True)
+class MaxUnpool:
+    """templates/ops/maxunpool.c.j2: indices below `limit` (the pooled input's size) go
+    to output offset `dest` (a C expression of the index at); `check`: the run-time
+    output_shape agrees."""
+    limit: int
+    dest: str
+    check: str | None
+
+
 @op("MaxUnpool", since=9)
 def lower_max_unpool(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
@@ -188,15 +225,5 @@ def lower_max_unpool(node, ctx):
                 mod = f" % {d}u" if terms else ""   # the outermost needs no wrap
                 terms.append(f"(size_t)at{div}{mod}" + (f" * {ys}u" if ys > 1 else ""))
         dest = _join(terms)
-    return Kernel("ops/maxunpool.c.j2", dict(limit=int(np.prod(pooled)), dest=dest, check=check),
+    return Kernel("ops/maxunpool.c.j2", MaxUnpool(int(np.prod(pooled)), dest, check),
                   inputs=[0, 1, 2] if check else [0, 1])
-
-
-@op("MaxRoiPool")
-def lower_max_roi_pool(node, ctx):
-    x, y = inp(node, ctx, 0), out(node, ctx)
-    require_float(node, x)
-    return Kernel("ops/maxroipool.c.j2", dict(
-        rois=y.shape[0], n=x.shape[0], c=x.shape[1], h=x.shape[2], w=x.shape[3],
-        ph=y.shape[2], pw=y.shape[3],
-        scale=scalar(node.attrs.get("spatial_scale", 1.0), x.dtype.compute)))

@@ -7,7 +7,7 @@ each through o2c_qdynamic_project (data quantized to uint8 at run time), then th
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..errors import CompileError
 from ..ir import DType
@@ -15,7 +15,7 @@ from ..ir.optable import Kernel, op, type_rule
 from ..quant import DOMAIN
 from ._util import inp
 from .qconv import tile_bytes
-from .rnn import lower_rnn
+from .rnn import Recurrence, lower_rnn
 
 MS = "com.microsoft"
 
@@ -30,6 +30,19 @@ def _lstm_type(node, inputs):
     return [(DType.FLOAT, (x[0], dirs, x[1], hidden)), state, state][:len(node.outputs)]
 
 
+@dataclass(frozen=True)
+class QuantizedRecurrence(Recurrence):
+    """templates/ops/qlstm.c.j2: the float LSTM's parameters, and where its quantized
+    products keep their data."""
+    base_floats: int = 0        # scratch floats of the float LSTM, before the ones below
+    xw_floats: int = 0          # X W for every step
+    hr_floats: int = 0          # h R for every batch row
+    w_rows_bytes: int = 0       # one direction's packed W, R
+    r_rows_bytes: int = 0
+    w_per_row: bool = False     # W's, R's scales per row (else one per direction)
+    r_per_row: bool = False
+
+
 def _project_bytes(values: int, rows: int, k: int) -> int:
     """o2c_qdynamic_project_bytes."""
     return -(-values // 4) * 4 + rows * 8 + tile_bytes(k)
@@ -41,17 +54,18 @@ def lower_qlstm(node, ctx):
         raise CompileError("DynamicQuantizeLSTM with layout 1 is not supported", node,
                            reason="DynamicQuantizeLSTM layout")
     base = lower_rnn(replace(node, op_type="LSTM"), ctx)
-    p = dict(base.params)
-    steps, batch, size, hidden = p["T"], p["B"], p["I"], p["H"]
+    lstm: Recurrence = base.params
+    steps, batch, size, hidden = lstm.T, lstm.B, lstm.I, lstm.H
     rows = 4 * hidden
-    p.update(base_floats=base.scratch // 4, xw_floats=steps * batch * rows,
-             hr_floats=batch * rows, w_rows_bytes=-(-rows // 2) * 2 * (-(-size // 4) * 4),
-             r_rows_bytes=-(-rows // 2) * 2 * (-(-hidden // 4) * 4),
-             w_per_row=inp(node, ctx, 9).size > p["D"], r_per_row=inp(node, ctx, 11).size > p["D"])
+    params = QuantizedRecurrence(
+        **vars(lstm), base_floats=base.scratch // 4, xw_floats=steps * batch * rows,
+        hr_floats=batch * rows, w_rows_bytes=-(-rows // 2) * 2 * (-(-size // 4) * 4),
+        r_rows_bytes=-(-rows // 2) * 2 * (-(-hidden // 4) * 4),
+        w_per_row=inp(node, ctx, 9).size > lstm.D, r_per_row=inp(node, ctx, 11).size > lstm.D)
     project = max(_project_bytes(steps * batch * size, rows, size),
                   _project_bytes(batch * hidden, rows, hidden))
-    scratch = base.scratch + 4 * (p["xw_floats"] + p["hr_floats"]) + project
-    return Kernel("ops/qlstm.c.j2", p, scratch=scratch)
+    scratch = base.scratch + 4 * (params.xw_floats + params.hr_floats) + project
+    return Kernel("ops/qlstm.c.j2", params, scratch=scratch)
 
 
 @op("DynamicQuantizeLSTM", domain=MS)

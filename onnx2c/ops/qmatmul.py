@@ -1,7 +1,7 @@
 """Integer matrix products: the private QGemm (passes/qprepare.py: constant weights,
-packed), and QLinearMatMul / MatMulInteger whose B is run-time data (reference loops,
-over numpy-broadcast batches), on runtime_c/o2c_qgemm.h; the type rules of the
-com.microsoft matrix ops.
+packed; runtime_c/o2c_qgemm.h), and QLinearMatMul / MatMulInteger whose B is run-time
+data (reference loops, over numpy-broadcast batches; o2c_qmatmul.h); the type rules of
+the com.microsoft matrix ops.
 """
 from __future__ import annotations
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from ..csyntax.cexpr import compute, load, store
+from ..csyntax.cexpr import compute, load
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, norm_axis, out
-from .cast import as_f32, flat
+from .cast import Conversion, as_f32, flat
 from ..ir.optable import Kernel, op, type_rule
 
 _SAT = {DType.INT8: "i8", DType.UINT8: "u8", DType.INT16: "i16", DType.UINT16: "u16",
@@ -61,18 +61,19 @@ def _offset(*terms) -> str:
     return " + ".join(v if k == 1 else f"{v} * {k}u" for v, k in terms if v != "0") or "0"
 
 
-def _params(node, ctx, si: str) -> tuple[list[str], str, str | None]:
-    """Declarations to put before the loops, and the C expressions of scale and zero point."""
-    pre, exprs = [], []
+def _params(node, ctx, si: str) -> tuple[list[tuple[str, str, str]], str, str | None]:
+    """Constants to read before the loops (C type, name, value), and the C expressions
+    of scale and zero point."""
+    constants, exprs = [], []
     for k, name in ((1, "s"), (2, "zp")):
         v = inp(node, ctx, k)
         e = load(v, f"in{k}", si) if v is not None else None
         if e is not None and si == "0":    # per-tensor: read once, not once per element
             c = compute(v)     # zero points of unsigned types fit int32 and stay signed
-            pre.append(f"const {'int32_t' if c == 'uint32_t' else c} {name} = {e};")
+            constants.append(("int32_t" if c == "uint32_t" else c, name, e))
             e = name
         exprs.append(e)
-    return pre, exprs[0], exprs[1]
+    return constants, exprs[0], exprs[1]
 
 
 def _as(c: str, v, expr: str) -> str:
@@ -85,22 +86,19 @@ def _round(half: str, expr: str) -> str:
     return f"o2c_{half}_to_f32(o2c_f32_to_{half}({expr}))"
 
 
-def _kernel(dims, body, pre=()) -> Kernel:
-    return Kernel("ops/cast.c.j2", dict(dims=dims, pre=list(pre), body=body))
-
-
-def _quantize(y: DType, q: str, zp: str | None, i: str, saturate: str, double: bool) -> str:
-    """Statement storing quotient q (float, or double if `double`) plus zero point zp."""
+def _quantize(y: DType, q: str, zp: str | None, saturate: str, double: bool) -> tuple[str, str]:
+    """(value to store, saturate) for quotient q (float, or double if `double`) plus zero
+    point zp."""
     if y in (DType.INT8, DType.UINT8) and not double:      # the int8 models' inputs
         lo, hi = (-128, 127) if y == DType.INT8 else (0, 255)
-        return store(y, "out0", i, f"o2c_quantize8({q}, {zp or 0}, {lo}, {hi})")
+        return f"o2c_quantize8({q}, {zp or 0}, {lo}, {hi})", "1"
     if y in _SAT:
         r = f"o2c_round_half_even_{'d' if double else 'f'}({q})"
         if zp is not None:
             r = f"o2c_add_sat_i32({r}, {zp})"
-        return store(y, "out0", i, f"o2c_sat_{_SAT[y]}({r})")
+        return f"o2c_sat_{_SAT[y]}({r})", "1"
     q = q if zp is None else f"{q} + {zp}"
-    return store(y, "out0", i, f"o2c_f64_to_f32_odd({q})" if double else q, saturate)
+    return (f"o2c_f64_to_f32_odd({q})" if double else q), saturate
 
 
 @type_rule("QuantizeLinear", domain="com.microsoft")
@@ -146,7 +144,7 @@ def lower_quantize(node, ctx):
         raise CompileError(f"QuantizeLinear to {y.onnx_name} is not supported", node,
                            reason=f"QuantizeLinear: dtype {y.onnx_name}")
     dims, xi, si = _layout(node, ctx)
-    pre, s, zp = _params(node, ctx, si)
+    constants, s, zp = _params(node, ctx, si)
     # x / scale is computed in `precision`, by default the scale's type (int32: double):
     # operands and quotient are rounded to it, as onnxruntime does
     prec = DType(node.attrs.get("precision") or scale.dtype)
@@ -164,7 +162,9 @@ def lower_quantize(node, ctx):
     q = f"{operand(x, load(x, 'in0', xi))} / {operand(scale, s)}"
     q = _round(half, q) if half else q
     sat = "1" if node.attrs.get("saturate", 1) else "0"
-    return _kernel(dims, [_quantize(y, q, zp, xi, sat, double)], pre)
+    value, saturate = _quantize(y, q, zp, sat, double)
+    return Kernel("ops/cast.c.j2", Conversion(dims, xi, value, saturate, False,
+                                              tuple(constants)))
 
 
 @op("DequantizeLinear", domain="com.microsoft")
@@ -172,20 +172,22 @@ def lower_quantize(node, ctx):
 def lower_dequantize(node, ctx):
     x, scale, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
     dims, xi, si = _layout(node, ctx)
-    pre, s, zp = _params(node, ctx, si)
+    constants, s, zp = _params(node, ctx, si)
     v = load(x, "in0", xi)
     if zp is not None:
         # integer differences are exact in int32, or int64 for int32 inputs
         v = f"({'(int64_t)' if x.dtype.bits >= 32 else ''}{v} - {zp})"
     c = y.dtype.compute
     v = v if x.dtype.compute == c else f"({c}){v}"
-    return _kernel(dims, [store(y, "out0", xi, f"{v} * {_as(c, scale, s)}")], pre)
+    return Kernel("ops/cast.c.j2", Conversion(dims, xi, f"{v} * {_as(c, scale, s)}", "1",
+                                              False, tuple(constants)))
 
 
 @op("DynamicQuantizeLinear", since=11)
 def lower_dynamic_quantize(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
     dims, i = flat(x.size)
-    pre = [f"o2c_dynamic_qparams_u8(in0, {x.size}u, out1, out2);",
-           "const float s = out1[0];", "const int32_t zp = out2[0];"]
-    return _kernel(dims, [_quantize(y.dtype, f"in0[{i}] / s", "zp", i, "1", False)], pre)
+    value, saturate = _quantize(y.dtype, f"in0[{i}] / s", "zp", "1", False)
+    constants = (("float", "s", "out1[0]"), ("int32_t", "zp", "out2[0]"))
+    return Kernel("ops/cast.c.j2", Conversion(dims, i, value, saturate, False, constants,
+                                              dynamic_range=x.size))

@@ -1,13 +1,14 @@
-"""Reduce* and ArgMax/ArgMin: one (kept loops) x (reduced loops) nest, ops differ in C snippets.
+"""Reduce* and ArgMax/ArgMin: one (kept loops) x (reduced loops) nest, ops differ in C expressions.
 
-Each op supplies an accumulator declaration, a loop body over the loaded element `a`, and
-the result expression. Accumulators: floats in their compute type; integer sums and
+Each op supplies its accumulators (type, name, start value), per pass over the reduced
+loops the updates of them from the loaded element `a`, and the result expression. Accumulators: floats in their compute type; integer sums and
 products wrap in the unsigned type of the compute width (like the numpy reference; C's
 signed overflow is UB); integer Mean/L2/LogSum/LogSumExp go through double.
 """
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,18 +20,57 @@ from ._elementwise import offset_expr
 from ._util import const, inp, norm_axis, out, runtime, strides
 from ..ir.optable import Kernel, op
 
-_SUMS = {  # op -> (start value, body statement, result); {f}: math suffix, {u}: cast
-    "ReduceSum": (0, "acc += {u}a;", "acc"),
-    "ReduceMean": (0, "acc += {u}a;", "acc / {n}"),
-    "ReduceProd": (1, "acc *= {u}a;", "acc"),
-    "ReduceSumSquare": (0, "acc += {u}a * {u}a;", "acc"),
-    "ReduceL1": (0, "acc += {abs};", "acc"),
-    "ReduceL2": (0, "acc += {u}a * {u}a;", "sqrt{f}(acc)"),
-    "ReduceLogSum": (0, "acc += {u}a;", "log{f}(acc)"),
+_SUMS = {  # op -> (start value, the new acc, result); {f}: math suffix, {u}: cast
+    "ReduceSum": (0, "acc + {u}a", "acc"),
+    "ReduceMean": (0, "acc + {u}a", "acc / {n}"),
+    "ReduceProd": (1, "acc * {u}a", "acc"),
+    "ReduceSumSquare": (0, "acc + {u}a * {u}a", "acc"),
+    "ReduceL1": (0, "acc + {abs}", "acc"),
+    "ReduceL2": (0, "acc + {u}a * {u}a", "sqrt{f}(acc)"),
+    "ReduceLogSum": (0, "acc + {u}a", "log{f}(acc)"),
 }
 _EXTREMES = {"ReduceMax", "ReduceMin", "ArgMax", "ArgMin"}
 _VIA_DOUBLE = {"ReduceMean", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp"}
 _MAX_CASES = 8      # loop nests a run-time axes input may choose among
+
+
+@dataclass(frozen=True)
+class Accumulator:
+    """A variable kept over the reduced loops, declared `ctype name = start`."""
+    ctype: str
+    name: str
+    start: str
+
+
+@dataclass(frozen=True)
+class Update:
+    """Per element `a`: if `when` holds (always when None), each target takes its value."""
+    assigns: tuple[tuple[str, str], ...]
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class ReduceCase:
+    """One loop nest: kept loops i* (`outer`), reduced loops r* (`red`), one pass of the
+    reduced loops per entry of `passes`; run when `cond` holds (run-time axes only)."""
+    outer: list[int]
+    red: list[int]
+    accumulators: list[Accumulator]
+    passes: list[list[Update]]
+    offset: str                     # the element's offset in in0
+    out_offset: str
+    result: str
+    cond: str | None = None
+
+
+@dataclass(frozen=True)
+class Reduce:
+    """Parameters of templates/ops/reduce.c.j2; fuse_chains fills the last two."""
+    cases: list[ReduceCase]
+    mask: str | None                # C expression computing the run-time axes' bit set
+    empty: bool                     # the output has no element
+    stages: list | None = None
+    input_offsets: list[str] | None = None
 
 
 def _reduced_axes(node, ctx, rank: int) -> list[int] | None:
@@ -83,14 +123,15 @@ def _extreme(node, x: DType, acc: str, first: str, ridx: str):
         else:
             start = np.iinfo(x.np).min if cmp == ">" else np.iinfo(x.np).max
         nan = " || a != a" if x.is_float else ""
-        return [f"{acc} acc = {scalar(start, acc)};"], [[f"if (a {cmp} acc{nan}) acc = a;"]], "acc"
+        return ([Accumulator(acc, "acc", scalar(start, acc))],
+                [[Update((("acc", "a"),), f"a {cmp} acc{nan}")]], "acc")
     # select_last_index: ties (and NaNs) replace the best so far, otherwise the first stays
     last = node.attrs.get("select_last_index", 0)
     take = f"a {cmp}= best" if last else f"a {cmp} best"
     if x.is_float:
         take += " || a != a" if last else " || (a != a && best == best)"
-    body = [f"if ({take}) {{", "    best = a;", f"    idx = (int64_t){ridx};", "}"]
-    return [f"{acc} best = {first};", "int64_t idx = 0;"], [body], "idx"
+    take_it = Update((("best", "a"), ("idx", f"(int64_t){ridx}")), take)
+    return [Accumulator(acc, "best", first), Accumulator("int64_t", "idx", "0")], [[take_it]], "idx"
 
 
 def _sum_like(node, x: DType, acc: str, count: int):
@@ -99,15 +140,16 @@ def _sum_like(node, x: DType, acc: str, count: int):
     u = "" if acc == x.compute else f"({acc})"
     if t == "ReduceLogSumExp":
         # subtract the max so exp cannot overflow; an infinite max is the answer itself
-        return ([f"{acc} m = {scalar(-np.inf, acc)};", f"{acc} acc = {scalar(0, acc)};"],
-                [[f"if (a > m) m = {u}a;"], [f"acc += exp{f}({u}a - m);"]],
+        return ([Accumulator(acc, "m", scalar(-np.inf, acc)), Accumulator(acc, "acc", scalar(0, acc))],
+                [[Update((("m", f"{u}a"),), "a > m")], [Update((("acc", f"acc + exp{f}({u}a - m)"),))]],
                 f"isinf(m) ? m : m + log{f}(acc)")
     start, body, result = _SUMS[t]
     if x.is_float or acc == "double":
         absval = f"fabs{f}({u}a)"
     else:   # |INT_MIN| only exists unsigned
-        absval = f"a < 0 ? 0u - {u}a : {u}a" if x.is_signed else f"{u}a"
-    return ([f"{acc} acc = {scalar(start, acc)};"], [[body.format(u=u, abs=absval)]],
+        absval = f"(a < 0 ? 0u - {u}a : {u}a)" if x.is_signed else f"{u}a"
+    return ([Accumulator(acc, "acc", scalar(start, acc))],
+            [[Update((("acc", body.format(u=u, abs=absval)),))]],
             result.format(f=f, n=scalar(count, acc)))
 
 
@@ -150,7 +192,7 @@ def _runtime_cases(node, x, y) -> list[tuple[str, list[int]]]:
              [k for k in range(r) if masks[0] >> k & 1]) for masks in groups.values()]
 
 
-def _case(node, x, y, axes: list[int]) -> dict:
+def _case(node, x, y, axes: list[int], cond: str | None) -> ReduceCase:
     """Template parameters of the reduction over `axes`."""
     (kdims, kstr), (rdims, rstr) = _split(x.shape, set(axes))
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
@@ -159,15 +201,15 @@ def _case(node, x, y, axes: list[int]) -> dict:
         if count == 0 and y.size and node.op_type.startswith("Arg"):
             raise CompileError(f"{node.op_type} over an empty axis has no answer", node,
                                reason=f"{node.op_type} of an empty axis")
-        decls, passes, result = _extreme(node, x.dtype, acc, load(x, "in0", base),
+        accumulators, passes, result = _extreme(node, x.dtype, acc, load(x, "in0", base),
                                          offset_expr(strides(rdims), "r"))
     else:
-        decls, passes, result = _sum_like(node, x.dtype, acc, count)
+        accumulators, passes, result = _sum_like(node, x.dtype, acc, count)
         if y.dtype.is_int and acc == "double":   # NaN or out of range must not reach a cast
             result = f"o2c_f64_to_i64({result})"
-    return dict(outer=kdims, red=rdims, passes=passes if count else [], decls=decls,
-                offset=_join(base, offset_expr(rstr, "r")),
-                out_offset=offset_expr(strides(kdims), "i"), result=result)
+    return ReduceCase(kdims, rdims, accumulators, passes if count else [],
+                      _join(base, offset_expr(rstr, "r")), offset_expr(strides(kdims), "i"),
+                      result, cond)
 
 
 @op("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
@@ -188,6 +230,5 @@ def lower_reduce(node, ctx):
         if axes is None:
             axes = [] if node.attrs.get("noop_with_empty_axes", 0) else list(range(rank))
         cases = [(None, axes)]
-    params = dict(cases=[dict(_case(node, x, y, axes), cond=cond) for cond, axes in cases],
-                  mask=mask, empty=y.size == 0)
+    params = Reduce([_case(node, x, y, axes, cond) for cond, axes in cases], mask, y.size == 0)
     return Kernel("ops/reduce.c.j2", params, inputs=[0, 1] if mask else [0])

@@ -6,6 +6,8 @@ node becomes a small kernel that checks it against the compiled shapes and copie
 data (in place, so no copy at all, when the input dies here)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import CompileError
 from ._util import c_dims, inp, out, runtime
 from ..ir.optable import Kernel, op
@@ -22,6 +24,13 @@ def _check(node, ctx) -> str:
             f"{c_dims(small.shape)}, {len(small.shape)}u)")
 
 
+@dataclass(frozen=True)
+class CheckedCopy:
+    """templates/ops/copy.c.j2 with `check`, the C condition that the run-time shape
+    input agrees with the static shapes."""
+    check: str
+
+
 @op("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", strings=True)
 def lower_view(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
@@ -31,6 +40,6 @@ def lower_view(node, ctx):
                            f"({y.size})", node, reason=f"{node.op_type}: element count")
     if node.op_type in ("Reshape", "Squeeze", "Unsqueeze") and runtime(node, ctx, 1) and \
             inp(node, ctx, 1).size:
-        return Kernel("ops/copy.c.j2", dict(check=_check(node, ctx)), inputs=[0, 1],
+        return Kernel("ops/copy.c.j2", CheckedCopy(_check(node, ctx)), inputs=[0, 1],
                       inplace=[0])
     return Kernel("ops/copy.c.j2", alias=True, inputs=[0])

@@ -10,6 +10,7 @@ then a separable weighted sum over its taps, axis by axis in the reference's ord
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..csyntax.cexpr import load
 from ..csyntax.literals import scalar as lit
@@ -90,7 +91,36 @@ def _limits(dtype, wtype: str):
     return lit(float(lo), wtype), lit(hi_f, wtype)
 
 
-def _resized_axes(node, x, y, scale, axes, coord, mode, antialias) -> list[dict]:
+@dataclass(frozen=True)
+class ResizedAxis:
+    """An axis Resize interpolates: `taps` weights per output position, its tables at
+    `off`; `roi`: where its crop box sits in the roi input (None: no crop); `static`:
+    the scale is known; `init`: the o2c_resize_axis initializer (a C expression)."""
+    axis: int
+    taps: int
+    off: int
+    roi: tuple[int, int] | None
+    static: bool
+    init: str
+
+
+@dataclass(frozen=True)
+class Resize:
+    """Parameters of templates/ops/resize.c.j2 (only `empty` for an empty output)."""
+    empty: bool
+    dims: list[int] | None = None
+    axes: list[ResizedAxis] | None = None
+    nearest: bool = True        # one tap per axis: no weights
+    wtype: str = "float"        # the weights' and sums' C type
+    checks: list[str] | None = None
+    w_bytes: int = 0
+    in_offset: str = "0"
+    out_offset: str = "0"
+    limits: tuple[str, str] | None = None   # an integer output's range, as wtype literals
+    extrapolation: float | None = None
+
+
+def _resized_axes(node, x, y, scale, axes, coord, mode, antialias) -> list[ResizedAxis]:
     """One entry per axis that is not an identity (its o2c_resize_axis and table offset),
     in the order the reference interpolates them: `axes`, whose first is summed innermost.
 
@@ -112,7 +142,7 @@ def _resized_axes(node, x, y, scale, axes, coord, mode, antialias) -> list[dict]
                   repr(float(a.get("cubic_coeff_a", -0.75))), int(antialias),
                   int(a.get("exclude_outside", 0))]
         roi = (axes.index(d), len(axes) + axes.index(d)) if crop else None
-        resized.append(dict(axis=d, taps=taps, off=off, roi=roi, static=known,
+        resized.append(ResizedAxis(d, taps, off, roi, known,
                             init="{" + ", ".join(map(str, fields)) + "}"))
         off += y.shape[d] * taps
     return resized
@@ -123,7 +153,7 @@ def _in_offset(shape, resized, nearest: bool) -> str:
     index of tap t<d> (of the only tap for nearest) on resized ones."""
     index = {d: f"i{d}" for d in range(len(shape)) if shape[d] != 1}
     for e in resized:
-        d = e["axis"]
+        d = e.axis
         index[d] = f"(size_t)ix[j{d}]" if nearest else f"(size_t)ix[j{d} + t{d}]"
     st = strides(shape)
     return " + ".join(v if st[d] == 1 else f"{v} * {st[d]}u"
@@ -152,16 +182,15 @@ def lower_resize(node, ctx):
     resized = _resized_axes(node, x, y, scale, axes, coord, mode, antialias)
     inputs = ([0, 1] if crop else [0]) + ([src] if checks else [])
     if y.size == 0:
-        return Kernel("ops/resize.c.j2", dict(empty=True), inputs=inputs)
+        return Kernel("ops/resize.c.j2", Resize(empty=True), inputs=inputs)
     nearest = mode == "nearest" or not resized     # one tap per axis: no weights
     # integers round the sum half to even like the reference, which sums in double: in
     # float, values near a tie would round the other way
     wtype = "double" if x.dtype.compute == "double" or x.dtype.is_int else "float"
-    n_taps = sum(e["taps"] * y.shape[e["axis"]] for e in resized)
+    n_taps = sum(e.taps * y.shape[e.axis] for e in resized)
     w_bytes = 0 if nearest else n_taps * (8 if wtype == "double" else 4)
-    params = dict(empty=False, dims=list(y.shape), axes=resized, nearest=nearest, wtype=wtype,
-                  checks=checks, w_bytes=w_bytes, in_offset=_in_offset(x.shape, resized, nearest),
-                  out_offset=offset_expr(strides(y.shape)),
-                  limits=_limits(y.dtype, wtype) if y.dtype.is_int and not nearest else None,
-                  extrapolation=float(a.get("extrapolation_value", 0.0)) if crop else None)
+    params = Resize(False, list(y.shape), resized, nearest, wtype, checks, w_bytes,
+                    _in_offset(x.shape, resized, nearest), offset_expr(strides(y.shape)),
+                    _limits(y.dtype, wtype) if y.dtype.is_int and not nearest else None,
+                    float(a.get("extrapolation_value", 0.0)) if crop else None)
     return Kernel("ops/resize.c.j2", params, scratch=w_bytes + 4 * n_taps, inputs=inputs)

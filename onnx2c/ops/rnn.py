@@ -11,6 +11,8 @@ X[t] whole before it writes Y[t], which has the same bytes (the memory planner d
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+
 import numpy as np
 
 from ..csyntax.literals import scalar as lit
@@ -92,13 +94,47 @@ def _vector_slots(node, dirs: int) -> list[str] | None:
     return slots
 
 
+@dataclass(frozen=True)
+class Recurrence:
+    """Parameters of templates/ops/rnn.c.j2. T steps, B batch rows, I inputs, H hidden
+    units, D directions, G gates (the shapes' letters in the ONNX spec)."""
+    kind: str                       # "RNN", "GRU" or "LSTM"
+    T: int
+    B: int
+    I: int  # noqa: E741
+    H: int
+    D: int
+    G: int
+    time_index: str                 # C expression of step s's time index, with {last}
+    bias: bool                      # which optional inputs are present
+    seq_lens: bool
+    init_h: bool
+    init_c: bool
+    peep: bool
+    y: bool                         # which outputs are wanted
+    y_h: bool
+    y_c: bool
+    r_bias_rows: int                # rows of R's bias added with the others (GRU: not h~'s)
+    lbr: bool                       # GRU's linear_before_reset
+    input_forget: bool
+    clip: str | None                # C literal of the cell clip, or None
+    act: list                       # activation expressions per direction and slot
+    gemv: str                       # "packed", "generic" (float32) or "f64"
+    vec: list | None                # vector activation per slot, or None for scalar gates
+    xs: tuple[int, int]             # element strides of X by (t, b)
+    ys: tuple[int, int, int]        # of Y by (t, d, b)
+    hs: tuple[int, int]             # of the initial and final states by (d, b)
+    w_at: list[int] = field(default_factory=list)   # packed W, R: where each part starts
+    r_at: list[int] = field(default_factory=list)
+
+
 def _strides(layout: int, seq: int, batch: int, dirs: int, hidden: int, size: int) -> dict:
     """Element strides of X by (t, b), Y by (t, d, b), initial and final states by (d, b)."""
     if layout:
-        return dict(xs=(size, seq * size), ys=(dirs * hidden, hidden, seq * dirs * hidden),
-                    hs=(hidden, dirs * hidden))
-    return dict(xs=(batch * size, size), ys=(dirs * batch * hidden, batch * hidden, hidden),
-                hs=(batch * hidden, hidden))
+        return {"xs": (size, seq * size), "ys": (dirs * hidden, hidden, seq * dirs * hidden),
+                "hs": (hidden, dirs * hidden)}
+    return {"xs": (batch * size, size), "ys": (dirs * batch * hidden, batch * hidden, hidden),
+            "hs": (batch * hidden, hidden)}
 
 
 def _check_weights(node, ctx, dirs: int, rows: int, size: int, hidden: int, batch: int) -> None:
@@ -157,15 +193,16 @@ def lower_rnn(node, ctx):
     has = lambda i: inp(node, ctx, i) is not None
     wants = lambda i: i < len(node.outputs) and bool(node.outputs[i])
     lstm, clip = kind == "LSTM", a.get("clip")
-    params = dict(
-        kind=kind, T=seq, B=batch, I=size, H=hidden, D=dirs, G=gates, t=_TIME[direction],
+    params = Recurrence(
+        kind=kind, T=seq, B=batch, I=size, H=hidden, D=dirs, G=gates,
+        time_index=_TIME[direction],
         bias=has(3), seq_lens=has(4), init_h=has(5), init_c=lstm and has(6), peep=lstm and has(7),
         y=wants(0), y_h=wants(1), y_c=lstm and wants(2),
         # GRU adds R's bias of the candidate gate with R's product, not with the others
         r_bias_rows=(2 if kind == "GRU" else gates) * hidden,
         lbr=bool(a.get("linear_before_reset", 0)), input_forget=bool(a.get("input_forget", 0)),
         clip=None if clip is None else lit(clip, ct), act=_activations(node, dirs, ct),
-        gemv="f64" if ct == "double" else "generic", w_at=[], r_at=[],
+        gemv="f64" if ct == "double" else "generic",
         # float gates apply their activations in vector passes (o2c_act_run_f32)
         vec=_vector_slots(node, dirs) if ct == "float" and not (lstm and has(7)) else None,
         **_strides(layout, seq, batch, dirs, hidden, size))
@@ -173,10 +210,10 @@ def lower_rnn(node, ctx):
     packed = {}
     if ct == "float" and w.dtype == DType.FLOAT and w.is_const and r.is_const:
         rows = gates * hidden
-        packed[1], params["w_at"] = _packed(w.data, [rows])
-        parts = [params["r_bias_rows"]] + ([rows - params["r_bias_rows"]] if kind == "GRU" else [])
-        packed[2], params["r_at"] = _packed(r.data, parts)
-        params["gemv"] = "packed"
+        packed[1], w_at = _packed(w.data, [rows])
+        bias_rows = params.r_bias_rows
+        packed[2], r_at = _packed(r.data, [bias_rows] + ([rows - bias_rows] if kind == "GRU" else []))
+        params = replace(params, w_at=w_at, r_at=r_at, gemv="packed")
     # gate pre-activations, the state h (and c) of every batch row, GRU's candidate product
     floats = gates * hidden + batch * hidden * (2 if lstm else 1) + (hidden if kind == "GRU" else 0)
     inplace = [0] if dirs == 1 and size == hidden else []

@@ -1,4 +1,5 @@
-"""RoiAlign: average or max of bilinear samples over the bins of each region of interest.
+"""RoiAlign: average or max of bilinear samples over the bins of each region of interest;
+MaxRoiPool: the largest element of each bin.
 
 Boxes and batch indices are run-time data: a batch index out of range returns
 O2C_ERR_INDEX, and the number of samples per bin (sampling_ratio 0: as many as the bin
@@ -8,10 +9,34 @@ scratch, in the compute type.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._util import inp, out, require_float
 from ..ir.optable import Kernel, op
+
+
+@dataclass(frozen=True)
+class RoiBins:
+    """`rois` regions of an N x C x H x W input, each pooled into ph x pw bins."""
+    rois: int
+    n: int
+    c: int
+    h: int
+    w: int
+    ph: int
+    pw: int
+
+
+@dataclass(frozen=True)
+class RoiAlign(RoiBins):
+    """templates/ops/roialign.c.j2: `ratio` samples a bin (0: adaptive); scale and offset
+    are literals (None: 1 and 0); `max`: take the largest sample, else the mean."""
+    scale: str | None
+    offset: str | None
+    ratio: int
+    max: bool
 
 
 @op("RoiAlign", since=10)
@@ -27,9 +52,25 @@ def lower_roi_align(node, ctx):
                            f"'{coord}'", node, reason="RoiAlign: mode")
     t = x.dtype.compute
     n, c, h, w = x.shape
-    return Kernel("ops/roialign.c.j2", dict(
-        rois=y.shape[0], n=n, c=c, h=h, w=w, ph=y.shape[2], pw=y.shape[3],
-        scale=scalar(a["spatial_scale"], t) if a.get("spatial_scale", 1.0) != 1.0 else None,
-        offset=scalar(0.5, t) if coord == "half_pixel" else None,
-        ratio=int(a.get("sampling_ratio", 0)), max=mode == "max"),
+    return Kernel("ops/roialign.c.j2", RoiAlign(
+        y.shape[0], n, c, h, w, y.shape[2], y.shape[3],
+        scalar(a["spatial_scale"], t) if a.get("spatial_scale", 1.0) != 1.0 else None,
+        scalar(0.5, t) if coord == "half_pixel" else None,
+        int(a.get("sampling_ratio", 0)), mode == "max"),
         scratch=c * (8 if t == "double" else 4))
+
+
+@dataclass(frozen=True)
+class MaxRoiPool(RoiBins):
+    """templates/ops/maxroipool.c.j2: the largest element of each bin; `scale`: the
+    literal spatial_scale."""
+    scale: str
+
+
+@op("MaxRoiPool")
+def lower_max_roi_pool(node, ctx):
+    x, y = inp(node, ctx, 0), out(node, ctx)
+    require_float(node, x)
+    return Kernel("ops/maxroipool.c.j2", MaxRoiPool(
+        y.shape[0], *x.shape, y.shape[2], y.shape[3],
+        scalar(node.attrs.get("spatial_scale", 1.0), x.dtype.compute)))

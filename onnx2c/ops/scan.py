@@ -11,7 +11,7 @@ from ..errors import CompileError
 from ..ir import Value
 from ._strided import Moves
 from ._util import inp, norm_axis, out
-from .control import Scratch, check_outputs, params, state
+from .control import LoopParams, Scratch, check_outputs, params, state
 from ..ir.optable import Kernel, op
 
 
@@ -106,9 +106,8 @@ def lower_scan(node, ctx):
         results.append(tmp)
     ws = f"ws + {scratch.take(sub.workspace_bytes)}" if sub.workspace_bytes else "NULL"
     args, used = params(node, sub, formal, results, ws)
-    p = dict(kind="scan", states=states, args=args, rows=None, count=steps,
-             batch=batch, temps=temps, gathers=gathers, scatters=scatters,
-             scratch=scratch.size > 0)
+    p = LoopParams("scan", states, args, None, scratch.size > 0, gathers, scatters, temps,
+                   count=steps, batch=batch)
     used |= set(range(first, first + n_state + n_in))
     return Kernel("ops/loop.c.j2", p, scratch=scratch.size, inputs=sorted(used),
                   subgraphs={"body": sub})

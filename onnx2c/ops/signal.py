@@ -14,6 +14,7 @@ transform length, and handed to the o2c_dft core.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..csyntax.literals import scalar
 from ..errors import CompileError
@@ -36,7 +37,60 @@ def _offset(strs) -> str:
     return " + ".join(terms) or "0"
 
 
-def _case(node, x, y, loops, lane, n, cond=None, inverse=False, onesided=False) -> dict:
+@dataclass(frozen=True)
+class Transform:
+    """One transform case of templates/ops/dft.c.j2: lanes over `dims` (input and output
+    offsets `src`, `dst`), each transforming n points from its first n_in inputs (`step`
+    apart) into `bins` bins (`ostep` apart); cin, cout: scalars per input and output
+    value (1 real, 2 complex); `check`: the lane reads past its inputs; `scale`: 1/n for
+    an inverse; run when `cond` holds."""
+    cond: str | None
+    dims: list[int]
+    src: str
+    dst: str
+    step: int | str
+    ostep: int
+    n: int
+    n_in: int
+    bins: int
+    cin: int
+    cout: int
+    inverse: int
+    hermitian: bool             # irfft: rebuild the mirrored half
+    check: bool
+    scale: str | None
+
+
+@dataclass(frozen=True)
+class Dft:
+    """Parameters of templates/ops/dft.c.j2; `hop_input`: STFT's step is read from in1."""
+    cases: list[Transform]
+    window: bool
+    hop_input: bool
+
+
+@dataclass(frozen=True)
+class Window:
+    """templates/ops/window.c.j2: n values a0 - a1 cos(i step) + a2 cos(2 i step) with
+    `coef` = (a0, a1, a2); `check`: C condition the run-time size agrees."""
+    n: int
+    coef: list[str]
+    step: str
+    check: str | None
+
+
+@dataclass(frozen=True)
+class MelWeights:
+    """templates/ops/melweight.c.j2: a spec x mels matrix for a DFT of `length` points
+    (a C expression), band edges of dtype `edge`; `checks`: run-time inputs agree."""
+    mels: int
+    length: str
+    spec: int
+    edge: object
+    checks: list[str]
+
+
+def _case(node, x, y, loops, lane, n, cond=None, inverse=False, onesided=False) -> Transform:
     """One transform over lanes: `loops` are (extent, input stride, output stride) in
     scalars (complex values interleaved); `lane` is (input count, input step, bins,
     output step); `cond` the C condition on run-time inputs that selects it."""
@@ -44,20 +98,19 @@ def _case(node, x, y, loops, lane, n, cond=None, inverse=False, onesided=False) 
     loops = [lp for lp in loops if lp[0] != 1]
     hermitian = inverse and onesided          # irfft: rebuild the mirrored half
     top = n // 2 if hermitian else n - 1      # highest input position a lane reads
-    return dict(
-        cond=cond, dims=[lp[0] for lp in loops], src=_offset([lp[1] for lp in loops]),
-        dst=_offset([lp[2] for lp in loops]), step=step, ostep=ostep, n=n, n_in=n_in,
-        bins=bins, cin=x.shape[-1], cout=y.shape[-1], inverse=int(inverse),
-        hermitian=hermitian, check=top >= n_in,
-        scale=scalar(1.0 / n, "double") if inverse else None)
+    return Transform(
+        cond, [lp[0] for lp in loops], _offset([lp[1] for lp in loops]),
+        _offset([lp[2] for lp in loops]), step, ostep, n, n_in, bins, x.shape[-1],
+        y.shape[-1], int(inverse), hermitian, top >= n_in,
+        scalar(1.0 / n, "double") if inverse else None)
 
 
-def _kernel(node, cases, inputs, window=False, pre=()) -> Kernel:
+def _kernel(node, cases, inputs, window=False, hop_input=False) -> Kernel:
     if not cases:
         raise CompileError("the output shape fits no transform of the input", node,
                            reason=f"{node.op_type}: shapes disagree")
-    return Kernel("ops/dft.c.j2", dict(cases=cases, window=window, pre=list(pre)),
-                  scratch=max(8 * (4 * c["n"] + 2 * c["bins"]) for c in cases),
+    return Kernel("ops/dft.c.j2", Dft(cases, window, hop_input),
+                  scratch=max(8 * (4 * c.n + 2 * c.bins) for c in cases),
                   inputs=inputs)
 
 
@@ -118,13 +171,13 @@ def lower_stft(node, ctx):
                                node, reason="STFT: window length")
     else:
         ns = _lengths(node, ctx, 3, bins, onesided, length)
-    hop, pre = ("(size_t)hop", ["const int64_t hop = (int64_t)in1[0];"]) \
-        if runtime(node, ctx, 1) else (_int(node, ctx, 1), [])
+    hop_input = runtime(node, ctx, 1)
+    hop = "(size_t)hop" if hop_input else _int(node, ctx, 1)
     cases = []
     for n, cond in ns:
         if n <= 0 or n > length or (n // 2 + 1 if onesided else n) != bins:
             continue
-        if pre:     # the frame count the run-time step gives must be the static one
+        if hop_input:     # the frame count the run-time step gives must be the static one
             cond = " && ".join(c for c in (cond, f"hop > 0 && {length - n} / hop + 1 == "
                                                  f"{frames}") if c)
         step = hop * cin if isinstance(hop, int) else f"{hop} * {cin}u" if cin != 1 else hop
@@ -132,7 +185,7 @@ def lower_stft(node, ctx):
         cases.append(_case(node, x, y, loops, (n, cin, bins, 2), n, cond,
                            onesided=onesided))
     inputs = [i for i in range(4) if i in (0, 2) and inp(node, ctx, i) or runtime(node, ctx, i)]
-    return _kernel(node, cases, inputs, window=win is not None, pre=pre)
+    return _kernel(node, cases, inputs, window=win is not None, hop_input=hop_input)
 
 
 # w[i] = a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N)
@@ -148,8 +201,7 @@ def lower_window(node, ctx):
     coef = [scalar(c, "double") for c in _WINDOWS[node.op_type]]
     step = 2 * math.pi / period if period > 0 else 0.0
     check = runtime_equals("in0", [size]) if runtime(node, ctx, 0) else None
-    return Kernel("ops/window.c.j2", dict(n=y.size, coef=coef, step=scalar(step, "double"),
-                                          check=check), inputs=[0] if check else [])
+    return Kernel("ops/window.c.j2", Window(y.size, coef, scalar(step, "double"), check), inputs=[0] if check else [])
 
 
 @op("MelWeightMatrix", since=17)
@@ -162,7 +214,7 @@ def lower_mel_weight_matrix(node, ctx):
         checks.append(f"in1[0] > 0 && in1[0] / 2 + 1 == {spec}")
     else:
         length = f"{_int(node, ctx, 1)}.0"
-    return Kernel("ops/melweight.c.j2", dict(mels=mels, length=length, spec=spec,
-                                             edge=inp(node, ctx, 3).dtype, checks=checks),
+    return Kernel("ops/melweight.c.j2", MelWeights(mels, length, spec, inp(node, ctx, 3).dtype,
+                                                   checks),
                   scratch=8 * (mels + 2),
                   inputs=[i for i in range(5) if i >= 2 or runtime(node, ctx, i)])

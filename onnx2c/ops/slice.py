@@ -10,12 +10,30 @@ o2c_shapes.h turns them into per-axis tables of input offsets, checking that the
 the static output shape, and each output element gathers from the sum of its offsets."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
 from ._strided import Moves, literal, packed_bits
 from ._util import c_dims, consts, inp, norm_axis, out, runtime, strides
 from ..ir.optable import Kernel, op
+
+
+@dataclass(frozen=True)
+class AxisTables:
+    """templates/ops/axis_tables.c.j2: `call` fills tab with each output coordinate's
+    source coordinate (negative: padding); (input, count) of `conv`: int32 index inputs
+    widened first; loops over `dims`; offs[k]: the table entry of axis k, osum the
+    source offset, `fill`: the padding value (None: Slice)."""
+    conv: list[tuple[int, int]]
+    call: str
+    dims: list[int]
+    fill: str | None
+    bits: int                   # element bits of a packed type (0: whole bytes)
+    offs: list[str]
+    osum: str
+    out_offset: str
 
 
 def _tables(node, ctx, fn: str, args: list, fill: str | None, inputs: list[int]) -> Kernel:
@@ -38,11 +56,10 @@ def _tables(node, ctx, fn: str, args: list, fill: str | None, inputs: list[int])
             ([f"i{loops.index(k)}"] if k in loops else [])
         offs.append(f"tab[{' + '.join(terms)}]")
     call = f"{fn}({len(x.shape)}u, {c_dims(x.shape)}, {c_dims(y.shape)}, {', '.join(cargs)}, tab)"
-    return Kernel("ops/axis_tables.c.j2", dict(
-        conv=conv, call=call, dims=[y.shape[k] for k in loops], fill=fill,
-        bits=packed_bits(y.dtype), offs=offs,
-        osum=" + ".join(f"o{k}" for k in range(len(offs))) or "0",
-        out_offset=offset_expr([strides(y.shape)[k] for k in loops])),
+    return Kernel("ops/axis_tables.c.j2", AxisTables(
+        conv, call, [y.shape[k] for k in loops], fill, packed_bits(y.dtype), offs,
+        " + ".join(f"o{k}" for k in range(len(offs))) or "0",
+        offset_expr([strides(y.shape)[k] for k in loops])),
         scratch=8 * sum(y.shape), inputs=inputs)
 
 

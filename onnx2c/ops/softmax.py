@@ -2,10 +2,26 @@
 trailing axes, the input coerced to 2-D at `axis`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ._util import inp, lane_loops, norm_axis, out, require_float
 from ..ir.optable import Kernel, op
+
+
+@dataclass(frozen=True)
+class Softmax:
+    """templates/ops/softmax.c.j2: lanes of n elements `stride` apart along the axis,
+    lane starts `base` in the loops i* over `dims` (ops/_util.lane_loops); `direct`: the
+    output type holds exp() exactly."""
+    dims: list[int]
+    n: int
+    base: str
+    stride: int
+    empty: bool
+    kind: str                   # Softmax, LogSoftmax or Hardmax
+    direct: bool
 
 
 @op("Softmax", "LogSoftmax", "Hardmax")
@@ -18,8 +34,8 @@ def lower_softmax(node, ctx):
         shape = (int(np.prod(shape[:axis], dtype=np.int64)),
                  int(np.prod(shape[axis:], dtype=np.int64)))
         axis = 1
-    params = lane_loops(shape, axis)
     # float and double outputs hold exp() exactly, so Softmax need not recompute it;
     # every lane reads element k before it writes it, so the output may overwrite x
-    params.update(kind=node.op_type, direct=y.dtype.ctype == y.dtype.compute)
+    params = Softmax(**lane_loops(shape, axis), kind=node.op_type,
+                     direct=y.dtype.ctype == y.dtype.compute)
     return Kernel("ops/softmax.c.j2", params, inplace=[0])

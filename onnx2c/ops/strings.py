@@ -3,6 +3,9 @@ StringSplit. A string element is a cell of `cell` bytes (README: the C ABI), so 
 string tensor has a static size; runtime_c/o2c_string.h holds the cell helpers."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from ..csyntax.cnames import c_comment
 from ..errors import CompileError
 from ..ir import DType
 from ._elementwise import offset_expr
@@ -24,32 +27,64 @@ def c_string(s: str | bytes) -> str:
                          for b in raw) + '"'
 
 
-def string_map(node, ctx, body: list[str], prelude=(), scratch: int = 0) -> Kernel:
-    """Kernel for `body` over the broadcast inputs (templates/ops/string_map.c.j2)."""
+@dataclass(frozen=True)
+class StaticTable:
+    """A constant table before the loops: `static ctype name dims = {rows}`, each row a C
+    initializer (on a line of its own unless one_line)."""
+    ctype: str
+    name: str
+    dims: str
+    rows: list[str]
+    one_line: bool = False
+
+
+@dataclass(frozen=True)
+class Element:
+    """How string_map computes an output element from a0, a1, ...: `value` is stored (for
+    a string output: a `const char *` copied into the cell r); or `fill`, a call that
+    fills the cell r and returns a status."""
+    value: str | None = None
+    fill: str | None = None
+    lookup: int | None = None       # LabelEncoder: find a0 among this many keys (at)
+
+
+@dataclass(frozen=True)
+class StringMap:
+    """Parameters of templates/ops/string_map.c.j2."""
+    dims: list[int]
+    offsets: list[str | None]       # element offset of input j in the loop variables
+    out_offset: str
+    cell: int
+    element: Element
+    tables: list[StaticTable] = field(default_factory=list)
+    comment: str | None = None
+
+
+def string_map(node, ctx, element: Element, tables=(), comment: str | None = None,
+               scratch: int = 0) -> Kernel:
+    """Kernel computing `element` over the broadcast inputs (templates/ops/string_map.c.j2)."""
     idxs = [i for i in range(len(node.inputs)) if inp(node, ctx, i) is not None]
     y = out(node, ctx)
     dims, strs = broadcast_loops(y.shape, [inp(node, ctx, i).shape for i in idxs])
     offsets = [None] * len(node.inputs)
     for i, s in zip(idxs, strs):
         offsets[i] = offset_expr(s)
-    return Kernel("ops/string_map.c.j2", dict(
-        dims=dims, offsets=offsets, out_offset=offset_expr(strides(dims)), body=body,
-        prelude=list(prelude), cell=cell()), scratch=scratch, inputs=idxs)
+    return Kernel("ops/string_map.c.j2", StringMap(
+        dims, offsets, offset_expr(strides(dims)), cell(), element, list(tables), comment),
+        scratch=scratch, inputs=idxs)
 
 
 def lower_string_equal(node, ctx) -> Kernel:
     """Equal of two string tensors (math_binary's Equal hands strings over)."""
     c = cell()
-    return string_map(node, ctx, [f"r = o2c_str_cmp(a0, {c}u, a1, {c}u) == 0;"])
+    return string_map(node, ctx, Element(value=f"o2c_str_cmp(a0, {c}u, a1, {c}u) == 0"))
 
 
 @op("StringConcat", since=20, strings=True)
 def lower_concat(node, ctx):
     c = cell()
-    return string_map(node, ctx, [
-        f"int st = o2c_str_join(r, {c}u, a0, o2c_str_len(a0, {c}u), "
-        f"a1, o2c_str_len(a1, {c}u));",
-        "if (st != O2C_OK) return st;"])
+    return string_map(node, ctx, Element(fill=f"o2c_str_join(r, {c}u, a0, o2c_str_len(a0, {c}u), "
+                                               f"a1, o2c_str_len(a1, {c}u))"))
 
 
 @op("RegexFullMatch", since=20, strings=True)
@@ -61,12 +96,11 @@ def lower_regex(node, ctx):
         raise CompileError(f"RegexFullMatch pattern {pattern!r}: {e}", node,
                            reason="RegexFullMatch: unsupported pattern") from None
     n = len(code)
-    prelude = [f"/* {pattern.replace('*/', '* /')} */",
-               f"static const o2c_re_inst prog[{n}] = {{",
-               *(f"    {{O2C_RE_{_OPS[o]}, {x}, {y}}}," for o, x, y in code), "};",
-               f"static const uint8_t sets[{len(sets)}][32] = {{",
-               *(f"    {{{', '.join(map(str, s))}}}," for s in sets), "};"]
+    tables = [StaticTable("const o2c_re_inst", "prog", f"[{n}]",
+                          [f"{{O2C_RE_{_OPS[o]}, {x}, {y}}}" for o, x, y in code]),
+              StaticTable("const uint8_t", "sets", f"[{len(sets)}][32]",
+                          [f"{{{', '.join(map(str, s))}}}" for s in sets])]
     c = cell()
-    return string_map(node, ctx, [
-        f"r = o2c_regex_full_match(prog, sets, {n}u, a0, o2c_str_len(a0, {c}u), "
-        "(uint32_t *)scratch);"], prelude, scratch=4 * (5 * n + 1))
+    match = Element(value=f"o2c_regex_full_match(prog, sets, {n}u, a0, o2c_str_len(a0, {c}u), "
+                          "(uint32_t *)scratch)")
+    return string_map(node, ctx, match, tables, c_comment(pattern), scratch=4 * (5 * n + 1))

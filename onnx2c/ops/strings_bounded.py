@@ -3,6 +3,8 @@ elements) and StringSplit (as many columns as the longest split). Both report th
 output's dims at run time, bounded by a capacity (README: the C ABI)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import CompileError
 from ._util import inp, out
 from ..ir.optable import Bound, Kernel, capacity, op
@@ -23,11 +25,9 @@ def _case(s: str, upper: bool) -> str:
     return "".join(map(one, s))
 
 
-def _table(name: str, words) -> str:
-    """A static table of words sorted by UTF-8 bytes, as o2c_str_find searches it."""
-    words = sorted(set(words), key=lambda w: w.encode("utf-8"))
-    return (f"static const char *const {name}[{max(1, len(words))}] = "
-            f"{{{', '.join(map(c_string, words)) or '0'}}};"), len(words)
+def _table(words) -> list[str]:
+    """C string literals of words, sorted by UTF-8 bytes as o2c_str_find searches them."""
+    return [c_string(w) for w in sorted(set(words), key=lambda w: w.encode("utf-8"))]
 
 
 @capacity("StringNormalizer")
@@ -37,6 +37,33 @@ def normalizer_capacity(node, values):
     # stopwords can only remove elements; none left gives [""]
     bound = Bound(max(1, n)) if node.attrs.get("stopwords") else max(1, n)
     return [tuple(x.shape[:-1]) + (bound,)]
+
+
+@dataclass(frozen=True)
+class StringNormalizer:
+    """templates/ops/string_normalizer.c.j2: n cells of `cell` bytes; `stopwords`: C
+    string literals, sorted; `case`: 0 lower, 1 upper, None unchanged."""
+    n: int
+    cell: int
+    stopwords: list[str]
+    nstops: int
+    sensitive: bool
+    case: int | None
+
+
+@dataclass(frozen=True)
+class StringSplit:
+    """templates/ops/string_split.c.j2: n cells (of `shape`) split at the delimiter `delim`
+    (a C string literal of dn bytes; empty: runs of spaces) into at most `cap` pieces,
+    `left` splits at most (-1: no limit)."""
+    n: int
+    rank: int
+    shape: list[int]
+    cap: int
+    cell: int
+    delim: str
+    dn: int
+    left: int
 
 
 @op("StringNormalizer", since=10, strings=True)
@@ -53,10 +80,10 @@ def lower_normalizer(node, ctx):
     sensitive = bool(node.attrs.get("is_case_sensitive", 0))
     stops = node.attrs.get("stopwords") or []
     # case-insensitive stopwords are compared lowercased on both sides
-    table, nstops = _table("stops", stops if sensitive else [_case(w, False) for w in stops])
-    return Kernel("ops/string_normalizer.c.j2", dict(
-        n=x.shape[-1], cell=cell(), table=table, nstops=nstops, sensitive=sensitive,
-        case={"NONE": None, "LOWER": 0, "UPPER": 1}[action]), scratch=cell())
+    table = _table(stops if sensitive else [_case(w, False) for w in stops])
+    return Kernel("ops/string_normalizer.c.j2", StringNormalizer(
+        x.shape[-1], cell(), table, len(table), sensitive,
+        {"NONE": None, "LOWER": 0, "UPPER": 1}[action]), scratch=cell())
 
 
 def _max_parts(node, n_cell: int) -> int:
@@ -78,6 +105,6 @@ def lower_split(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
     d = (node.attrs.get("delimiter") or "").encode("utf-8")
     maxsplit = node.attrs.get("maxsplit")
-    return Kernel("ops/string_split.c.j2", dict(
-        n=x.size, rank=len(x.shape), shape=list(x.shape), cap=y.shape[-1], cell=cell(),
-        delim=c_string(d), dn=len(d), left=-1 if maxsplit is None else max(0, maxsplit)))
+    return Kernel("ops/string_split.c.j2", StringSplit(
+        x.size, len(x.shape), list(x.shape), y.shape[-1], cell(), c_string(d), len(d),
+        -1 if maxsplit is None else max(0, maxsplit)))

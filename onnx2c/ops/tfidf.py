@@ -10,6 +10,8 @@ do not depend on d.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..csyntax.literals import array_body, scalar
@@ -39,6 +41,29 @@ def _levels(node, lo: int, hi: int) -> dict[int, dict[tuple, int]]:
     return levels
 
 
+@dataclass(frozen=True)
+class NgramTable:
+    """The `rows` n-grams of length n (sorted, flattened as `grams`, a C initializer body)
+    and the output slot of each (`slots`)."""
+    n: int
+    rows: int
+    grams: str
+    slots: str
+
+
+@dataclass(frozen=True)
+class TfIdf:
+    """templates/ops/tfidf.c.j2: `rows` x `cols` input tokens, `width` output counts;
+    n-grams may skip up to skips - 1 tokens; `weights`: a C initializer body, or None."""
+    rows: int
+    cols: int
+    width: int
+    skips: int
+    tables: list[NgramTable]
+    mode: str
+    weights: str | None
+
+
 @op("TfIdfVectorizer", since=9)
 def lower_tfidf(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
@@ -56,13 +81,11 @@ def lower_tfidf(node, ctx):
         if any(not 0 <= grams[k] < width for k in keys):
             raise CompileError("an ngram_indexes entry is outside the output", node,
                                reason="TfIdfVectorizer: attributes")
-        tables.append(dict(
-            n=n, rows=len(keys),
-            grams=array_body(np.array(keys, dtype=np.int64).reshape(-1), DType.INT64),
-            slots=", ".join(f"{grams[k]}u" for k in keys)))
+        tables.append(NgramTable(
+            n, len(keys), array_body(np.array(keys, dtype=np.int64).reshape(-1), DType.INT64),
+            ", ".join(f"{grams[k]}u" for k in keys)))
     weights = a.get("weights")
-    return Kernel("ops/tfidf.c.j2", dict(
-        rows=x.shape[0] if len(x.shape) == 2 else 1, cols=x.shape[-1] if x.shape else 1,
-        width=width, skips=int(a.get("max_skip_count", 0)) + 1, tables=tables,
-        mode=a["mode"], weights=", ".join(scalar(float(w), "float") for w in weights)
-        if weights else None))
+    return Kernel("ops/tfidf.c.j2", TfIdf(
+        x.shape[0] if len(x.shape) == 2 else 1, x.shape[-1] if x.shape else 1, width,
+        int(a.get("max_skip_count", 0)) + 1, tables, a["mode"],
+        ", ".join(scalar(float(w), "float") for w in weights) if weights else None))

@@ -5,6 +5,8 @@ A constant k fixes the output shapes. A run-time K makes both outputs bounded by
 size: the kernel reads K, reports the dims and packs the lanes k apart."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import CompileError
 from ._util import axis_split, inp, lane_loops, norm_axis
 from ..ir.optable import Bound, Kernel, capacity, op
@@ -22,6 +24,26 @@ def topk_capacity(node, values):
     return [tuple(shape)] * 2
 
 
+@dataclass(frozen=True)
+class TopK:
+    """templates/ops/topk.c.j2: lanes as ops/_util.lane_loops walks them (dims, n, base,
+    stride, empty); k values per lane (a C expression) whose output lane starts at
+    `out_base`; `better`: the C comparison that ranks first; outputs nobody reads live
+    in scratch (`spill`: output index, C type, byte offset); `cap`: a run-time K's bound."""
+    dims: list[int]
+    n: int
+    base: str
+    stride: int
+    empty: bool
+    k: str
+    out_base: str
+    better: str
+    bounded: bool
+    spill: list[tuple[int, str, int]]
+    axis: int
+    cap: int | None = None
+
+
 @op("TopK")
 def lower_topk(node, ctx):
     x = inp(node, ctx, 0)
@@ -31,15 +53,15 @@ def lower_topk(node, ctx):
     axis = norm_axis(node.attrs["axis"], len(x.shape), node)
     ys = [ctx.graph.values[o] if o else None for o in node.outputs]
     y = next(v for v in ys if v is not None)
-    params = lane_loops(x.shape, axis)
+    lanes = lane_loops(x.shape, axis)
     if y.bounded:
         # lane (o, i) of the packed outer x k x inner result starts at o * k * inner + i
         outer, _, inner = axis_split(x.shape, axis)
         base = [f"i0 * kk{f' * {inner}u' if inner != 1 else ''}"] if outer != 1 else []
-        base += [f"i{len(params['dims']) - 1}"] if inner != 1 else []
-        params.update(k="kk", out_base=" + ".join(base) or "0", cap=y.shape[axis])
+        base += [f"i{len(lanes['dims']) - 1}"] if inner != 1 else []
+        count, out_base, cap = "kk", " + ".join(base) or "0", y.shape[axis]
     else:
-        params.update(k=f"{y.shape[axis]}u", out_base=lane_loops(y.shape, axis)["base"])
+        count, out_base, cap = f"{y.shape[axis]}u", lane_loops(y.shape, axis)["base"], None
     # the outputs hold the insertion sort's state: one nobody reads lives in scratch
     spill, scratch = [], 0
     for k, ctype, nbytes in ((0, x.dtype.ctype, x.dtype.nbytes(y.size)),
@@ -47,7 +69,8 @@ def lower_topk(node, ctx):
         if ys[k] is None and y.size:
             spill.append((k, ctype, scratch))
             scratch += (nbytes + 15) // 16 * 16
-    params.update(better=">" if node.attrs.get("largest", 1) else "<", empty=y.size == 0,
-                  bounded=y.bounded, spill=spill, axis=axis)
+    params = TopK(lanes["dims"], lanes["n"], lanes["base"], lanes["stride"], y.size == 0, count,
+                  out_base, ">" if node.attrs.get("largest", 1) else "<", y.bounded, spill,
+                  axis, cap)
     return Kernel("ops/topk.c.j2", params, inputs=[0, 1] if y.bounded else [0],
                   scratch=scratch)

@@ -2,12 +2,30 @@
 SwiGLU (opset 28)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._elementwise import elementwise
 from ._util import inp, out
 from .attention import lin, view
 from ..ir.optable import Kernel, op
+
+
+@dataclass(frozen=True)
+class Rotary:
+    """templates/ops/rotary.c.j2: B x H x S tokens of D elements, the first `rot` of
+    which rotate in `half` pairs (interleaved or split halves); `row`: a token's offset;
+    `positions`: the cache rows when position ids index them (None: no ids)."""
+    B: int
+    H: int
+    S: int
+    D: int
+    half: int
+    rot: int
+    interleaved: bool
+    row: str
+    positions: int | None
 
 
 @op("RotaryEmbedding", since=23)
@@ -21,10 +39,9 @@ def lower_rotary(node, ctx):
                            f"cache of {cos.shape[-1]} columns", node,
                            reason="RotaryEmbedding: rotary dim")
     # the cache row of token (b, s): its position id's, or (b, s) itself without ids
-    params = dict(B=x.shape[0], H=heads, S=seq, D=size, half=half, rot=rot,
-                  interleaved=bool(node.attrs.get("interleaved")),
-                  row=lin(("b", st[0]), ("h", st[1]), ("s", st[2])),
-                  positions=cos.shape[0] if pos is not None else None)
+    params = Rotary(x.shape[0], heads, seq, size, half, rot, bool(node.attrs.get("interleaved")),
+                    lin(("b", st[0]), ("h", st[1]), ("s", st[2])),
+                    cos.shape[0] if pos is not None else None)
     return Kernel("ops/rotary.c.j2", params, inplace=[0])
 
 
@@ -37,4 +54,4 @@ def lower_swiglu(node, ctx):
     c = y.dtype.compute
     alpha = scalar(float(node.attrs.get("alpha", 1.0)), c)
     f = "" if c == "double" else "f"
-    return elementwise(node, ctx, f"r = a0 / (({c})1 + exp{f}(-{alpha} * a0)) * a1;")
+    return elementwise(node, ctx, f"a0 / (({c})1 + exp{f}(-{alpha} * a0)) * a1")

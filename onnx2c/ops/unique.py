@@ -5,6 +5,9 @@ The number of distinct slices is known only at run time; every output but
 inverse_indices is bounded by the slice count."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from ..errors import CompileError
 from ._strided import packed_bits
 from ._util import axis_split, inp, norm_axis
@@ -27,6 +30,23 @@ def unique_capacity(node, values):
     y = [x.size] if node.attrs.get("axis") is None else list(x.shape)
     y[a] = Bound(n)
     return [tuple(y), (Bound(n),), (n,), (Bound(n),)]
+
+
+@dataclass(frozen=True)
+class Unique:
+    """templates/ops/unique.c.j2: n slices along `axis` (all elements when flattened), each
+    outer x inner elements (`width`); at most `cap` distinct ones fit the outputs;
+    at(slot, e) is the C offset of element e of slice `slot`."""
+    n: int
+    outer: int
+    inner: int
+    width: int
+    cap: int
+    axis: int
+    sorted: int
+    at: Callable[[str, str], str]
+    bits: int                   # element bits of a packed type (0: whole bytes)
+    float: bool
 
 
 @op("Unique", since=11)
@@ -52,7 +72,6 @@ def lower_unique(node, ctx):
             return f"{slot} * {inner}u + {e}"
         return f"{e} / {inner}u * {n * inner}u + {slot} * {inner}u + {e} % {inner}u"
 
-    return Kernel("ops/unique.c.j2", dict(
-        n=n, outer=outer, inner=inner, width=outer * inner, cap=cap, axis=a,
-        sorted=node.attrs.get("sorted", 1), at=at, bits=packed_bits(x.dtype),
-        float=x.dtype.is_float), scratch=2 * 8 * n)
+    return Kernel("ops/unique.c.j2", Unique(
+        n, outer, inner, outer * inner, cap, a, node.attrs.get("sorted", 1), at,
+        packed_bits(x.dtype), x.dtype.is_float), scratch=2 * 8 * n)

@@ -18,3 +18,17 @@ def test_quick_gelu(alpha, tmp_path):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
                                                     helper.make_opsetid("com.microsoft", 1)])
     check_against_ort(model, tmp_path)
+
+
+@pytest.mark.parametrize("op_type, bias", [("FastGelu", True), ("FastGelu", False),
+                                           ("BiasGelu", True)])    # BiasGelu's bias is required
+def test_bias_gelu(op_type, bias, tmp_path):
+    inputs = [helper.make_tensor_value_info("x", TP.FLOAT, [2, 3, 16])]
+    if bias:
+        inputs.append(helper.make_tensor_value_info("b", TP.FLOAT, [16]))
+    node = helper.make_node(op_type, [i.name for i in inputs], ["y"], domain="com.microsoft")
+    graph = helper.make_graph([node], op_type.lower(), inputs,
+                              [helper.make_tensor_value_info("y", TP.FLOAT, [2, 3, 16])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    check_against_ort(model, tmp_path)

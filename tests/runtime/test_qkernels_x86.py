@@ -1,0 +1,91 @@
+"""The x86-64 paths of the int8 kernels (runtime_c/o2c_q*_x86.h: AVX2, AVX-512BW, VNNI)
+give the same bytes as the portable C: every conv shape of tests/ops/test_qlinear.py
+(pointwise, im2col, depthwise at strides 1, 2 and 3, rows of fewer and more than eight
+outputs), int8 per channel and uint8 per tensor, built for this CPU with gcc and clang,
+for AVX2 without AVX-512, and with the portable C forced (O2C_PORTABLE).  Random inputs
+are checked against the exact integer reference; inputs of only the type's extremes
+(-128/127, 0/255) against the portable build, whose sums they push furthest."""
+from __future__ import annotations
+
+import dataclasses
+import platform
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from onnx import TensorProto as TP
+
+import onnx2c
+from onnx2c.targets import get
+from onnx2c.targets.run import run_model
+from tests.ops.test_qlinear import CONVS, NP, conv_case
+
+BUILDS = {   # name: (compiler, flags)
+    "gcc-native": ("gcc", ("-O3", "-march=native")),
+    "clang-native": ("clang", ("-O3", "-march=native")),
+    "gcc-avx2": ("gcc", ("-O3", "-mavx2", "-mfma")),
+}
+PORTABLE = ("gcc", ("-O3", "-march=native", "-DO2C_PORTABLE"))
+# tap-major shapes the x86 column words meet that CONVS has no case of: stride 2 with an
+# even and an odd channel count (a row tile's masked loads at the border, the even bytes
+# of two loads inside), and rows wide enough for inside tiles between border ones
+X86_CONVS = {
+    "3x3_s2_even": ((1, 4, 9, 17), (5, 4, 3, 3), {"pads": [1, 1, 1, 1], "strides": [2, 2]}),
+    "3x3_s2_odd": ((1, 5, 7, 19), (3, 5, 3, 3), {"pads": [1, 1, 1, 1], "strides": [2, 2]}),
+    "3x3_wide": ((1, 4, 5, 21), (3, 4, 3, 3), {"pads": [1, 1, 1, 1]}),
+}
+CASES = [(name, dt, dt == TP.INT8) for name in sorted({**CONVS, **X86_CONVS})
+         for dt in (TP.INT8, TP.UINT8)]
+# the paths extreme inputs stress: the GEMM (pointwise, 10x4 columns) and depthwise rows
+EXTREME = [c for c in CASES if c[0].startswith(("pointwise", "depthwise", "10x4", "3x3_s2"))]
+
+
+def _host_has_avx2() -> bool:
+    if platform.machine() not in ("x86_64", "AMD64") or not shutil.which("gcc"):
+        return False
+    p = subprocess.run(["gcc", "-march=native", "-dM", "-E", "-"], input="",
+                       capture_output=True, text=True)
+    return "__AVX2__" in p.stdout
+
+
+pytestmark = pytest.mark.skipif(not _host_has_avx2(), reason="needs an x86-64 host with AVX2")
+
+
+def _run(model, feeds, build, folder):
+    cc, flags = PORTABLE if build == "portable" else BUILDS[build]
+    if not shutil.which(cc):
+        pytest.skip(f"no {cc}")
+    target = dataclasses.replace(get("host"), cc=cc, cflags=flags, stack_flags=())
+    r = onnx2c.compile(model, folder, name="net")
+    status, got = run_model(r, target, feeds, timeout=120)
+    assert status == 0
+    return got[0]
+
+
+def _extremes(x: np.ndarray) -> np.ndarray:
+    info = np.iinfo(x.dtype)
+    pick = np.random.default_rng(5).integers(0, 3, x.shape)
+    return np.where(pick == 0, info.min, np.where(pick == 1, info.max, 0)).astype(x.dtype)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(map(str, c)))
+def test_int8_kernels_match_the_reference_in_every_build(case, tmp_path, monkeypatch):
+    if case[0] in X86_CONVS:
+        monkeypatch.setitem(CONVS, case[0], X86_CONVS[case[0]])
+    model, feeds, want = conv_case(*case)
+    for build in BUILDS:
+        got = _run(model, feeds, build, tmp_path / build)
+        np.testing.assert_array_equal(got, want, err_msg=build)
+
+
+@pytest.mark.parametrize("case", EXTREME, ids=lambda c: "-".join(map(str, c)))
+def test_extreme_inputs_give_the_portable_bytes(case, tmp_path, monkeypatch):
+    if case[0] in X86_CONVS:
+        monkeypatch.setitem(CONVS, case[0], X86_CONVS[case[0]])
+    model, feeds, _ = conv_case(*case)
+    feeds = {"x": _extremes(feeds["x"])}
+    assert feeds["x"].dtype == NP[case[1]]
+    portable = _run(model, feeds, "portable", tmp_path / "portable")
+    np.testing.assert_array_equal(_run(model, feeds, "gcc-native", tmp_path / "native"),
+                                  portable)
