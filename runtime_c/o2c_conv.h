@@ -92,31 +92,33 @@ static inline void o2c_im2col_f32(const o2c_conv_shape *s, size_t channels, size
                                   size_t cols, const float *x, float *col)
 {
     const size_t plane = s->in_d * s->in_h * s->in_w, ow_n = s->out_w;
-    size_t c, kd, kh, kw;
-    for (c = 0; c < channels; c++)
-        for (kd = 0; kd < s->k_d; kd++)
-            for (kh = 0; kh < s->k_h; kh++)
-                for (kw = 0; kw < s->k_w; kw++) {
-                    size_t j = 0, p = p0;
-                    /* runs of positions that share an output row */
-                    while (j < cols) {
-                        const size_t ow = p % ow_n, oh = p / ow_n % s->out_h;
-                        const size_t od = p / ow_n / s->out_h;
-                        const size_t run = ow_n - ow < cols - j ? ow_n - ow : cols - j;
-                        const ptrdiff_t id = o2c_conv_in(od, kd, s->stride_d, s->dil_d, s->pad_d);
-                        const ptrdiff_t ih = o2c_conv_in(oh, kh, s->stride_h, s->dil_h, s->pad_h);
-                        const int inside = id >= 0 && id < (ptrdiff_t)s->in_d &&
-                                           ih >= 0 && ih < (ptrdiff_t)s->in_h;
-                        const float *row = inside ? x + c * plane +
-                            ((size_t)id * s->in_h + (size_t)ih) * s->in_w : NULL;
+    size_t c, kd, kh, kw, j = 0, p = p0;
+    /* runs of positions that share an output row outermost: their coordinates (three
+     * divisions) are worked out once per run, not once per run and tap */
+    while (j < cols) {
+        const size_t ow = p % ow_n, oh = p / ow_n % s->out_h, od = p / ow_n / s->out_h;
+        const size_t run = ow_n - ow < cols - j ? ow_n - ow : cols - j;
+        float *dst = col + j;
+        for (c = 0; c < channels; c++)
+            for (kd = 0; kd < s->k_d; kd++) {
+                const ptrdiff_t id = o2c_conv_in(od, kd, s->stride_d, s->dil_d, s->pad_d);
+                for (kh = 0; kh < s->k_h; kh++) {
+                    const ptrdiff_t ih = o2c_conv_in(oh, kh, s->stride_h, s->dil_h, s->pad_h);
+                    const int inside = id >= 0 && id < (ptrdiff_t)s->in_d &&
+                                       ih >= 0 && ih < (ptrdiff_t)s->in_h;
+                    const float *row = inside ? x + c * plane +
+                        ((size_t)id * s->in_h + (size_t)ih) * s->in_w : NULL;
+                    for (kw = 0; kw < s->k_w; kw++) {
                         o2c_gather_run_f32(row, s->in_w,
                                            o2c_conv_in(ow, kw, s->stride_w, s->dil_w, s->pad_w),
-                                           s->stride_w, run, col + j);
-                        j += run;
-                        p += run;
+                                           s->stride_w, run, dst);
+                        dst += cols;
                     }
-                    col += cols;
                 }
+            }
+        j += run;
+        p += run;
+    }
 }
 
 /* The epilogue of image n, group g: its bias rows and residual plane. */

@@ -20,7 +20,7 @@
  *
  * Register blocking (rows x columns of one tile, columns in vectors of O2C_VF floats):
  *
- *   AVX-512 (32 registers)          12 x 32     packed B: 8 rows x 16
+ *   AVX-512 (32 registers)           8 x 32     packed B: 8 rows x 16
  *   AVX (16 registers)               4 x 24                4 rows x 16
  *   NEON on AArch64 (32 registers)   8 x 12                6 rows x 16
  *   SSE2, NEON on 32-bit, SIMD128    4 x 12                3 rows x 16
@@ -41,7 +41,7 @@
 #define O2C_PANEL_COLS 16
 
 #if O2C_VF == 16
-#define O2C_TILE_ROWS 12
+#define O2C_TILE_ROWS 8         /* 12 x 2 spills under GCC 12 and splits 16 rows 12 + 4 */
 #define O2C_TILE_NV 2
 #define O2C_FC_ROWS 8
 #elif O2C_VF == 8 && defined(__AVX512VL__)

@@ -13,6 +13,11 @@
  *   Each output sums its window row by row, left to right, like the generic loop, so
  *   the results are the same to the bit. Columns whose window lies inside the input are
  *   computed a row at a time across the output row, a loop compilers vectorise.
+ *   A window that is the whole unpadded plane (GlobalAveragePool, a classifier's last
+ *   AveragePool) is one contiguous run folded in O2C_POOL_LANES interleaved partial
+ *   results: a maximum is the same to the bit, an average's sum is reassociated (within
+ *   a few ulp per element, far inside the tolerance) so that it vectorises instead of
+ *   waiting on one chain of additions.
  *   Returns O2C_OK.
  */
 #ifndef O2C_POOL_H
@@ -21,6 +26,7 @@
 #include <math.h>
 #include <stddef.h>
 #include "o2c_abi.h"
+#include "o2c_simd.h"
 
 #define O2C_POOL_MAX 0
 #define O2C_POOL_AVG 1
@@ -67,6 +73,37 @@ static inline size_t o2c_pool_cols(size_t ox, size_t stride_w, size_t pad_left,
     return (size_t)(hi - *lo);
 }
 
+/* independent partial results of a whole-plane fold: two vectors' worth hides a vector
+ * target's addition latency; a scalar FPU keeps four in registers */
+#define O2C_POOL_LANES (O2C_VF > 1 ? 2 * O2C_VF : 4)
+
+/* kind's fold of x[0..n) (kind's start value when n is 0): lane j folds x[j], x[j +
+ * LANES], ... (a loop compilers vectorise), then the lanes fold in order, then the tail;
+ * every lane index is a constant, so a scalar FPU keeps the lanes in registers */
+static inline float o2c_pool_whole(int kind, size_t n, const float *restrict x)
+{
+    float acc[O2C_POOL_LANES], total;
+    const size_t body = n - n % O2C_POOL_LANES;
+    size_t i, j;
+    O2C_UNROLL for (j = 0; j < O2C_POOL_LANES; j++)
+        acc[j] = kind == O2C_POOL_MAX ? -INFINITY : 0.0f;
+    if (kind == O2C_POOL_MAX) {
+        for (i = 0; i < body; i += O2C_POOL_LANES)
+            O2C_UNROLL for (j = 0; j < O2C_POOL_LANES; j++)
+                acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
+    } else {
+        for (i = 0; i < body; i += O2C_POOL_LANES)
+            O2C_UNROLL for (j = 0; j < O2C_POOL_LANES; j++)
+                acc[j] += x[i + j];
+    }
+    total = acc[0];
+    O2C_UNROLL for (j = 1; j < O2C_POOL_LANES; j++)
+        total = o2c_pool_fold(kind, total, acc[j]);
+    for (i = 0; i < n % O2C_POOL_LANES; i++)
+        total = o2c_pool_fold(kind, total, x[body + i]);
+    return total;
+}
+
 /* output ox of a row folds in the part of its window inside input row xr */
 static inline void o2c_pool_edge(int kind, size_t ox, size_t stride_w, size_t pad_left,
                                  size_t kernel_w, size_t in_w, const float *xr, float *row)
@@ -102,6 +139,14 @@ static inline int o2c_pool2d_f32(int kind, size_t planes, size_t in_h, size_t in
         flat_hi = out_h;
     const int flat = stride_h == 1 && stride_w == 1 && out_w == in_w && flat_lo < flat_hi &&
                      inner_lo < inner_hi;
+    if (out_h == 1 && out_w == 1 && kernel_h == in_h && kernel_w == in_w && !pad_top &&
+        !pad_left && !pad_bottom && !pad_right) {
+        for (size_t plane = 0; plane < planes; plane++) {
+            const float v = o2c_pool_whole(kind, in_h * in_w, x + plane * in_h * in_w);
+            y[plane] = kind == O2C_POOL_MAX ? v : v / (float)(in_h * in_w);
+        }
+        return O2C_OK;
+    }
     for (size_t plane = 0; plane < planes; plane++) {
         const float *xp = x + plane * in_h * in_w;
         if (flat) {

@@ -155,8 +155,14 @@ static inline void o2c_copy_f32(float *dst, const float *src, size_t n)
     }
     for (i = 0; i < body; i += O2C_VF)
         o2c_vf_store(dst + i, o2c_vf_load(src + i));
+#if defined(O2C_VF_PART_MASKED)
+    /* one masked load and store for the short runs of im2col and the row stacks */
+    if (body < n)
+        o2c_vf_store_part(dst + body, o2c_vf_load_part(src + body, n - body), n - body);
+#else
     for (i = 0; i < n % O2C_VF; i++)
         dst[body + i] = src[body + i];
+#endif
 }
 
 #endif /* O2C_SIMD_H */

@@ -49,6 +49,7 @@ O2C_INLINE o2c_vf o2c_vf_load_part_even(const float *p, size_t n)
 }
 #define O2C_VF_PART_EVEN
 #define O2C_VF_PART_DONE
+#define O2C_VF_PART_MASKED      /* kept: partial accesses are one masked instruction */
 #define O2C_VF_POW2I
 #define O2C_VF_EVEN
 
@@ -81,6 +82,7 @@ O2C_INLINE void o2c_vf_store_part(float *p, o2c_vf v, size_t n)
     _mm256_mask_storeu_ps(p, (__mmask8)((1u << n) - 1u), v);
 }
 #define O2C_VF_PART_DONE
+#define O2C_VF_PART_MASKED
 #endif
 O2C_INLINE o2c_vf o2c_vf_load_even(const float *p)
 {
