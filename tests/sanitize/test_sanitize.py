@@ -8,7 +8,8 @@ The quantized models are compared with onnxruntime within MAX_STEPS quantization
 as tests/models/test_quant_models.py allows for the models whose float parts or u8 x s8
 products onnxruntime computes differently; that test checks them bit for bit where it
 can. Here they are for the int8 kernels' memory accesses (32-bit loads of padded rows,
-scratch tiles), which only the sanitizers see.
+scratch tiles), which only the sanitizers see. A few of them are also built for this CPU
+(-march=native), where the x86 vector paths' masked and wide loads run.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from onnx2c.ir import DType
 from tests.conftest import REPO, oracle_run
 from tests.models.quant_cases import NAMES as QUANT_NAMES, QUANT_DIR
 from tests.models.test_quant_models import MAX_STEPS
+from tests.models.test_quant_native import MODELS as NATIVE_MODELS
 
 EXPECTED = REPO / "tests" / "conformance" / "expected_failures.txt"
 PER_KIND = 2                 # node tests per set of operators (about 500 in all)
@@ -100,6 +102,17 @@ def test_every_case_passes_under_the_sanitizers(sanitized):
 def test_no_sanitizer_report(sanitized):
     _, _, stderr = sanitized
     assert not any(r in stderr for r in REPORTS), stderr[-6000:]
+
+
+def test_native_int8_paths_under_the_sanitizers(monkeypatch):
+    """The int8 models of test_quant_native built -march=native (on x86-64: the AVX2,
+    AVX-512 and VNNI kernels of runtime_c/o2c_q*_x86.h) run clean under the sanitizers."""
+    monkeypatch.setenv("O2C_HOST_CFLAGS", "-march=native")
+    cases = [_model_case(f"quant/{n}", onnx.load(str(QUANT_DIR / f"{n}.onnx")), True)
+             for n in NATIVE_MODELS]
+    results, stderr = run_sanitized(cases)
+    bad = [f"{r.name}: {r.status}: {r.detail}" for r in results if r.status not in PASSING]
+    assert not bad and not any(r in stderr for r in REPORTS), "\n".join(bad) + stderr[-6000:]
 
 
 @pytest.mark.parametrize("call, report", [
