@@ -25,6 +25,7 @@ from .lowering import LoweringContext, Options, lower, materialise_splats
 from .lowering.fuse_chains import fuse_chains
 from .passes.dce import remove_dead_code
 from .passes.fold_batchnorm import fold_batchnorm
+from .passes.fold_transpose import fold_transposes
 from .passes.fuse_epilogue import fuse_epilogue
 from .passes.pack import install_packed
 from .passes.qdq import fuse_qdq
@@ -146,7 +147,8 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
         if quantized_io:
             quantize_io(g)
         prepare_integer_ops(g, options.requant)
-        g = fuse_epilogue(fold_batchnorm(g))
+        g = fold_transposes(fuse_epilogue(fold_batchnorm(g)))
+        remove_dead_code(g)
     with stage("lower and plan memory"):
         plan = _lower_and_plan(LoweringContext(g, options, _compile_subgraph))
     with stage("generate C"):

@@ -119,7 +119,9 @@ def lower_matmul(node, ctx):
 
 @op("MatMul", domain=DOMAIN)
 def lower_fused_matmul(node, ctx):
-    return lower_matmul_f32(node, ctx)
+    # passes/fold_transpose.py: an operand read transposed instead of a Transpose node
+    trans = (bool(node.attrs.get("transA", 0)), bool(node.attrs.get("transB", 0)))
+    return lower_matmul_f32(node, ctx, trans=trans)
 
 
 def _gemm_f32(node):

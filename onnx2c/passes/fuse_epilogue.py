@@ -49,7 +49,9 @@ def _activation(g: Graph, n: Node) -> tuple[str, float, float] | None:
     return n.op_type, 0.0, 0.0
 
 
-def _fused(node: Node) -> Node:
+def fused_form(node: Node) -> Node:
+    """node as the compiler's fused product (no activation, no residual yet); a node
+    already in that form is returned as it is."""
     if node.domain == DOMAIN:
         return node
     attrs = dict(node.attrs, activation="", activation_alpha=0.0, activation_beta=0.0,
@@ -72,7 +74,7 @@ def _absorb(g: Graph, node: Node, readers: dict) -> tuple[Node, list[Node]] | No
         if sig.op_type == "Sigmoid" and not sig.domain and mul.op_type == "Mul" and \
                 not mul.domain and sorted(mul.inputs) == sorted([y, s]) and \
                 len(readers.get(s, [])) == 1 and s not in g.outputs:
-            f = _fused(node)
+            f = fused_form(node)
             f.attrs.update(activation="SiLU")
             return f, [sig, mul]
         return None
@@ -81,7 +83,7 @@ def _absorb(g: Graph, node: Node, readers: dict) -> tuple[Node, list[Node]] | No
     user = users[0]
     a = None if act else _activation(g, user)
     if a is not None:
-        f = _fused(node)
+        f = fused_form(node)
         f.attrs.update(activation=a[0], activation_alpha=a[1], activation_beta=a[2])
         return f, [user]
     if user.op_type in ("Add", "Sum") and not user.domain and not has_res and \
@@ -89,7 +91,7 @@ def _absorb(g: Graph, node: Node, readers: dict) -> tuple[Node, list[Node]] | No
         other = user.inputs[1] if user.inputs[0] == y else user.inputs[0]
         ov, yv = g.values[other], g.values[y]
         if other != y and ov.shape == yv.shape and ov.dtype == yv.dtype:
-            f = _fused(node)
+            f = fused_form(node)
             f.inputs = f.inputs + [other]
             f.attrs.update(residual_first=0 if act else 1)
             return f, [user]
