@@ -15,7 +15,7 @@ from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ..ir.optable import Kernel, op, type_rule
-from ._util import inp, out
+from ._util import inp
 
 MS = "com.microsoft"
 _OPS = ("SkipLayerNormalization", "SkipSimplifiedLayerNormalization")
@@ -58,6 +58,9 @@ def lower_skip_norm(node, ctx):
         raise CompileError(f"{node.op_type} is supported for float inputs of rank 2 or 3, "
                            f"not {x.dtype.onnx_name} {list(x.shape)}", node,
                            reason=f"{node.op_type}: input")
+    if x.size == 0:
+        raise CompileError(f"{node.op_type} of an empty tensor", node,
+                           reason=f"{node.op_type}: empty")
     hidden = x.shape[-1]
     trailing = tuple(skip.shape)
     while len(trailing) > 1 and trailing[0] == 1 and len(trailing) > len(x.shape) - 1:
@@ -78,7 +81,4 @@ def lower_skip_norm(node, ctx):
         beta="in3" if beta is not None else None,
         bias=f"in{bias_index}" if bias is not None else None,
         mean_out=_wanted(node, 1), inv_std_out=_wanted(node, 2), sum_out=_wanted(node, 3))
-    if out(node, ctx).size == 0:
-        raise CompileError(f"{node.op_type} of an empty tensor", node,
-                           reason=f"{node.op_type}: empty")
     return Kernel("ops/skip_norm.c.j2", params)

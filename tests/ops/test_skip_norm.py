@@ -57,10 +57,14 @@ def test_skip_simplified_layer_norm(bias, outputs, tmp_path):
     _check(_model("SkipSimplifiedLayerNormalization", inputs, outputs), tmp_path)
 
 
-def test_skip_of_another_shape_is_refused(tmp_path):
+@pytest.mark.parametrize("x, skip, message", [
+    (SHAPE, [3, 24], "skip of shape"),
+    ([2, 5, 0], [2, 5, 0], "empty tensor"),
+])
+def test_unsupported_shapes_are_refused(x, skip, message, tmp_path):
     from onnx2c.errors import CompileError
     import onnx2c
-    model = _model("SkipLayerNormalization", {"x": SHAPE, "skip": [3, 24], "gamma": [24]},
+    model = _model("SkipLayerNormalization", {"x": x, "skip": skip, "gamma": [x[-1]]},
                    ["y"])
-    with pytest.raises(CompileError, match="skip of shape"):
+    with pytest.raises(CompileError, match=message):
         onnx2c.compile(model, tmp_path)
