@@ -35,6 +35,7 @@
 #include "o2c_qgemm.h"
 
 #include "o2c_qim2col.h"
+#include "o2c_qconv_vnni.h"
 
 /* y = conv(x, w) + bias through the epilogue, padding reading x_zero (see above);
  * scratch: o2c_qconv_scratch_bytes, 4-byte aligned. */
@@ -52,6 +53,10 @@ static inline int o2c_qconv(const o2c_qconv_shape *s, int32_t x_signed, const vo
                           s->in_h == s->out_h && s->in_w == s->out_w;
     uint32_t *tile = (uint32_t *)scratch;
     int32_t b, g, p;
+#if defined(O2C_X86_VNNI_U8)
+    if (!x_signed && e->mode == O2C_QEPI_REQUANT && !e->fixed && o2c_qv_supported(s))
+        return o2c_qv_conv(s, (const uint8_t *)x, x_zero, w, bias, e, (uint8_t *)y, scratch);
+#endif
     for (b = 0; b < s->batch; b++) {
         const unsigned char *xb = (const unsigned char *)x + (size_t)b * s->in_c * in_plane;
         unsigned char *yb = (unsigned char *)y + (size_t)b * s->out_c * out_plane * elem;

@@ -34,11 +34,19 @@ X86_CONVS = {
     "3x3_s2_even": ((1, 4, 9, 17), (5, 4, 3, 3), {"pads": [1, 1, 1, 1], "strides": [2, 2]}),
     "3x3_s2_odd": ((1, 5, 7, 19), (3, 5, 3, 3), {"pads": [1, 1, 1, 1], "strides": [2, 2]}),
     "3x3_wide": ((1, 4, 5, 21), (3, 4, 3, 3), {"pads": [1, 1, 1, 1]}),
+    # the uint8 VNNI conv (o2c_qconv_vnni.h): stride 3 (bytes one by one) over more than
+    # eight rows, tiles over several output rows, the (c, kh, kw) order at stride 3, a
+    # K of one quad with a last tile of one column, a strided 1x1
+    "vnni_s3": ((1, 8, 11, 13), (11, 8, 3, 3), {"pads": [1, 1, 1, 1], "strides": [3, 3]}),
+    "vnni_narrow": ((1, 4, 9, 3), (5, 4, 3, 3), {"pads": [1, 1, 1, 1]}),
+    "vnni_rows_s3": ((1, 1, 10, 14), (4, 1, 3, 3), {"pads": [1, 1, 1, 1], "strides": [1, 3]}),
+    "vnni_pointwise_c4": ((1, 4, 5, 5), (9, 4, 1, 1), {}),
+    "vnni_1x1_s2": ((1, 8, 9, 9), (6, 8, 1, 1), {"strides": [2, 2]}),
 }
 CASES = [(name, dt, dt == TP.INT8) for name in sorted({**CONVS, **X86_CONVS})
          for dt in (TP.INT8, TP.UINT8)]
 # the paths extreme inputs stress: the GEMM (pointwise, 10x4 columns) and depthwise rows
-EXTREME = [c for c in CASES if c[0].startswith(("pointwise", "depthwise", "10x4", "3x3_s2"))]
+EXTREME = [c for c in CASES if c[0].startswith(("pointwise", "depthwise", "10x4", "3x3_s2", "vnni"))]
 
 
 def _host_has_avx2() -> bool:
