@@ -77,5 +77,89 @@ static inline void o2c_qdwconv_plane_x86(const o2c_qconv_shape *s, int32_t x_sig
     }
 }
 
+
+#if defined(O2C_X86_AVX512)
+#define O2C_QDWX_TAPS 16
+
+/* With AVX-512 (o2c_qdwconv_plane_x512): stride h == stride w of 1 or 2, up to 16 taps. */
+static inline int o2c_qdwconv_x512_fits(const o2c_qconv_shape *s, int32_t cols)
+{
+    return s->stride_h == s->stride_w && s->stride_w <= 2 &&
+           s->k_h * s->k_w <= O2C_QDWX_TAPS && (int64_t)s->out_h * cols < (1 << 22);
+}
+
+/* Sixteen lanes' bytes of one tap from p (even bytes at stride 2), only the bytes below
+ * `room` read (all of them when room >= 16 * sw), widened to int32. */
+static inline __m512i o2c_qdwx_bytes16(const uint8_t *p, int32_t sw, int64_t room,
+                                       int32_t x_signed)
+{
+    const uint32_t mask = room >= 16 * sw ? 0xFFFFFFFFu
+                          : room <= 0     ? 0u
+                                          : (uint32_t)((1ull << room) - 1u);
+    const __m128i v = sw == 1 ? _mm_maskz_loadu_epi8((__mmask16)mask, p)
+                              : _mm256_cvtepi16_epi8(_mm256_maskz_loadu_epi8((__mmask32)mask, p));
+    return x_signed ? _mm512_cvtepi8_epi32(v) : _mm512_cvtepu8_epi32(v);
+}
+
+/* The requantized outputs of one padded channel (rows x cols bytes plus 4), sixteen at
+ * a time over the channel flattened: lane l = oh * cols + ow reads the taps from byte
+ * sw * l (as sh == sw), and the lanes with ow >= out_w (the window past the row's end)
+ * are computed, then dropped by compressing the sums before requantizing.  Per tap, the
+ * bytes widened to int32 times the weight as an int16 pair (w, 0): VPMADDWD's sum is
+ * x * w exactly.  Loads near the end of the scratch are masked; l / cols is exact in
+ * float for l < 2^22. */
+static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_signed,
+                                          const uint8_t *pad, int32_t rows, int32_t cols,
+                                          const int8_t *wc, int32_t acc0, float scale,
+                                          o2c_qout q, uint8_t *yc)
+{
+    const int32_t sw = s->stride_w, lanes = s->out_h * cols, taps = s->k_h * s->k_w;
+    const int64_t end = (int64_t)rows * cols + 4;
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                                           14, 15);
+    const __m512 inv_cols = _mm512_set1_ps(1.0f / (float)cols);
+    const float row_scale[4] = { scale, scale, scale, scale };
+    __m512i weight[O2C_QDWX_TAPS];
+    int64_t offset[O2C_QDWX_TAPS];
+    unsigned char kept_bytes[16];
+    int32_t l, t;
+    for (t = 0; t < taps; t++) {
+        const int32_t kh = t / s->k_w, kw = t - kh * s->k_w;
+        offset[t] = (int64_t)kh * s->dil_h * cols + (int64_t)kw * s->dil_w;
+        weight[t] = _mm512_set1_epi32((int32_t)(uint16_t)wc[t]);
+    }
+    for (l = 0; l < lanes; l += 16) {
+        const __m512i at = _mm512_add_epi32(iota, _mm512_set1_epi32(l));
+        const __m512i oh = _mm512_cvttps_epi32(_mm512_mul_ps(
+            _mm512_add_ps(_mm512_cvtepi32_ps(at), _mm512_set1_ps(0.5f)), inv_cols));
+        const __m512i ow = _mm512_sub_epi32(at, _mm512_mullo_epi32(oh, _mm512_set1_epi32(cols)));
+        const __mmask16 keep = _mm512_cmplt_epi32_mask(ow, _mm512_set1_epi32(s->out_w)) &
+                               _mm512_cmplt_epi32_mask(at, _mm512_set1_epi32(lanes));
+        const int32_t kept = (int32_t)__builtin_popcount((unsigned)keep);
+        const uint8_t *p = pad + (size_t)sw * (size_t)l;
+        const int64_t room = end - (int64_t)sw * l;
+        __m512i acc = _mm512_set1_epi32(acc0);
+        if (room >= offset[taps - 1] + 16 * sw) {       /* every load whole */
+            for (t = 0; t < taps; t++)
+                acc = _mm512_add_epi32(acc, _mm512_madd_epi16(
+                    o2c_qdwx_bytes16(p + offset[t], sw, 16 * sw, x_signed), weight[t]));
+        } else {
+            for (t = 0; t < taps; t++) {
+                const int64_t left = room - offset[t];
+                acc = _mm512_add_epi32(acc, _mm512_madd_epi16(
+                    o2c_qdwx_bytes16(left > 0 ? p + offset[t] : pad, sw, left, x_signed),
+                    weight[t]));
+            }
+        }
+        acc = _mm512_maskz_compress_epi32(keep, acc);
+        _mm_storeu_si128((__m128i *)(void *)kept_bytes,
+                         o2c_qx_requant16(_mm512_castsi512_si256(acc),
+                                          _mm512_extracti64x4_epi64(acc, 1), row_scale,
+                                          q.zero, q.lo, q.hi));
+        memcpy(yc, kept_bytes, (size_t)kept);
+        yc += kept;
+    }
+}
+#endif
 #endif
 #endif /* O2C_QDWCONV_X86_H */
