@@ -54,7 +54,7 @@ static inline int o2c_qconv(const o2c_qconv_shape *s, int32_t x_signed, const vo
     uint32_t *tile = (uint32_t *)scratch;
     int32_t b, g, p;
 #if defined(O2C_X86_VNNI_U8)
-    if (!x_signed && e->mode == O2C_QEPI_REQUANT && !e->fixed && o2c_qv_supported(s))
+    if (!x_signed && e->mode == O2C_QEPI_REQUANT && !e->fixed && o2c_qv_supported(s, x, y))
         return o2c_qv_conv(s, (const uint8_t *)x, x_zero, w, bias, e, (uint8_t *)y, scratch);
 #endif
     for (b = 0; b < s->batch; b++) {

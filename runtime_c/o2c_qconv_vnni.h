@@ -31,12 +31,24 @@
 #if defined(O2C_X86_VNNI_U8)
 #include <immintrin.h>
 
+#include "o2c_qgemm_vnni.h"
+
 #define O2C_QV_COLS 8
 
-/* Whether o2c_qv_conv takes the shape (see above). */
-static inline int o2c_qv_supported(const o2c_qconv_shape *s)
+/* The rows of a band of unpacked weights (o2c_qgemm_vnni.h) for a K4. */
+static inline int32_t o2c_qv_band_rows(int32_t K4)
 {
-    const int32_t cin = s->in_c / s->groups;
+    return O2C_QV_WEIGHT_BYTES / o2c_qv_k8(K4) & ~7;
+}
+
+/* Whether o2c_qv_conv takes the shape (see above).  y written over x (a pointwise conv
+ * in place) needs every row of a tile in one band: a second band would gather from
+ * outputs. */
+static inline int o2c_qv_supported(const o2c_qconv_shape *s, const void *x, const void *y)
+{
+    const int32_t cin = s->in_c / s->groups, K4 = o2c_qk4(o2c_qconv_k(s));
+    if (K4 > 4096 || (x == y && o2c_qv_band_rows(K4) < s->out_c / s->groups))
+        return 0;
     if (o2c_qconv_order(s) == O2C_QCOL_TAPS)
         return cin % 4 == 0;
     return s->k_w == 3 || s->k_w == 4;
@@ -178,21 +190,21 @@ static inline void o2c_qv_tile(const o2c_qconv_shape *s, const uint8_t *x, int32
         o2c_qv_gather(s, x, fill8, runs, n_runs, tile);
 }
 
-#include "o2c_qgemm_vnni.h"
-
 /* o2c_qconv (o2c_qconv.h) for uint8 x with a float-requantizing epilogue, for the shapes
- * o2c_qv_supported takes.  A pointwise conv's positions are one flat row. */
+ * o2c_qv_supported takes.  A pointwise conv's positions are one flat row.  The rows go
+ * in bands whose unpacked weights fit O2C_QV_WEIGHT_BYTES (most convs: one band). */
 static inline int o2c_qv_conv(const o2c_qconv_shape *shape, const uint8_t *x,
                               int32_t x_zero, const int8_t *w, const int32_t *bias,
                               const o2c_qepilogue *e, uint8_t *y, void *scratch)
 {
     const int32_t cin = shape->in_c / shape->groups, cog = shape->out_c / shape->groups;
-    const int32_t K4 = o2c_qk4(o2c_qconv_k(shape));
+    const int32_t K4 = o2c_qk4(o2c_qconv_k(shape)), band_max = o2c_qv_band_rows(K4);
     const size_t in_plane = (size_t)shape->in_h * (size_t)shape->in_w;
     const size_t out_plane = (size_t)shape->out_h * (size_t)shape->out_w;
     const size_t wg = o2c_qgemm_packed_bytes(cog, o2c_qconv_k(shape));
+    int8_t unpacked[O2C_QV_WEIGHT_BYTES];
     o2c_qconv_shape s = *shape;
-    int32_t b, g, p;
+    int32_t b, g, p, r0;
     if (s.k_h == 1 && s.k_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
         s.pad_left == 0 && s.in_h == s.out_h && s.in_w == s.out_w) {
         s.in_h = s.out_h = 1;
@@ -203,12 +215,16 @@ static inline int o2c_qv_conv(const o2c_qconv_shape *shape, const uint8_t *x,
             const o2c_qepilogue eg = o2c_qepilogue_from(e, g * cog);
             const uint8_t *xg = x + ((size_t)b * s.in_c + (size_t)g * cin) * in_plane;
             uint8_t *yg = y + ((size_t)b * s.out_c + (size_t)g * cog) * out_plane;
-            for (p = 0; p < (int32_t)out_plane; p += O2C_QV_COLS) {
-                const int32_t n = (int32_t)out_plane - p < O2C_QV_COLS
-                                      ? (int32_t)out_plane - p : O2C_QV_COLS;
-                o2c_qv_tile(&s, xg, x_zero, p, n, (uint32_t *)scratch);
-                o2c_qv_gemm_requant(cog, K4, w + (size_t)g * wg, bias ? bias + g * cog : NULL,
-                                    (const uint32_t *)scratch, n, &eg, yg + p, out_plane);
+            for (r0 = 0; r0 < cog; r0 += band_max) {
+                const int32_t r1 = cog - r0 < band_max ? cog : r0 + band_max;
+                o2c_qv_unpack(w + (size_t)g * wg, cog, K4, r0, (r1 - r0 + 7) & ~7, unpacked);
+                for (p = 0; p < (int32_t)out_plane; p += O2C_QV_COLS) {
+                    const int32_t n = (int32_t)out_plane - p < O2C_QV_COLS
+                                          ? (int32_t)out_plane - p : O2C_QV_COLS;
+                    o2c_qv_tile(&s, xg, x_zero, p, n, (uint32_t *)scratch);
+                    o2c_qv_gemm_requant(r0, r1, K4, unpacked, bias ? bias + g * cog : NULL,
+                                        (const uint32_t *)scratch, n, &eg, yg + p, out_plane);
+                }
             }
         }
     return O2C_OK;

@@ -42,6 +42,7 @@ X86_CONVS = {
     "vnni_rows_s3": ((1, 1, 10, 14), (4, 1, 3, 3), {"pads": [1, 1, 1, 1], "strides": [1, 3]}),
     "vnni_pointwise_c4": ((1, 4, 5, 5), (9, 4, 1, 1), {}),
     "vnni_1x1_s2": ((1, 8, 9, 9), (6, 8, 1, 1), {"strides": [2, 2]}),
+    "vnni_bands": ((1, 256, 3, 3), (140, 256, 1, 1), {}),   # rows in two weight bands
     # the AVX-512 depthwise plane (sixteen lanes over the flattened channel): dilated,
     # and stride 2 with uneven padding over several vectors and the masked last loads
     "depthwise_x512_dilated": ((1, 3, 11, 12), (3, 1, 3, 3),
