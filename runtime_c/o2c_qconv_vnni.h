@@ -67,13 +67,19 @@ typedef struct {
     uint32_t mask[O2C_QV_COLS];
 } o2c_qv_tap;
 
+/* a / sw rounded up for a >= 0, without a division at strides 1 and 2 */
+static inline int32_t o2c_qv_ceil_div(int32_t a, int32_t sw)
+{
+    return sw == 1 ? a : sw == 2 ? (a + 1) >> 1 : (a + sw - 1) / sw;
+}
+
 /* The lanes j of [j0, j0 + len) with 0 <= iw + j * sw < in_w, as bits j. */
 static inline uint32_t o2c_qv_lanes(int32_t iw, int32_t in_w, int32_t sw, int32_t j0,
                                     int32_t len)
 {
-    const int32_t need = iw >= 0 ? 0 : (sw - 1 - iw) / sw, room = in_w - iw;
+    const int32_t need = iw >= 0 ? 0 : o2c_qv_ceil_div(-iw, sw), room = in_w - iw;
     const int32_t lo = need > j0 ? (need < O2C_QV_COLS ? need : O2C_QV_COLS) : j0;
-    const int32_t end = room <= 0 ? 0 : (room + sw - 1) / sw;
+    const int32_t end = room <= 0 ? 0 : o2c_qv_ceil_div(room, sw);
     const int32_t hi = end < j0 + len ? end : j0 + len;
     return lo >= hi ? 0u : ((1u << hi) - 1u) & ~((1u << lo) - 1u);
 }

@@ -98,12 +98,18 @@ static inline void o2c_qv_gemm_requant(int32_t r0, int32_t r1, int32_t K4,
     for (r = r0; r < r1; r += 8) {
         __m256i sums[8];
         o2c_qv_sums8(unpacked + (size_t)(r - r0) * (size_t)o2c_qv_k8(K4), K4, tile, sums);
-        for (i = 0; i < 8 && r + i < r1; i++) {
-            const int32_t at = r + i;
-            const __m256i row = _mm256_add_epi32(sums[i], _mm256_set1_epi32(bias ? bias[at] : 0));
-            const uint64_t bytes = o2c_qx_requant8(
-                row, _mm256_set1_ps(e->scale[e->per_row ? at : 0]), e->q.zero, e->q.lo, e->q.hi);
-            memcpy(y + (size_t)at * row_stride, &bytes, (size_t)n);
+        for (i = 0; i < 8 && r + i < r1; i += 2) {     /* two rows per requantization */
+            const int32_t at = r + i, at_b = r + i + 1 < r1 ? r + i + 1 : r + i;
+            const float sa = e->scale[e->per_row ? at : 0], sb = e->scale[e->per_row ? at_b : 0];
+            const float row_scale[4] = { sa, sa, sb, sb };
+            unsigned char out[16];
+            _mm_storeu_si128((__m128i *)(void *)out, o2c_qx_requant16(
+                _mm256_add_epi32(sums[i], _mm256_set1_epi32(bias ? bias[at] : 0)),
+                _mm256_add_epi32(sums[i + 1], _mm256_set1_epi32(bias ? bias[at_b] : 0)),
+                row_scale, e->q.zero, e->q.lo, e->q.hi));
+            memcpy(y + (size_t)at * row_stride, out, (size_t)n);
+            if (at_b != at)
+                memcpy(y + (size_t)at_b * row_stride, out + 8, (size_t)n);
         }
     }
 }
