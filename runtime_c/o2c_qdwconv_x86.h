@@ -101,6 +101,23 @@ static inline __m512i o2c_qdwx_bytes16(const uint8_t *p, int32_t sw, int64_t roo
     return x_signed ? _mm512_cvtepi8_epi32(v) : _mm512_cvtepu8_epi32(v);
 }
 
+#if defined(O2C_X86_VNNI_U8) && defined(__AVX512VBMI__)
+/* uint8 with VNNI and VBMI, a kernel row of up to 4 undilated taps: one byte permute
+ * makes each lane's row window (bytes sw * l .. sw * l + 3) a quad, and one VPDPBUSD
+ * adds its products with the row's weights (zero past k_w, meeting whatever byte is
+ * there) - exact, as in o2c_qgemm_vnni.h. */
+#define O2C_QDWX_ROW_QUADS 1
+
+static inline __m512i o2c_qdwx_row_quads(__m512i acc, const uint8_t *p, int64_t room,
+                                         __m512i slide, __m512i row_weights)
+{
+    const __mmask64 mask = room >= 64 ? ~(__mmask64)0 : room <= 0 ? 0
+                                                                 : ((__mmask64)1 << room) - 1u;
+    return _mm512_dpbusd_epi32(
+        acc, _mm512_permutexvar_epi8(slide, _mm512_maskz_loadu_epi8(mask, p)), row_weights);
+}
+#endif
+
 /* The requantized outputs of one padded channel (rows x cols bytes plus 4), sixteen at
  * a time over the channel flattened: lane l = oh * cols + ow reads the taps from byte
  * sw * l (as sh == sw), and the lanes with ow >= out_w (the window past the row's end)
@@ -121,13 +138,28 @@ static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_si
     const float row_scale[4] = { scale, scale, scale, scale };
     __m512i weight[O2C_QDWX_TAPS];
     int64_t offset[O2C_QDWX_TAPS];
-    unsigned char kept_bytes[16];
     int32_t l, t;
+#if defined(O2C_QDWX_ROW_QUADS)
+    const int row_quads = !x_signed && s->k_w <= 4 && (s->k_w == 1 || s->dil_w == 1);
+    /* byte 4l + b of the permute from byte sw * l + b (at most 33) */
+    const __m512i slide = _mm512_add_epi32(_mm512_mullo_epi32(iota, _mm512_set1_epi32(sw * 0x01010101)),
+                                           _mm512_set1_epi32(0x03020100));
+#endif
     for (t = 0; t < taps; t++) {
         const int32_t kh = t / s->k_w, kw = t - kh * s->k_w;
         offset[t] = (int64_t)kh * s->dil_h * cols + (int64_t)kw * s->dil_w;
         weight[t] = _mm512_set1_epi32((int32_t)(uint16_t)wc[t]);
     }
+#if defined(O2C_QDWX_ROW_QUADS)
+    for (t = 0; row_quads && t < s->k_h; t++) {    /* per kernel row: offset, weight bytes */
+        uint8_t quad[4] = { 0, 0, 0, 0 };
+        int32_t quad_word;
+        memcpy(quad, wc + t * s->k_w, (size_t)s->k_w);
+        memcpy(&quad_word, quad, 4u);
+        offset[t] = (int64_t)t * s->dil_h * cols;
+        weight[t] = _mm512_set1_epi32(quad_word);
+    }
+#endif
     for (l = 0; l < lanes; l += 16) {
         const __m512i at = _mm512_add_epi32(iota, _mm512_set1_epi32(l));
         const __m512i oh = _mm512_cvttps_epi32(_mm512_mul_ps(
@@ -139,6 +171,13 @@ static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_si
         const uint8_t *p = pad + (size_t)sw * (size_t)l;
         const int64_t room = end - (int64_t)sw * l;
         __m512i acc = _mm512_set1_epi32(acc0);
+#if defined(O2C_QDWX_ROW_QUADS)
+        if (row_quads) {
+            for (t = 0; t < s->k_h; t++)
+                acc = o2c_qdwx_row_quads(acc, room > offset[t] ? p + offset[t] : pad,
+                                         room - offset[t], slide, weight[t]);
+        } else
+#endif
         if (room >= offset[taps - 1] + 16 * sw) {       /* every load whole */
             for (t = 0; t < taps; t++)
                 acc = _mm512_add_epi32(acc, _mm512_madd_epi16(
@@ -152,11 +191,10 @@ static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_si
             }
         }
         acc = _mm512_maskz_compress_epi32(keep, acc);
-        _mm_storeu_si128((__m128i *)(void *)kept_bytes,
-                         o2c_qx_requant16(_mm512_castsi512_si256(acc),
-                                          _mm512_extracti64x4_epi64(acc, 1), row_scale,
-                                          q.zero, q.lo, q.hi));
-        memcpy(yc, kept_bytes, (size_t)kept);
+        _mm_mask_storeu_epi8(yc, (__mmask16)((1u << kept) - 1u),
+                             o2c_qx_requant16(_mm512_castsi512_si256(acc),
+                                              _mm512_extracti64x4_epi64(acc, 1), row_scale,
+                                              q.zero, q.lo, q.hi));
         yc += kept;
     }
 }
