@@ -8,8 +8,8 @@
  * sum((x - x_zero) * w) + the original bias, with no bounds checks.
  * On Cortex-M4/M7 (__ARM_FEATURE_DSP) a 3x3 channel runs in one assembly loop
  * (o2c_qdwconv_arm.h): per kernel row, one 32-bit load and two SXTB16 (or UXTB16) feed
- * two outputs' dual and single MACs; on x86-64 with AVX2 eight outputs at a time
- * (o2c_qdwconv_x86.h); elsewhere plain C.  The 32-bit loads may read 3
+ * two outputs' dual and single MACs; on x86-64 with AVX2 eight outputs at a time, with
+ * AVX-512 sixteen over the flattened channel (o2c_qdwconv_x86.h); elsewhere plain C.  The 32-bit loads may read 3
  * bytes past a window: the scratch has them.
  *
  * In place: y may be x when out_h x out_w == in_h x in_w - a channel is in scratch

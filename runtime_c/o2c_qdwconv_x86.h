@@ -6,7 +6,8 @@
  * sixteen (stride 2), widened to int32 and multiplied by the tap's weight with exact
  * int32 arithmetic; the eight sums are requantized together (o2c_qrequant_x86.h).  The
  * sums and the bytes are the portable loop's.  Loads that could reach past the scratch
- * (the last rows) copy only the bytes the valid outputs read.
+ * (the last rows) copy only the bytes the valid outputs read.  With AVX-512 and equal
+ * strides 1 or 2, o2c_qdwconv_plane_x512 takes the channel sixteen lanes at a time.
  */
 #ifndef O2C_QDWCONV_X86_H
 #define O2C_QDWCONV_X86_H
