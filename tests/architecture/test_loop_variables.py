@@ -1,0 +1,115 @@
+"""Templates own their loop variables: lowering (onnx2c/ops, onnx2c/lowering) describes
+element positions as integers (strides, bases) and the template, which declares the
+loops, names their variables when it spells the offset (`offset(p.strides, 'i')`,
+onnx2c/csyntax/index.py). ARCHITECTURE.md states the rule.
+
+A module breaks it when one of its strings (an f-string's replacement fields standing in
+as `0`) holds a loop variable of a template it renders, or of the templates those
+import: a name a `for (` statement or `loops.for` declares, a nest `loops.open` declares
+(its prefix followed by digits), or such a prefix on its own (handed over to be
+numbered). Docstrings and error messages are prose, not C."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from tests.conftest import REPO
+from tests.architecture.test_no_c_statements import _not_code
+
+ROOTS = ("onnx2c/ops", "onnx2c/lowering")
+TEMPLATES = REPO / "templates"
+
+# modules allowed to name loop variables, each with how many strings and why
+ALLOWED: dict[str, int] = {}
+
+
+_DTYPE_CODE = re.compile(r"[iu](2|4|8|16|32|64)")     # a dtype's code in kernel names
+
+
+def _template_names(text: str) -> set[str]:
+    return set(re.findall(r"[\"']((?:ops/)?_?\w+\.(?:c\.)?j2)[\"']", text))
+
+
+def loop_variables(template: str, seen: set[str] | None = None) -> tuple[set[str], set[str]]:
+    """(names, nest prefixes) the template and the templates it imports declare as loops."""
+    seen = set() if seen is None else seen
+    path = TEMPLATES / template
+    if template in seen or not path.exists():
+        return set(), set()
+    seen.add(template)
+    text = path.read_text()
+    names = set(re.findall(r"\bfor \((?:const )?\w+ (\w+) =", text))
+    names |= set(re.findall(r"loops\.for\(\s*'(\w+)'", text))
+    prefixes = {m or "i" for m in re.findall(r"loops\.open\([^)'\n]*(?:'(\w+)')?\)", text)}
+    for other in _template_names(text):
+        n, p = loop_variables(other if "/" in other else "ops/" + other, seen)
+        names, prefixes = names | n, prefixes | p
+    return names, prefixes
+
+
+def _strings(tree, skip):
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+        elif isinstance(node, ast.JoinedStr):
+            yield node.lineno, "".join(v.value if isinstance(v, ast.Constant) else "0"
+                                       for v in node.values)
+
+
+def _scopes(tree, templates: set[str]):
+    """(node, templates) for each top-level function or class (the templates it names,
+    else the module's) and for the module's own statements (the module's)."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            own = {t if "/" in t else "ops/" + t for t in _template_names(ast.unparse(node))}
+            yield node, own or templates
+        else:
+            yield node, templates
+
+
+def loop_names_in(source: str, templates: set[str]) -> list[tuple[int, str]]:
+    """(line, name) of every loop variable of `templates` (of those a function names,
+    inside it) that a string of source names."""
+    tree = ast.parse(source)
+    skip = _not_code(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(v) for v in node.values)
+    hits = []
+    for scope, scope_templates in _scopes(tree, templates):
+        names, prefixes = set(), set()
+        for t in scope_templates:
+            n, p = loop_variables(t)
+            names, prefixes = names | n, prefixes | p
+        for line, text in _strings(scope, skip):
+            if text in scope_templates or _DTYPE_CODE.fullmatch(text):
+                continue
+            for tok in re.findall(r"(?<![\w.])[A-Za-z_]\w*", text):
+                m = re.fullmatch(r"([A-Za-z_]+?)\d*", tok)
+                if tok in names or tok in prefixes or (m and m.group(1) in prefixes):
+                    hits.append((line, tok))
+    return hits
+
+
+def test_the_rule_sees_loop_variables():
+    src = ('a = f"i{k} * 4u"\nb = offset_expr(s, "r")\nc = "acc + a0"\n'
+           'd = "ops/reduce.c.j2"\nraise CompileError("i0 is wrong")\n')
+    assert [line for line, _ in loop_names_in(src, {"ops/reduce.c.j2"})] == [1, 2]
+
+
+def test_no_module_names_its_templates_loop_variables():
+    report = {}
+    for root in ROOTS:
+        for path in sorted((REPO / root).rglob("*.py")):
+            source = path.read_text()
+            templates = {t if "/" in t else "ops/" + t for t in _template_names(source)}
+            if "lowering/fuse_chains" in str(path):     # it rewrites these kernels' params
+                templates |= {"ops/elementwise.c.j2", "ops/reduce.c.j2"}
+            hits = loop_names_in(source, templates)
+            rel = str(path.relative_to(REPO))
+            if len(hits) != ALLOWED.get(rel, 0):
+                report[rel] = hits
+    assert not report, "\n".join(f"{m}: {h}" for m, h in report.items())
