@@ -11,14 +11,17 @@ def _term(var: str, stride: int) -> str:
     return var if abs(stride) == 1 else f"{var} * {abs(stride)}u"
 
 
-def offset(strides, var: str | list[str] = "i", base: int | str = 0) -> str:
+def offset(strides, var: str | list[str] = "i", base: int | str = 0, per=None) -> str:
     """C expression base + sum(v_k * strides[k]) in size_t arithmetic, where v_k is
-    var<k> for a nest (`var` a prefix) or var[k] (`var` a list of names).
+    var<k> for a nest (`var` a prefix) or var[k] (`var` a list of names), divided by
+    per[k] first where `per` gives a block size above 1 (blocked quantization).
 
     `base` is a number or a C expression ("0" counts as none). A negative stride
     subtracts; size_t arithmetic is modular, so an intermediate wrap-around is harmless
     when the final offset is in range, which the lowering guarantees."""
     names = [f"{var}{k}" for k in range(len(strides))] if isinstance(var, str) else list(var)
+    if per is not None:
+        names = [f"({v} / {b}u)" if b > 1 else v for v, b in zip(names, per)]
     terms = []
     if isinstance(base, str) and base != "0":
         terms.append((1, base))

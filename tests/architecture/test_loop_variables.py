@@ -49,6 +49,13 @@ def loop_variables(template: str, seen: set[str] | None = None) -> tuple[set[str
 
 
 def _strings(tree, skip):
+    """(line, text) of the strings that may be C: not dict keys or subscripts, and not
+    the pieces of an f-string (judged whole)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript):
+            skip.update(id(n) for n in ast.walk(node.slice))
+        elif isinstance(node, ast.FormattedValue):
+            skip.update(id(n) for n in ast.walk(node.value))
     for node in ast.walk(tree):
         if id(node) in skip:
             continue
