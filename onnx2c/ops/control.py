@@ -35,8 +35,8 @@ class Scratch:
         return f"({ctype} *)(void *)(ws + {self.take(nbytes)})"
 
 
-def params(node, sub, formal: dict[str, str | Slice], outputs: list[str | Slice],
-           ws: str) -> tuple[list, set]:
+def params(node, sub, formal: dict[str, str | Slice | LoopCounter],
+           outputs: list[str | Slice], ws: str) -> tuple[list, set]:
     """The C arguments of a call to sub (its inputs, outputs and workspace), and the node
     inputs they read: formal inputs from `formal`, enclosing values from the node's."""
     args, used = [], set()
@@ -73,6 +73,12 @@ class Slice:
 
 
 @dataclass(frozen=True)
+class LoopCounter:
+    """A body argument: the address of the iteration counter (Loop's iteration_num), a
+    variable the template declares."""
+
+
+@dataclass(frozen=True)
 class LoopState:
     """A loop-carried value of `nbytes` bytes of `ctype`, starting from `init`; cur and
     nxt swap between the buffers a and b; `out`: b is the node's output."""
@@ -94,7 +100,7 @@ class LoopParams:
     temps (C type, name, pointer) in scratch."""
     kind: str
     states: list[LoopState]
-    args: list[str | Slice]
+    args: list[str | Slice | LoopCounter]
     rows: int | None
     scratch: bool
     gathers: list = field(default_factory=list)
@@ -184,7 +190,7 @@ def lower_loop(node, ctx):
         rows = y.shape[0]
         scan_args.append(Slice(f"out{n_state + j}", step=s.size))
     ws = f"ws + {scratch.take(sub.workspace_bytes)}" if sub.workspace_bytes else "NULL"
-    formal_c = {body.input[0].name: "&it", body.input[1].name: "&cond"}
+    formal_c = {body.input[0].name: LoopCounter(), body.input[1].name: "&cond"}
     formal_c.update({body.input[2 + k].name: f"cur{k}" for k in range(n_state)})
     args, used = params(node, sub, formal_c, ["&cond_out"] + [f"nxt{k}" for k in
                                                                range(n_state)] + scan_args, ws)
