@@ -194,10 +194,10 @@ def lower_loop(node, ctx):
     formal_c.update({body.input[2 + k].name: f"cur{k}" for k in range(n_state)})
     args, used = params(node, sub, formal_c, ["&cond_out"] + [f"nxt{k}" for k in
                                                                range(n_state)] + scan_args, ws)
+    first_cond = None if cond is None else "in1[0] != 0" if cond.data is None else \
+        str(int(bool(cond.data.reshape(-1)[0])))
     p = LoopParams("loop", states, args, rows, scratch.size > 0,
-                   trip=trip_expr(trip) if trip is not None else None,
-                   cond=("in1[0] != 0" if cond.data is None else str(int(bool(cond.data.reshape(-1)[0]))))
-             if cond is not None else None)
+                   trip=trip_expr(trip) if trip is not None else None, cond=first_cond)
     used |= {k for k in (0, 1) if inp(node, ctx, k) is not None and inp(node, ctx, k).data is None}
     used |= set(range(2, 2 + n_state))
     return Kernel("ops/loop.c.j2", p, scratch=scratch.size, inputs=sorted(used),

@@ -63,10 +63,11 @@ def _norm(node, ctx, view, inner, *, mean=None, spread=None, inv, y="d * inv", s
     """Kernel normalizing X (seen with shape `view`) over the `inner` axes of the view.
 
     `params` are (input index, shape broadcast against the view) of per-element inputs,
-    referred to as {in<k>} in the snippets (the template reads them); mean is None (no centering), "pass" (the group
-    mean) or an expression; `spread` is summed over d = x - mean into s; {n} is the group
-    size. `inv` is the multiplier, `y` the result, `stats` (output index, expression)
-    pairs of per-group outputs; {g<k>} reads input k at the group.
+    referred to as {in<k>} in the snippets (the template reads them at its loops); mean
+    is None (no centering), "pass" (the group mean) or an expression; `spread` is summed
+    over d = x - mean into s; {n} is the group size. `inv` is the multiplier, `y` the
+    result, `stats` (output index, expression) pairs of per-group outputs; {g<k>} reads
+    input k at the group.
     """
     x = inp(node, ctx, 0)
     acc = acc or x.dtype.compute

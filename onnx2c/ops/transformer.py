@@ -16,7 +16,8 @@ from ..ir.optable import Kernel, op
 class Rotary:
     """templates/ops/rotary.c.j2: B x H x S tokens of D elements, the first `rot` of
     which rotate in `half` pairs (interleaved or split halves); `row_strides`: the
-    element strides of a token's row by (batch, head, position); `positions`: the cache rows when position ids index them (None: no ids)."""
+    element strides of a token's row by (batch, head, position); `positions`: the cache
+    rows when position ids index them (None: no ids)."""
     B: int
     H: int
     S: int
