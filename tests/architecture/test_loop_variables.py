@@ -134,12 +134,29 @@ def test_a_function_answers_for_the_templates_it_reaches():
     assert loop_names_in(src, {"ops/norm.c.j2", "ops/lrn.c.j2"}) == [(7, "n")]
 
 
+def templates_of(path: Path, source: str) -> set[str]:
+    """The templates a module names or, naming none, those of the modules beside it that
+    it imports (it lowers through their kernels, as flex_attention through attention's)."""
+    own = {t if "/" in t else "ops/" + t for t in _template_names(source)}
+    if own:
+        return own
+    siblings = [path.parent / f"{n.module}.py" for n in ast.walk(ast.parse(source))
+                if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module]
+    return {t if "/" in t else "ops/" + t for f in siblings if f.exists()
+            for t in _template_names(f.read_text())}
+
+
+def test_a_module_without_templates_answers_for_those_it_imports():
+    path = REPO / "onnx2c/ops/flex_attention.py"
+    assert "ops/attention.c.j2" in templates_of(path, path.read_text())
+
+
 def test_no_module_names_its_templates_loop_variables():
     report = {}
     for root in ROOTS:
         for path in sorted((REPO / root).rglob("*.py")):
             source = path.read_text()
-            templates = {t if "/" in t else "ops/" + t for t in _template_names(source)}
+            templates = templates_of(path, source)
             if "lowering/fuse_chains" in str(path):     # it rewrites these kernels' params
                 templates |= {"ops/elementwise.c.j2", "ops/reduce.c.j2"}
             hits = loop_names_in(source, templates)
