@@ -7,7 +7,12 @@ A module breaks it when one of its strings (an f-string's replacement fields sta
 as `0`) holds a loop variable of a template it renders, or of the templates those
 import: a name a `for (` statement or `loops.for` declares, a nest `loops.open` declares
 (its prefix followed by digits), or such a prefix on its own (handed over to be
-numbered). Docstrings and error messages are prose, not C."""
+numbered). Docstrings and error messages are prose, not C; nor is a str.format field
+(`{x}`), which stands in for what is substituted, like an f-string's.
+
+A function's strings are C for the templates it names or, naming none, for those of the
+module's functions it calls; a module-level string's, for those of the functions that
+read it; failing both, for every template the module names."""
 from __future__ import annotations
 
 import ast
@@ -48,6 +53,9 @@ def loop_variables(template: str, seen: set[str] | None = None) -> tuple[set[str
     return names, prefixes
 
 
+_FIELD = re.compile(r"\{\w*\}")       # a str.format replacement field
+
+
 def _strings(tree, skip):
     """(line, text) of the strings that may be C: not dict keys or subscripts, and not
     the pieces of an f-string (judged whole)."""
@@ -60,21 +68,38 @@ def _strings(tree, skip):
         if id(node) in skip:
             continue
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            yield node.lineno, node.value
+            yield node.lineno, _FIELD.sub("0", node.value)
         elif isinstance(node, ast.JoinedStr):
             yield node.lineno, "".join(v.value if isinstance(v, ast.Constant) else "0"
                                        for v in node.values)
 
 
+def _names_read(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
 def _scopes(tree, templates: set[str]):
-    """(node, templates) for each top-level function or class (the templates it names,
-    else the module's) and for the module's own statements (the module's)."""
+    """(node, templates) for each top-level statement: a function or class, the templates
+    it names, else those its calls to the module's functions reach; a module-level
+    statement, those of the functions that read the names it binds; else the module's."""
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    named = {name: {t if "/" in t else "ops/" + t for t in _template_names(ast.unparse(n))}
+             for name, n in defs.items()}
+
+    def reach(name: str, seen: frozenset = frozenset()) -> set[str]:
+        if named[name]:
+            return named[name]
+        callees = (_names_read(defs[name]) & defs.keys()) - seen - {name}
+        return set().union(*(reach(c, seen | {name}) for c in callees))
+
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            own = {t if "/" in t else "ops/" + t for t in _template_names(ast.unparse(node))}
-            yield node, own or templates
+            yield node, reach(node.name) or templates
         else:
-            yield node, templates
+            bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                     and isinstance(n.ctx, ast.Store)}
+            readers = [name for name, n in defs.items() if bound & _names_read(n)]
+            yield node, set().union(*(reach(r) for r in readers)) or templates
 
 
 def loop_names_in(source: str, templates: set[str]) -> list[tuple[int, str]]:
@@ -103,8 +128,34 @@ def loop_names_in(source: str, templates: set[str]) -> list[tuple[int, str]]:
 
 def test_the_rule_sees_loop_variables():
     src = ('a = f"i{k} * 4u"\nb = offset_expr(s, "r")\nc = "acc + a0"\n'
-           'd = "ops/reduce.c.j2"\nraise CompileError("i0 is wrong")\n')
+           'd = "ops/reduce.c.j2"\nraise CompileError("i0 is wrong")\ne = "{r} + 1"\n')
     assert [line for line, _ in loop_names_in(src, {"ops/reduce.c.j2"})] == [1, 2]
+
+
+def test_a_function_answers_for_the_templates_it_reaches():
+    # lrn.c.j2 declares n, c, s; norm.c.j2 only its nests: `s` is norm's named value
+    src = ('SPREAD = "s / 2"\n'
+           'def lower(node):\n    return _norm(node, SPREAD)\n'
+           'def _norm(node, e):\n    return Kernel("ops/norm.c.j2", e)\n'
+           'def lower_lrn(node):\n    return Kernel("ops/lrn.c.j2", "n + 1")\n')
+    assert loop_names_in(src, {"ops/norm.c.j2", "ops/lrn.c.j2"}) == [(7, "n")]
+
+
+def templates_of(path: Path, source: str) -> set[str]:
+    """The templates a module names or, naming none, those of the modules beside it that
+    it imports (it lowers through their kernels, as flex_attention through attention's)."""
+    own = {t if "/" in t else "ops/" + t for t in _template_names(source)}
+    if own:
+        return own
+    siblings = [path.parent / f"{n.module}.py" for n in ast.walk(ast.parse(source))
+                if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module]
+    return {t if "/" in t else "ops/" + t for f in siblings if f.exists()
+            for t in _template_names(f.read_text())}
+
+
+def test_a_module_without_templates_answers_for_those_it_imports():
+    path = REPO / "onnx2c/ops/flex_attention.py"
+    assert "ops/attention.c.j2" in templates_of(path, path.read_text())
 
 
 def test_no_module_names_its_templates_loop_variables():
@@ -112,7 +163,7 @@ def test_no_module_names_its_templates_loop_variables():
     for root in ROOTS:
         for path in sorted((REPO / root).rglob("*.py")):
             source = path.read_text()
-            templates = {t if "/" in t else "ops/" + t for t in _template_names(source)}
+            templates = templates_of(path, source)
             if "lowering/fuse_chains" in str(path):     # it rewrites these kernels' params
                 templates |= {"ops/elementwise.c.j2", "ops/reduce.c.j2"}
             hits = loop_names_in(source, templates)
