@@ -7,11 +7,6 @@ from ..ir import Node
 from ..lowering.context import LoweringContext
 from ._util import broadcast_loops, inp, out, strides
 from ..ir.optable import Kernel
-from ..csyntax.index import offset
-
-
-def offset_expr(strs, var="i"):     # TEMPORARY until the other modules are converted
-    return offset(strs, var)
 
 
 @dataclass(frozen=True)
