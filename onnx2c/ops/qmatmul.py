@@ -60,6 +60,7 @@ class QGemm:
     hi: int
     bias: bool
     bias_f: bool
+    runtime_zero: bool     # A's zero point is in5, the rows' weight sums in6
 
 
 @op("QGemm", domain=DOMAIN)
@@ -71,8 +72,9 @@ def lower_qgemm(node, ctx):
     p = QGemm(a.size // k, n, k, a.dtype == DType.INT8, node.attrs["a_zero"], mode,
               node.attrs.get("requant") == "fixed", scale is not None and scale.shape[0] > 1,
               node.attrs.get("y_zero", 0), lo, hi, inp(node, ctx, 2) is not None,
-              inp(node, ctx, 4) is not None)
-    return Kernel("ops/qgemm.c.j2", p, scratch=tile_bytes(k))
+              inp(node, ctx, 4) is not None, inp(node, ctx, 5) is not None)
+    # a run-time zero point: the bias it makes, one int32 per row, before the tile
+    return Kernel("ops/qgemm.c.j2", p, scratch=(4 * n if p.runtime_zero else 0) + tile_bytes(k))
 
 
 @dataclass(frozen=True)
