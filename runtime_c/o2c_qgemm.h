@@ -70,6 +70,17 @@ static inline void o2c_qepilogue_store(const o2c_qepilogue *e, int32_t r, int32_
     }
 }
 
+/* bias[n] = -zero * w_sum[n] for n < N: a zero point known only at run time, folded as
+ * the compiler folds a constant one (sums of the packed rows, data as stored); unsigned,
+ * so that it wraps as the int32 sums do. */
+static inline void o2c_qbias_from_zero(int32_t N, int32_t zero, const int32_t *w_sum,
+                                       int32_t *bias)
+{
+    int32_t n;
+    for (n = 0; n < N; n++)
+        bias[n] = (int32_t)(0u - (uint32_t)zero * (uint32_t)w_sum[n]);
+}
+
 static inline size_t o2c_qepilogue_bytes(const o2c_qepilogue *e)
 {
     return e->mode == O2C_QEPI_REQUANT ? 1u : 4u;

@@ -49,8 +49,7 @@ static inline int o2c_qdynamic_project(int32_t M, int32_t N, int32_t K, const fl
         q[i] = (uint8_t)o2c_quantize8(x[i] / scale, zero, 0, 255);
     for (n = 0; n < (per_row ? N : 1); n++)
         multiplier[n] = scale * w_scale[n];
-    for (n = 0; n < N; n++)
-        bias[n] = -(int32_t)zero * w_sum[n];
+    o2c_qbias_from_zero(N, (int32_t)zero, w_sum, bias);
     e.mode = O2C_QEPI_FLOAT;
     e.per_row = per_row;
     e.scale = multiplier;

@@ -9,6 +9,7 @@ import jinja2
 import numpy as np
 
 from ..csyntax import cexpr, literals
+from ..csyntax.index import offset
 from ..csyntax.cnames import c_comment
 
 
@@ -28,7 +29,7 @@ def environment() -> jinja2.Environment:
     env.globals.update(load=cexpr.load, store=cexpr.store, narrow=cexpr.narrow, fn=cexpr.fn,
                        ctype=cexpr.ctype, compute=cexpr.compute, lit=literals.scalar,
                        zip=zip, enumerate=enumerate, range=range, len=len,
-                       shape_literal=shape_literal, np=np)
+                       shape_literal=shape_literal, np=np, offset=offset)
     env.filters.update(comment=c_comment)      # any ONNX-derived text inside /* */
     return env
 

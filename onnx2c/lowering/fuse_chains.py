@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 
 from ..ir import DType, Graph, Node
 from ..ir.optable import Kernel
-from ..ops._elementwise import offset_expr
 from ..ops._util import broadcast_loops, strides
 from ..passes.fuse_epilogue import DOMAIN      # the compiler's own ops
 
@@ -41,7 +40,7 @@ _EXACT = {DType.FLOAT, DType.DOUBLE, DType.BOOL, DType.INT8, DType.INT16, DType.
 @dataclass(frozen=True)
 class Operand:
     """Operand a<pos> of a stage: earlier stage `stage` (its value as `compute`), or the
-    element of the fused node's input `input` at p.input_offsets[input]."""
+    element of the fused node's input `input`."""
     pos: int
     stage: int | None = None
     compute: str = ""
@@ -100,7 +99,7 @@ class _Fuser:
         present = _present(node, kernel)
         _, strs = broadcast_loops(self._shape(node.outputs[0]),
                                   [self._shape(node.inputs[i]) for i in present])
-        return all(kernel.params.offsets[i] == offset_expr(s) for i, s in zip(present, strs))
+        return all(kernel.params.strides[i] == s for i, s in zip(present, strs))
 
     def _fits(self, name: str, group: _Group) -> bool:
         shape = self._shape(name)
@@ -145,8 +144,7 @@ class _Fuser:
         operands = [self._operand(group, i, node.inputs[i]) for i in _present(node, kernel)]
         dims, strs = broadcast_loops(y.shape, [self._shape(x) for x in group.inputs])
         return group, replace(kernel.params, stages=group.stages, operands=operands, dims=dims,
-                           input_offsets=[offset_expr(s) for s in strs],
-                           out_offset=offset_expr(strides(dims)))
+                           input_strides=strs, out_strides=strides(dims))
 
     def _reduction(self, node: Node, kernel: Kernel) -> tuple[_Group, object] | None:
         p, x = kernel.params, node.inputs[0]
@@ -158,10 +156,8 @@ class _Fuser:
         if head is None:
             return None
         self._absorb(group, *head)
-        full = p.cases[0].offset
         return group, replace(p, stages=group.stages,
-                           input_offsets=[full if self._shape(n) == group.loop_shape else "0"
-                                          for n in group.inputs])
+                              full=[self._shape(n) == group.loop_shape for n in group.inputs])
 
     def fuse(self, node: Node, kernel: Kernel) -> tuple[Node, Kernel, list[Node]] | None:
         """The fused step replacing (node, kernel), and the nodes it absorbs, if any

@@ -9,25 +9,20 @@ from ._util import broadcast_loops, inp, out, strides
 from ..ir.optable import Kernel
 
 
-def offset_expr(strs: list[int], var: str = "i") -> str:
-    terms = [f"{var}{k}" if s == 1 else f"{var}{k} * {s}u" for k, s in enumerate(strs) if s]
-    return " + ".join(terms) or "0"
-
-
 @dataclass(frozen=True)
 class Elementwise:
     """Parameters of templates/ops/elementwise.c.j2.
 
     `steps` are C expressions over the loaded inputs a0, a1, ... and `r`: r takes each
     one's value in turn, so a variadic op is a fold (r = a0, then r = max(r, a1), ...).
-    fuse_chains fills `stages`, `operands` and `input_offsets` when it fuses producers."""
+    fuse_chains fills `stages`, `operands` and `input_strides` when it fuses producers."""
     dims: list[int]                  # the (merged) loop extents
-    offsets: list[str | None]        # element offset of input j in the loop variables
-    out_offset: str
+    strides: list[list[int] | None]  # element strides of input j per loop (None: not read)
+    out_strides: list[int]
     steps: list[str]
     stages: list | None = None       # ops fused into this loop (templates/ops/_stages.j2)
     operands: list | None = None     # where each operand of the last stage comes from
-    input_offsets: list[str] | None = None
+    input_strides: list[list[int]] | None = None
 
 
 def elementwise(node: Node, ctx: LoweringContext, steps: list[str] | str, inputs: list[int] | None = None,
@@ -45,10 +40,10 @@ def elementwise(node: Node, ctx: LoweringContext, steps: list[str] | str, inputs
     shapes = shapes or {}
     dims, strs = broadcast_loops(y.shape, [shapes.get(i, ctx.graph.values[node.inputs[i]].shape)
                                            for i in idxs])
-    offsets = [None] * len(node.inputs)
+    per_input = [None] * len(node.inputs)
     for i, s in zip(idxs, strs):
-        offsets[i] = offset_expr(s)
-    params = Elementwise(dims, offsets, offset_expr(strides(dims)),
+        per_input[i] = s
+    params = Elementwise(dims, per_input, strides(dims),
                          [steps] if isinstance(steps, str) else list(steps))
     # element o of an input with the output's shape is read before element o is written
     same = [i for i in idxs if ctx.graph.values[node.inputs[i]].shape == y.shape

@@ -36,21 +36,12 @@ def _merge(dims, stride_lists):
     return out_dims, out_strs
 
 
-def affine(base: int, strs, var: str = "i") -> str:
-    """C expression base + sum(var_k * strs[k]) in unsigned arithmetic.
-
-    Negative strides subtract; size_t arithmetic is modular, so intermediate wrap-around
-    is harmless as long as the final offset is in range, which the caller guarantees."""
-    terms = [(1, f"{base}u")] if base else []
-    for k, s in enumerate(strs):
-        if s:
-            terms.append((s, f"{var}{k}" if abs(s) == 1 else f"{var}{k} * {abs(s)}u"))
-    if not terms:
-        return "0"
-    text = terms[0][1] if terms[0][0] > 0 else f"0u - {terms[0][1]}"
-    for sign, t in terms[1:]:
-        text += f" {'+' if sign > 0 else '-'} {t}"
-    return text
+@dataclass(frozen=True)
+class Affine:
+    """An element offset base + sum(i_k * strides[k]) over a loop nest i0, i1, ...
+    (strides may be negative or zero); the template spells it with `offset`."""
+    base: int
+    strides: list[int]
 
 
 def packed_bits(dtype: DType) -> int:
@@ -72,12 +63,12 @@ _ZEROS = {scalar(0, c) for c in ("float", "double", "int64_t", "uint64_t", "int3
 @dataclass(frozen=True)
 class Move:
     """One step of templates/ops/strided_copy.c.j2: loops over `dims`, then moves `run`
-    contiguous elements (one when 0) from `src` to `dst` at the affine offsets `offs`
-    (dst first), or fills them with `value` (`byte`: the same as a memset byte, if any)."""
+    contiguous elements (one when 0) from `src` to `dst` at the offsets `offs` (dst
+    first), or fills them with `value` (`byte`: the same as a memset byte, if any)."""
     dims: list[int]
     run: int
     bits: int                   # element bits of a packed type (0: whole bytes)
-    offs: list[str]
+    offs: list[Affine]
     dst: str
     src: str | None
     value: str | None = None
@@ -109,7 +100,7 @@ class Moves:
         # innermost axis contiguous for every operand: one memcpy/memset per outer index
         run = dims[-1] if dims and not bits and all(s[-1] == 1 for s in strs) else 0
         outer = dims[:-1] if run else dims
-        offs = [affine(b, s[:len(outer)]) for b, s in zip(bases, strs)]
+        offs = [Affine(b, s[:len(outer)]) for b, s in zip(bases, strs)]
         self.steps.append(Move(outer, run, bits, offs, **kw))
 
     def move(self, dst: str, src: str, dims, dst_strides, src_strides, dst_base=0, src_base=0):

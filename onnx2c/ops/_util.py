@@ -1,6 +1,8 @@
 """Helpers every operator module uses: inputs, constant inputs, axes, broadcast loops."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import CompileError, NeedsConstant
@@ -83,19 +85,32 @@ def axis_split(shape, axis: int) -> tuple[int, int, int]:
     return outer, int(shape[axis]), inner
 
 
-def lane_loops(shape, axis: int) -> dict:
-    """Template parameters that walk every lane along `axis`: loops i* over the
-    (outer, inner) positions, `base` the lane's first element, `stride` the distance
-    between its elements, `n` their count."""
-    outer, n, inner = axis_split(shape, axis)
-    dims = [d for d in (outer, inner) if d != 1]
-    terms = []
-    if outer != 1:
-        terms.append(f"i0 * {n * inner}u")
-    if inner != 1:
-        terms.append(f"i{len(dims) - 1}")
-    return dict(dims=dims, n=n, base=" + ".join(terms) or "0",
-                stride=inner, empty=0 in shape)
+@dataclass(frozen=True)
+class Lanes:
+    """Every lane along an axis of a shape seen as outer x n x inner: the template loops
+    i* over `dims`, the (outer, inner) positions that are not 1; a lane starts at
+    offset(base_strides, 'i') and its elements are `stride` apart."""
+    outer: int
+    n: int
+    inner: int
+    empty: bool
+
+    @property
+    def dims(self) -> list[int]:
+        return [d for d in (self.outer, self.inner) if d != 1]
+
+    @property
+    def stride(self) -> int:
+        return self.inner
+
+    @property
+    def base_strides(self) -> list[int]:
+        return [d for d, extent in ((self.n * self.inner, self.outer), (1, self.inner))
+                if extent != 1]
+
+
+def lane_loops(shape, axis: int) -> Lanes:
+    return Lanes(*axis_split(shape, axis), empty=0 in shape)
 
 
 def consts(node: Node, ctx: LoweringContext, idxs, what: str = "a shape") -> list[np.ndarray | None]:

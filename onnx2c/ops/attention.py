@@ -18,12 +18,6 @@ from ._util import inp, out
 from ..ir.optable import Kernel, op
 
 
-def lin(*terms) -> str:
-    """C sum of (variable, stride) terms in size_t arithmetic, e.g. 'b * 96u + i * 8u'."""
-    parts = [v if s == 1 else f"{v} * {s}u" for v, s in terms if s]
-    return " + ".join(parts) or "0"
-
-
 def view(v, heads: int | None, node) -> tuple[int, int, int, tuple[int, int, int]]:
     """(heads, seq, size, (batch, head, position) strides) of a 4-D tensor, or of a 3-D one
     whose last axis packs `heads` rows of `size` elements."""
@@ -39,23 +33,25 @@ def view(v, heads: int | None, node) -> tuple[int, int, int, tuple[int, int, int
 
 @dataclass(frozen=True)
 class KvRows:
-    """Key (or value) rows: P past rows, then S new ones, each D elements, of H heads."""
+    """Key (or value) rows: P past rows (node input `past`, packed: H heads of P rows of D),
+    then S new ones (node input `new`), each D elements, of H heads."""
     P: int
     H: int
     S: int
     D: int
+    new: int
+    past: int
+    strides: tuple[int, int]    # of the new rows by (batch, head)
     stride: int                 # distance between new rows
-    new: str                    # C pointer to row 0 of the new rows of head hk, batch b
-    past: str | None            # ... of the past rows (None: no past)
-    ptr: str                    # C pointer to row j
     out: int | None             # the present output's index, if wanted
 
 
 @dataclass(frozen=True)
 class Geometry:
     """Sizes and row layouts: B batches, Hq query heads of Sq rows (D elements; Dv in the
-    output), `group` query heads per key/value head, T keys; q_row, y_row: C offsets of
-    query and output row i of head h, batch b; `core`: float32 products (the GEMM core)."""
+    output), `group` query heads per key/value head, T keys; q_strides, y_strides: the
+    element strides of query and output rows by (batch, head, row); `core`: float32
+    products (the GEMM core)."""
     B: int
     Hq: int
     group: int
@@ -65,39 +61,42 @@ class Geometry:
     Dv: int
     k: KvRows
     v: KvRows
-    q_row: str
-    y_row: str
+    q_strides: tuple[int, int, int]
+    y_strides: tuple[int, int, int]
     core: bool
 
 
 @dataclass(frozen=True)
 class AttentionMask:
-    """attn_mask element (b, h, i, j) at offset `idx`; keys from `short` on count as
-    masked (None: the mask covers every key); `bool`: a boolean mask."""
-    idx: str
+    """attn_mask, `strides` by (batch, head, query, key), broadcast axes 0; keys from
+    `short` on count as masked (None: the mask covers every key); `bool`: a boolean mask."""
+    strides: tuple[int, int, int, int]
     short: int | None
     bool: bool
 
 
 @dataclass(frozen=True)
 class QkOutput:
-    """Output 3: the scores at stage `mode` (qk_matmul_output_mode), element at `idx`."""
+    """Output 3: the scores at stage `mode` (qk_matmul_output_mode), `strides` by (batch,
+    head, query, key)."""
     mode: int
-    idx: str
+    strides: tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
 class Attention(Geometry):
     """Parameters of templates/ops/attention.c.j2: the geometry, then accumulation in
-    `acc` with the literal `scale`; `softcap`: a literal or None; `masked`: C conditions
-    under which key j is disallowed, for the query at absolute position pos = i + offset;
-    `nonpad`: the valid key count is input 6; FlexAttention's score and probability
-    modifiers are C expressions over x, reading its constant `tables`."""
+    `acc` with the literal `scale`; `softcap`: a literal or None; a key is disallowed past
+    the `causal` frontier or outside the `window` (keys before, after; -1: unbounded)
+    around the query's absolute position pos = query row + `offset`; `nonpad`: the valid
+    key count is input 6, later keys are disallowed; FlexAttention's score and
+    probability modifiers are C expressions over x, reading its constant `tables`."""
     acc: str = "float"
     scale: str = "1.0f"
     softcap: str | None = None
     mask: AttentionMask | None = None
-    masked: list[str] = field(default_factory=list)
+    causal: bool = False
+    window: tuple[int, int] = (-1, -1)
     offset: str | None = None
     nonpad: bool = False
     qk: QkOutput | None = None
@@ -107,20 +106,13 @@ class Attention(Geometry):
 
 
 def rows(node, ctx, ik: int, ipast: int, iout: int, heads: int | None) -> KvRows:
-    """Where key (or value) row j of head hk in batch b lives: rows j < P in the past input
-    (`past`, rows `D` apart), the rest in the new input (`new`, rows `stride` apart); `ptr`
-    is row j as one C pointer expression; `out` the present output (4-D, their
-    concatenation) if it is wanted."""
+    """Where the key (or value) rows live: the first P in the past input, the rest in the
+    new input; `out` the present output (4-D, their concatenation) if it is wanted."""
     x, past = inp(node, ctx, ik), inp(node, ctx, ipast)
     h, s, d, st = view(x, heads, node)
     p = past.shape[2] if past is not None else 0
-    new = f"in{ik} + {lin(('b', st[0]), ('hk', st[1]))}"
-    old = f"in{ipast} + {lin(('b', h * p * d), ('hk', p * d))}" if p else None
-    ptr = f"{new} + {lin((f'(j - {p}u)' if p else 'j', st[2]))}"
-    if p:
-        ptr = f"j < {p}u ? {old} + {lin(('j', d))} : {ptr}"
     present = iout < len(node.outputs) and node.outputs[iout] != ""
-    return KvRows(p, h, s, d, st[2], new, old, ptr, iout if present else None)
+    return KvRows(p, h, s, d, ik, ipast, st[:2], st[2], iout if present else None)
 
 
 def geometry(node, ctx, q_heads: int | None, kv_heads: int | None) -> Geometry:
@@ -133,9 +125,7 @@ def geometry(node, ctx, q_heads: int | None, kv_heads: int | None) -> Geometry:
         raise CompileError(f"Q {q.shape}, K, V shapes do not form an attention", node,
                            reason=f"{node.op_type}: inconsistent shapes")
     _, _, dv, ys = view(y, hq, node)
-    return Geometry(q.shape[0], hq, hq // k.H, sq, k.P + k.S, d, dv, k, v,
-                    lin(("b", qs[0]), ("h", qs[1]), ("i", qs[2])),
-                    lin(("b", ys[0]), ("h", ys[1]), ("i", ys[2])),
+    return Geometry(q.shape[0], hq, hq // k.H, sq, k.P + k.S, d, dv, k, v, qs, ys,
                     all(inp(node, ctx, i).dtype == DType.FLOAT for i in range(3)))
 
 
@@ -163,8 +153,7 @@ def _mask(node, ctx, hq: int, sq: int, t: int) -> AttentionMask | None:
     shape = (1,) * (4 - len(m.shape)) + tuple(m.shape)
     st = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3]]
     st = [s if n != 1 else 0 for s, n in zip(st, shape[:3])]
-    return AttentionMask(lin(("b", st[0]), ("h", st[1]), ("i", st[2]), ("j", 1)),
-                         shape[3] if shape[3] < t else None, m.dtype == DType.BOOL)
+    return AttentionMask((*st, 1), shape[3] if shape[3] < t else None, m.dtype == DType.BOOL)
 
 
 @op("Attention", since=23)
@@ -180,25 +169,16 @@ def lower_attention(node, ctx):
     acc = "double" if DType.DOUBLE in (q.dtype, a.get("softmax_precision")) else "float"
     qk = None
     if len(node.outputs) > 3 and node.outputs[3]:
-        qk = QkOutput(a.get("qk_matmul_output_mode", 0),
-                      lin(("b", hq * sq * t), ("h", sq * t), ("i", t), ("j", 1)))
+        qk = QkOutput(a.get("qk_matmul_output_mode", 0), (hq * sq * t, sq * t, t, 1))
     softcap = float(a.get("softcap") or 0.0)
     nonpad = inp(node, ctx, 6) is not None
-    left, right = a.get("left_window_size", -1), a.get("right_window_size", -1)
-    # a key is disallowed past the causal frontier, outside the window around the query's
-    # absolute position `pos` (offset by the cached keys), or in the padding after
-    # nonpad_kv_seqlen
-    masked = []
-    if a.get("is_causal"):
-        masked.append("(int64_t)j > pos")
-    if left >= 0:
-        masked.append(f"pos - (int64_t)j > {left}")
-    if right >= 0:
-        masked.append(f"(int64_t)j - pos > {right}")
-    if nonpad:
-        masked.append("(int64_t)j >= valid")
+    causal = bool(a.get("is_causal"))
+    window = (a.get("left_window_size", -1), a.get("right_window_size", -1))
+    # the query's absolute position counts the cached keys (or, with padding, the keys
+    # before its own sequence)
     offset = f"valid - {sq}" if nonpad and not past else str(past)
     return kernel(geo, a.get("scale"), acc,
                   softcap=scalar(softcap, acc) if softcap > 0 else None,
-                  mask=_mask(node, ctx, hq, sq, t), masked=masked, nonpad=nonpad, qk=qk,
-                  offset=offset if len(masked) > nonpad else None)
+                  mask=_mask(node, ctx, hq, sq, t), causal=causal, window=window,
+                  nonpad=nonpad, qk=qk,
+                  offset=offset if causal or max(window) >= 0 else None)

@@ -21,9 +21,9 @@ _PACKED_INT = (DType.INT4, DType.UINT4, DType.INT2, DType.UINT2)
 _VIA = {DType.INT64: "i64", DType.UINT64: "u64", DType.UINT32: "i64"}
 
 
-def flat(n: int) -> tuple[list[int], str]:
-    """Loop extents and element index for visiting n elements in order."""
-    return ([], "0") if n == 1 else ([n], "i0")
+def flat(n: int) -> tuple[list[int], list[int]]:
+    """Loop extents and element strides for visiting n elements in order."""
+    return ([], []) if n == 1 else ([n], [1])
 
 
 def as_f32(src: DType, v: str) -> str:
@@ -37,11 +37,12 @@ def as_f32(src: DType, v: str) -> str:
 
 @dataclass(frozen=True)
 class Conversion:
-    """Parameters of templates/ops/cast.c.j2 for Cast: element `index` (in the loop
-    variables over `dims`) is stored as `value`, narrowed by the store with `saturate`,
-    or as it is when `exact` (the value already has the output's storage type)."""
+    """Parameters of templates/ops/cast.c.j2 for Cast: the element at offset `at` (its
+    `strides` per loop over `dims`) is stored as `value`, an expression that may read
+    `at`, narrowed by the store with `saturate`, or as it is when `exact` (the value
+    already has the output's storage type)."""
     dims: list[int]
-    index: str
+    strides: list[int]
     value: str
     saturate: str
     exact: bool
@@ -50,6 +51,16 @@ class Conversion:
     # DynamicQuantizeLinear: the uint8 scale and zero point of this many elements of in0
     # are found first (into out1, out2)
     dynamic_range: int | None = None
+    # per-axis quantization: where the element's scale and zero point lie, read as `qat`
+    param: "ParamIndex | None" = None
+
+
+@dataclass(frozen=True)
+class ParamIndex:
+    """The offset `qat` of an element's scale and zero point: `strides` per loop, the
+    loop's value divided by `per` (its block size, when above 1) first."""
+    strides: list[int]
+    per: list[int]
 
 
 def convert(src: DType, dst: DType, v: str, saturate: str = "1",
@@ -81,8 +92,8 @@ def lower_cast(node, ctx):
     mode = node.attrs.get("round_mode", "up")
     if mode not in _E8M0_MODE:
         raise CompileError(f"unknown round_mode '{mode}'", node, reason="Cast: round_mode")
-    dims, i = flat(x.size)
-    value, saturate, exact = convert(x.dtype, dst, load(x, "in0", i),
+    dims, steps = flat(x.size)
+    value, saturate, exact = convert(x.dtype, dst, load(x, "in0", "at"),
                                      "1" if node.attrs.get("saturate", 1) else "0", mode)
-    return Kernel("ops/cast.c.j2", Conversion(dims, i, value, saturate, exact), inputs=[0])
+    return Kernel("ops/cast.c.j2", Conversion(dims, steps, value, saturate, exact), inputs=[0])
 

@@ -35,7 +35,8 @@ class Scratch:
         return f"({ctype} *)(void *)(ws + {self.take(nbytes)})"
 
 
-def params(node, sub, formal: dict[str, str], outputs: list[str], ws: str) -> tuple[list, set]:
+def params(node, sub, formal: dict[str, str | Slice | LoopCounter],
+           outputs: list[str | Slice], ws: str) -> tuple[list, set]:
     """The C arguments of a call to sub (its inputs, outputs and workspace), and the node
     inputs they read: formal inputs from `formal`, enclosing values from the node's."""
     args, used = [], set()
@@ -60,33 +61,52 @@ def check_outputs(node, sub, values: list[Value], what: str, first: int = 0) -> 
 
 
 @dataclass(frozen=True)
+class Slice:
+    """A pointer that moves with the loop, which the template spells since it declares
+    the loop variables: `base` plus `batch` elements per Scan batch, plus `step` elements
+    per position along the loop, the iteration count or, when `last` is set, last minus it
+    (a backward scan)."""
+    base: str
+    batch: int = 0
+    step: int = 0
+    last: int | None = None
+
+
+@dataclass(frozen=True)
+class LoopCounter:
+    """A body argument: the address of the iteration counter (Loop's iteration_num), a
+    variable the template declares."""
+
+
+@dataclass(frozen=True)
 class LoopState:
     """A loop-carried value of `nbytes` bytes of `ctype`, starting from `init`; cur and
     nxt swap between the buffers a and b; `out`: b is the node's output."""
     ctype: str
-    init: str
+    init: str | Slice
     a: str
-    b: str
+    b: str | Slice
     out: bool
     nbytes: int
 
 
 @dataclass(frozen=True)
 class LoopParams:
-    """templates/ops/loop.c.j2 for Loop (kind "loop": while `test`, the body's condition
-    output starting from `cond`) and Scan (kind "scan": `count` steps, in `batch` outer
-    batches): the body is called with `args`; `rows`: a scan output's capacity along
-    the loop (None: unbounded); gathers and scatters (ops/_strided.Move lists) copy
-    slices to and from the temps (C type, name, pointer) in scratch."""
+    """templates/ops/loop.c.j2 for Loop (kind "loop": fewer iterations than `trip`, a C
+    expression, if set, and while the body's condition output, starting from `cond`, if
+    set) and Scan (kind "scan": `count` steps, in `batch` outer batches): the body is
+    called with `args`; `rows`: a scan output's capacity along the loop (None:
+    unbounded); gathers and scatters (ops/scan.SliceCopy) copy slices to and from the
+    temps (C type, name, pointer) in scratch."""
     kind: str
     states: list[LoopState]
-    args: list[str]
+    args: list[str | Slice | LoopCounter]
     rows: int | None
     scratch: bool
     gathers: list = field(default_factory=list)
     scatters: list = field(default_factory=list)
     temps: list[tuple[str, str, str]] = field(default_factory=list)
-    test: str | None = None
+    trip: str | None = None
     cond: str | None = None
     count: int | None = None
     batch: int | None = None
@@ -98,7 +118,8 @@ class IfCalls:
     calls: dict[str, list[str]]
 
 
-def state(ctype: str, init: str, nbytes: int, out_ptr: str | None, scratch: Scratch) -> LoopState:
+def state(ctype: str, init: str | Slice, nbytes: int, out_ptr: str | Slice | None,
+          scratch: Scratch) -> LoopState:
     """A loop-carried value: the body reads cur, writes nxt, and the two swap between a
     scratch buffer and the output (or a second scratch buffer when the output is unused)."""
     a = scratch.ptr(ctype, nbytes)
@@ -167,17 +188,16 @@ def lower_loop(node, ctx):
             raise CompileError(f"scan output '{o}' is {list(y.shape)}, each iteration gives "
                                f"{list(s.shape)}", node, reason="Loop: scan output shape")
         rows = y.shape[0]
-        scan_args.append(f"out{n_state + j} + (size_t)it * {s.size}u")
+        scan_args.append(Slice(f"out{n_state + j}", step=s.size))
     ws = f"ws + {scratch.take(sub.workspace_bytes)}" if sub.workspace_bytes else "NULL"
-    formal_c = {body.input[0].name: "&it", body.input[1].name: "&cond"}
+    formal_c = {body.input[0].name: LoopCounter(), body.input[1].name: "&cond"}
     formal_c.update({body.input[2 + k].name: f"cur{k}" for k in range(n_state)})
     args, used = params(node, sub, formal_c, ["&cond_out"] + [f"nxt{k}" for k in
                                                                range(n_state)] + scan_args, ws)
-    test = ([f"it < {trip_expr(trip)}"] if trip is not None else []) + \
-        (["cond"] if cond is not None else [])
-    p = LoopParams("loop", states, args, rows, scratch.size > 0, test=" && ".join(test),
-                   cond=("in1[0] != 0" if cond.data is None else str(int(bool(cond.data.reshape(-1)[0]))))
-             if cond is not None else "1")
+    first_cond = None if cond is None else "in1[0] != 0" if cond.data is None else \
+        str(int(bool(cond.data.reshape(-1)[0])))
+    p = LoopParams("loop", states, args, rows, scratch.size > 0,
+                   trip=trip_expr(trip) if trip is not None else None, cond=first_cond)
     used |= {k for k in (0, 1) if inp(node, ctx, k) is not None and inp(node, ctx, k).data is None}
     used |= set(range(2, 2 + n_state))
     return Kernel("ops/loop.c.j2", p, scratch=scratch.size, inputs=sorted(used),

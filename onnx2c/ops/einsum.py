@@ -11,7 +11,6 @@ import re
 
 from ..errors import CompileError
 from ..ir import DType
-from ._elementwise import offset_expr
 from ._util import inp, out, strides
 from .epilogue import Epilogue
 from .matmul import plain_accum
@@ -72,12 +71,13 @@ def _gemm(labels, outs, sizes, st, ost) -> MatMulF32 | None:
 @dataclass(frozen=True)
 class Einsum:
     """templates/ops/einsum.c.j2: output loops i* over `outer`, summed loops k* over
-    `inner`; offsets[j]: input j's element offset, y_off the output's; the sum is kept
-    in `acc`."""
+    `inner`; input j's element strides over them are outer_strides[j] and
+    inner_strides[j], the output's out_strides; the sum is kept in `acc`."""
     outer: list[int]
     inner: list[int]
-    offsets: list[str]
-    y_off: str
+    outer_strides: list[list[int]]
+    inner_strides: list[list[int]]
+    out_strides: list[int]
     acc: str
 
 
@@ -106,9 +106,7 @@ def lower_einsum(node, ctx):
     # the output loops are i0.., the summed ones k0..; unit axes need no loop
     ol = [x for x in outs if sizes[x] > 1]
     rl = [x for x in red if sizes[x] > 1]
-    var = {x: f"i{n}" for n, x in enumerate(ol)} | {x: f"k{n}" for n, x in enumerate(rl)}
-    offs = [" + ".join(f"{var[x]} * {s[x]}u" if s[x] != 1 else var[x]
-                       for x in ol + rl if s[x]) or "0" for s in st]
-    params = Einsum([sizes[x] for x in ol], [sizes[x] for x in rl], offs,
-                    offset_expr([ost[x] for x in ol]), plain_accum(y).acc)
+    params = Einsum([sizes[x] for x in ol], [sizes[x] for x in rl],
+                    [[s[x] for x in ol] for s in st], [[s[x] for x in rl] for s in st],
+                    [ost[x] for x in ol], plain_accum(y).acc)
     return Kernel("ops/einsum.c.j2", params)

@@ -4,7 +4,8 @@ subgraphs inlined as per-element C expressions.
 A modifier maps the (batch, head, query, key) score tensor elementwise, possibly through
 tensors built from its shape alone (a causal mask from Range, a relative-position bias).
 Those parts are evaluated at compile time (the shape is static) and become tables indexed
-by the element's position; the parts that touch the scores are translated op by op.
+by the element's position (the template reads them there: `{name}` in an expression); the
+parts that touch the scores are translated op by op.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ..csyntax.literals import array_body, scalar
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp
-from .attention import geometry, kernel, lin
+from .attention import geometry, kernel
 from ..ir.optable import op
 
 _PRECISION = {DType.FLOAT: "float", DType.DOUBLE: "double", DType.FLOAT16: "float",
@@ -36,10 +37,12 @@ _FLOAT_CASTS = {DType.FLOAT, DType.DOUBLE, DType.FLOAT16, DType.BFLOAT16}
 
 @dataclass(frozen=True)
 class ModifierTable:
-    """A constant a modifier reads: `size` elements, `body` the C initializer body."""
+    """A constant a modifier reads: `size` elements, `body` the C initializer body,
+    `strides` by the scores' (batch, head, query, key), broadcast axes 0."""
     name: str
     size: int
     body: str
+    strides: list[int]
 
 
 class _Mod:
@@ -88,8 +91,8 @@ class _Mod:
         st = [int(np.prod(kept[k + 1:])) if kept[k] != 1 else 0 for k in range(4)]
         tname = f"mod{len(self.tables)}"
         self.tables.append(ModifierTable(tname, v.size, array_body(
-            v.astype(np.float64), DType.DOUBLE if self.acc == "double" else DType.FLOAT)))
-        return f"{tname}[{lin(('b', st[0]), ('h', st[1]), ('i', st[2]), ('j', st[3]))}]"
+            v.astype(np.float64), DType.DOUBLE if self.acc == "double" else DType.FLOAT), st))
+        return f"{{{tname}}}"
 
     def _translate(self, n) -> str:
         args = [self._operand(i) for i in n.input]

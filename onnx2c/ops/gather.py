@@ -10,7 +10,7 @@ from math import prod
 
 from ..errors import CompileError
 from ..ir import DType
-from ._strided import Moves, affine, packed_bits
+from ._strided import Affine, Moves, packed_bits
 from ._util import inp, norm_axis, out, strides
 from ..ir.optable import Kernel, op
 
@@ -19,7 +19,7 @@ from ..ir.optable import Kernel, op
 class IndexTerm:
     """A run-time index read at `at` in in1, checked against `bound`, moving `stride`
     elements in the indexed tensor."""
-    at: str
+    at: Affine
     bound: int
     stride: int
 
@@ -31,8 +31,8 @@ class GatherScatter:
     `run` elements are copied (gather) or combined by `reduce` (scatter; a C expression
     of the old value a and the update b, None: replace)."""
     dims: list[int]
-    flat: str
-    base: str
+    flat: Affine                # over the loops i*
+    base: Affine
     run: int
     scatter: bool
     reduce: str | None
@@ -50,7 +50,7 @@ def _kernel(x, dims, flat, base, index, run, scatter=False, reduce=None):
             m.move("out0", "in0", [x.size], [1], [1])
         return m.kernel()
     keep = [k for k, d in enumerate(dims) if d != 1]
-    expr = lambda form: affine(form[0], [form[1][k] for k in keep])
+    expr = lambda form: Affine(form[0], [form[1][k] for k in keep])
     return Kernel("ops/gather.c.j2", GatherScatter(
         [dims[k] for k in keep], expr(flat), expr(base), run, scatter, reduce,
         [IndexTerm(expr(at), bound, stride) for at, bound, stride in index],

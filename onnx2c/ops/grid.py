@@ -29,8 +29,8 @@ def _float_only(node, x):
 @dataclass(frozen=True)
 class GridSample:
     """templates/ops/gridsample.c.j2: N x C planes of `plane` elements (spatial `axes`)
-    sampled at `points` grid points with `taps` taps per axis; `at` and `weight` are the
-    C offset and weight of one tap combination t0, t1, ..."""
+    sampled at `points` grid points with `taps` taps per axis; `plane_strides`: the
+    element strides of the spatial axes."""
     n: int
     c: int
     points: int
@@ -40,17 +40,16 @@ class GridSample:
     pad: str                    # O2C_GRID_ZEROS, _BORDER or _REFLECTION
     align: int
     taps: int
-    at: str
-    weight: str
+    plane_strides: list[int]
 
 
 @dataclass(frozen=True)
 class AffineGrid:
-    """templates/ops/affine_grid.c.j2: loops over `dims` (batch, then the grid), output
-    point offset `at`; per spatial axis the (start, step) literals of its normalized
-    coordinates; `check`: C condition the run-time size input agrees."""
+    """templates/ops/affine_grid.c.j2: loops over `dims` (batch, then the grid) and the
+    output point's strides over them; per spatial axis the (start, step) literals of its
+    normalized coordinates; `check`: C condition the run-time size input agrees."""
     dims: list[int]
-    at: str
+    point_strides: list[int]
     check: str | None
     base: list[tuple[str, str]]
 
@@ -68,10 +67,7 @@ def lower_grid_sample(node, ctx):
     return Kernel("ops/gridsample.c.j2", GridSample(
         x.shape[0], x.shape[1], prod(y.shape[2:]), prod(spatial), spatial,
         f"O2C_GRID_{kind}", f"O2C_GRID_{pad.upper()}", int(node.attrs.get("align_corners", 0)),
-        {"NEAREST": 1, "LINEAR": 2, "CUBIC": 4}[kind],
-        " + ".join(f"(size_t)ix[{d}][t{d}]" + (f" * {s}u" if s != 1 else "")
-                      for d, s in enumerate(strides(spatial))),
-        " * ".join(f"w[{d}][t{d}]" for d in range(len(spatial)))))
+        {"NEAREST": 1, "LINEAR": 2, "CUBIC": 4}[kind], strides(spatial)))
 
 
 def _base_coords(sizes, align: bool) -> list[tuple[str, str]]:
@@ -99,8 +95,6 @@ def lower_affine_grid(node, ctx):
                            reason="AffineGrid: rank")
     align = bool(node.attrs.get("align_corners", 0))
     dims = list(y.shape[:-1])      # loop i0 over the batch, i1.. over the grid
-    at = " + ".join(f"i{a}" + (f" * {s}u" if s != 1 else "")
-                    for a, s in enumerate(strides(dims)))
     check = runtime_equals("in1", [y.shape[0], None] + sizes) if runtime(node, ctx, 1) else None
-    return Kernel("ops/affine_grid.c.j2", AffineGrid(dims, at, check, _base_coords(sizes, align)),
-                  inputs=[0, 1] if check else [0])
+    params = AffineGrid(dims, strides(dims), check, _base_coords(sizes, align))
+    return Kernel("ops/affine_grid.c.j2", params, inputs=[0, 1] if check else [0])

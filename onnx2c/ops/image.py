@@ -21,33 +21,31 @@ from ..ir.optable import Kernel, op
 _MAX_CASES = 8      # block shapes a run-time block_shape may choose among
 
 
-def _affine(var: str, strs) -> str:
-    return " + ".join(f"{var}{k}" + (f" * {s}u" if s != 1 else "")
-                      for k, s in enumerate(strs)) or "0"
-
-
 @dataclass(frozen=True)
 class Col2ImCase:
     """One block shape of templates/ops/col2im.c.j2 (run when `cond` holds): kernel taps
-    k* over `kernel` and block positions b* over `blocks`; `pos[i]` the image coordinate
-    x<i>; kflat, bflat, at: the flat tap, block and image offsets."""
+    k* over `kernel` and block positions b* over `blocks`, with the strides that flatten
+    them and the image coordinates x*."""
     cond: str | None
     kernel: list[int]
     blocks: list[int]
     image: list[int]
-    pos: list[str]
     taps: int
     cols: int
-    kflat: str
-    bflat: str
-    at: str
+    kernel_strides: list[int]
+    block_strides: list[int]
+    image_strides: list[int]
 
 
 @dataclass(frozen=True)
 class Col2Im:
-    """Parameters of templates/ops/col2im.c.j2: `planes` images of `px` pixels."""
+    """Parameters of templates/ops/col2im.c.j2: `planes` images of `px` pixels; per
+    spatial axis, the block `step`, the tap `dilation` and the `pad` before the image."""
     planes: int
     px: int
+    step: list[int]
+    dilation: list[int]
+    pad: list[int]
     cases: list[Col2ImCase]
     checks: list[str]
 
@@ -55,8 +53,8 @@ class Col2Im:
 @dataclass(frozen=True)
 class DeformConv:
     """templates/ops/deformconv.c.j2: an N x CI x H x W input, CO x CI/group x KH x KW
-    weights, an OH x OW output; `at[0]`, `at[1]`: where tap (ki, kj) of output (i, j)
-    samples before its offset moves it."""
+    weights, an OH x OW output; per spatial axis the stride, dilation and leading pad
+    that place a tap before its offset moves it."""
     n: int
     ci: int
     h: int
@@ -70,32 +68,32 @@ class DeformConv:
     cog: int                    # output channels per group
     og: int                     # offset groups
     ciog: int                   # input channels per offset group
-    at: list[str]
+    step: list[int]
+    dilation: list[int]
+    pad: list[int]
     bias: bool
     mask: bool
+
+
+def _geometry(node, r: int) -> tuple[list[int], list[int], list[int]]:
+    """Per spatial axis: strides, dilations, and the pads before then after."""
+    a = node.attrs
+    return (list(a.get("strides") or [1] * r), list(a.get("dilations") or [1] * r),
+            list(a.get("pads") or [0] * (2 * r)))
 
 
 def _col2im_case(node, x, y, image, block, cond=None) -> Col2ImCase | None:
     """Template parameters of Col2Im with these image and block shapes; None when the
     static shapes do not fit them."""
-    r, a = len(image), node.attrs
-    st = list(a.get("strides") or [1] * r)
-    dil = list(a.get("dilations") or [1] * r)
-    pads = list(a.get("pads") or [0] * (2 * r))
+    r = len(image)
+    st, dil, pads = _geometry(node, r)
     blocks = [(image[i] + pads[i] + pads[r + i] - dil[i] * (block[i] - 1) - 1) // st[i] + 1
               for i in range(r)]
     if min(blocks + block) <= 0 or prod(blocks) != x.shape[2] or \
             x.shape[1] != y.shape[1] * prod(block) or list(y.shape[2:]) != image:
         return None
-    # image coordinate of kernel tap k at block position b; a negative one wraps around
-    # in size_t and fails the same `< size` test as one beyond the image
-    pos = [f"b{i}" + (f" * {st[i]}u" if st[i] != 1 else "") + f" + k{i}" +
-           (f" * {dil[i]}u" if dil[i] != 1 else "") + (f" - {pads[i]}u" if pads[i] else "")
-           for i in range(r)]
-    return Col2ImCase(cond, block, blocks, image, pos, prod(block), prod(blocks),
-                      _affine("k", strides(block)), _affine("b", strides(blocks)),
-                      " + ".join(f"x{i}" + (f" * {s}u" if s != 1 else "")
-                              for i, s in enumerate(strides(image))))
+    return Col2ImCase(cond, block, blocks, image, prod(block), prod(blocks),
+                      strides(block), strides(blocks), strides(image))
 
 
 def _factors(n: int, parts: int):
@@ -130,7 +128,9 @@ def lower_col2im(node, ctx):
     if not cases or cases[0] is None:
         raise CompileError(f"input {list(x.shape)} and output {list(y.shape)} fit no "
                            f"block shape", node, reason="Col2Im: shapes disagree")
-    return Kernel("ops/col2im.c.j2", Col2Im(prod(y.shape[:2]), prod(image), cases, checks),
+    st, dil, pads = _geometry(node, len(image))
+    return Kernel("ops/col2im.c.j2", Col2Im(prod(y.shape[:2]), prod(image), st, dil,
+                                            pads[:len(image)], cases, checks),
                   inputs=[i for i in range(3) if i == 0 or runtime(node, ctx, i)])
 
 
@@ -167,15 +167,9 @@ def lower_deform_conv(node, ctx):
     n, ci, h, wd = x.shape
     co, kh, kw = y.shape[1], w.shape[2], w.shape[3]
     group, og = a.get("group", 1), a.get("offset_group", 1)
-    st = list(a.get("strides") or [1, 1])
-    dil = list(a.get("dilations") or [1, 1])
-    pads = list(a.get("pads") or [0] * 4)
+    st, dil, pads = _geometry(node, 2)
     t = x.dtype.compute
-    # where kernel tap k of output position o samples before the offset moves it
-    at = [f"(double)({o}{f' * {s}u' if s != 1 else ''} + {k}{f' * {d}u' if d != 1 else ''})"
-          + (f" - {p}.0" if p else "") for o, k, s, d, p in
-          zip(("i", "j"), ("ki", "kj"), st, dil, pads)]
     return Kernel("ops/deformconv.c.j2", DeformConv(
         n, ci, h, wd, co, kh, kw, y.shape[2], y.shape[3], ci // group, co // group, og,
-        ci // og, at, inp(node, ctx, 3) is not None, inp(node, ctx, 4) is not None),
+        ci // og, st, dil, pads[:2], inp(node, ctx, 3) is not None, inp(node, ctx, 4) is not None),
         scratch=co * (8 if t == "double" else 4))

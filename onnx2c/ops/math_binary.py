@@ -65,6 +65,12 @@ def lower_mod(node, ctx):
 @op("Pow")
 def lower_pow(node, ctx):
     y, e = out(node, ctx), inp(node, ctx, 1)
+    if y.dtype in (DType.FLOAT, DType.DOUBLE) and e.data is not None and e.size == 1 and \
+            float(e.data.reshape(-1)[0]) in (2.0, 3.0):
+        # onnxruntime multiplies for a scalar exponent of 2 or 3 (and so do we: libm's
+        # pow costs more than the rest of a LayerNorm)
+        cube = float(e.data.reshape(-1)[0]) == 3.0
+        return elementwise(node, ctx, "a0 * a0 * a0" if cube else "a0 * a0", inputs=[0])
     if y.dtype.compute == "float" and e.dtype.compute == "float":
         return elementwise(node, ctx, "powf(a0, a1)")
     if y.dtype.is_int:      # exact and wrapping; a float power converted without UB

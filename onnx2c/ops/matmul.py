@@ -15,7 +15,6 @@ from ..csyntax.cexpr import load
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
-from ._elementwise import offset_expr
 from ._util import broadcast_loops, inp, out, strides
 from .epilogue import DOMAIN
 from .matmul_f32 import as_matrices, lower_matmul_f32
@@ -57,36 +56,36 @@ def requant(node, y, scale: str, zero_point: str) -> str:
     return f"{sat}(o2c_add_sat_i32(o2c_round_half_even_f((float)acc * ({scale})), {zero_point}))"
 
 
-def _lin(*terms) -> str:
-    """C sum of (variable, stride) terms, e.g. 'a_off + i * 4u + k'."""
-    parts = [v if s == 1 else f"{v} * {s}u" for v, s in terms if s]
-    return " + ".join(parts) or "0"
+@dataclass(frozen=True)
+class Addend:
+    """Gemm's beta * C: C's element (i, j) at i * strides[0] + j * strides[1] of input 2,
+    times `scale` (a C literal) unless None."""
+    strides: tuple[int, int]
+    scale: str | None
 
 
 @dataclass(frozen=True)
 class BatchedProduct:
     """templates/ops/matmul.c.j2: Y[b] = op(A[b]) op(B[b]) (M x K times K x N) over the
     batch loops, for the types without a kernel of their own (integers, double, halves)."""
-    batch: list[int]            # batch loop extents (broadcast), loop variables b0, b1, ...
+    batch: list[int]            # batch loop extents (broadcast)
     M: int
     N: int
     K: int
     a: int                      # which inputs are A and B
     b: int
     acc: Accum                  # accumulator type, start, update and result
-    a_off: str                  # C offsets of the batch's A, B, Y in the batch variables
-    b_off: str
-    y_off: str
-    a_idx: str                  # C index of A[i][k], B[k][j], Y[i][j] from those offsets
-    b_idx: str
-    y_idx: str
+    a_batch: list[int]          # element strides of the batch's A, B, Y per batch loop
+    b_batch: list[int]
+    y_batch: list[int]
+    a_strides: tuple[int, int]  # A[i][k] at i * a_strides[0] + k * a_strides[1]
+    b_strides: tuple[int, int]  # B[k][j] at k * b_strides[0] + j * b_strides[1]
+    addend: Addend | None = None
 
 
 def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float = 1.0,
-            addend: str | None = None, inputs: list[int] | None = None) -> Kernel:
-    """Kernel for Y = alpha * op(A) op(B) + addend over numpy-broadcast batch dimensions.
-
-    addend is a C expression in i and j (Gemm's beta * C)."""
+            addend: Addend | None = None, inputs: list[int] | None = None) -> Kernel:
+    """Kernel for Y = alpha * op(A) op(B) + addend over numpy-broadcast batch dimensions."""
     a, b, y = inp(node, ctx, ia), inp(node, ctx, ib), out(node, ctx)
     sa, sb, lda, ldb = as_matrices(a, b, trans)
     m, k, n = sa[-2], sa[-1], sb[-1]
@@ -100,13 +99,10 @@ def batched(node, ctx, ia: int, ib: int, acc: Accum, trans=(0, 0), alpha: float 
     result = acc.result if alpha == 1 else f"{scalar(alpha, y.dtype.compute)} * {acc.result}"
     params = BatchedProduct(
         batch=dims, M=m, N=n, K=k, a=ia, b=ib,
-        acc=replace(acc, result=f"{result} + {addend}" if addend else result),
-        a_off=offset_expr([s * m * k for s in ba], "b"),
-        b_off=offset_expr([s * k * n for s in bb], "b"),
-        y_off=offset_expr([s * m * n for s in strides(dims)], "b"),
-        a_idx=_lin(("a_off", int(bool(dims))), ("i", a_i), ("k", a_k)),
-        b_idx=_lin(("b_off", int(bool(dims))), ("k", b_k), ("j", b_j)),
-        y_idx=_lin(("y_off", int(bool(dims))), ("i", n), ("j", 1)))
+        acc=replace(acc, result=result),
+        a_batch=[s * m * k for s in ba], b_batch=[s * k * n for s in bb],
+        y_batch=[s * m * n for s in strides(dims)],
+        a_strides=(a_i, a_k), b_strides=(b_k, b_j), addend=addend)
     return Kernel("ops/matmul.c.j2", params, inputs=inputs)
 
 
@@ -146,9 +142,8 @@ def lower_gemm(node, ctx):
     addend = None
     if c is not None and beta != 0:
         cm, cn = (1,) * (2 - len(c.shape)) + tuple(c.shape)   # C broadcasts to M x N
-        addend = load(c, "in2", _lin(("i", cn if cm > 1 else 0), ("j", 1 if cn > 1 else 0)))
-        if beta != 1:
-            addend = f"{scalar(beta, y.dtype.compute)} * {addend}"
+        addend = Addend((cn if cm > 1 else 0, 1 if cn > 1 else 0),
+                        scalar(beta, y.dtype.compute) if beta != 1 else None)
     trans = (node.attrs["transA"], node.attrs["transB"])
     return batched(node, ctx, 0, 1, plain_accum(y), trans, alpha, addend,
                    inputs=[0, 1, 2] if addend else [0, 1])

@@ -29,9 +29,10 @@ def nonzero_capacity(node, values):
 
 @dataclass(frozen=True)
 class NonZero:
-    """templates/ops/nonzero.c.j2: per axis, element k's coordinate (a C expression in
-    its flat index k); at most `cap` nonzero elements fit the output."""
-    coords: list[str]
+    """templates/ops/nonzero.c.j2: per axis, the input's element stride and extent, from
+    which the template derives the coordinate of the element at a flat index; at most
+    `cap` nonzero elements fit the output."""
+    axes: list[tuple[int, int]]
     cap: int
 
 
@@ -53,11 +54,8 @@ class Compress:
 def lower_nonzero(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
     _check_dtype(node, x)
-    # element k's coordinate along axis a, from its row-major flat index
     shape = x.shape or (1,)         # a scalar counts as one element (onnxruntime)
-    coords = [(f"k / {s}u" if s != 1 else "k") + (f" % {d}u" if a else "")
-              for a, (s, d) in enumerate(zip(strides(shape), shape))]
-    return Kernel("ops/nonzero.c.j2", NonZero(coords, y.shape[1]))
+    return Kernel("ops/nonzero.c.j2", NonZero(list(zip(strides(shape), shape)), y.shape[1]))
 
 
 def _compress_layout(node, x, cond_len):

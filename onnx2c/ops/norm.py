@@ -1,15 +1,15 @@
 """Normalizations: statistics of a group of elements, then a per-element affine map.
 
 Every op here views X (possibly reshaped, e.g. GroupNormalization splits C into groups) as
-groups picked by some axes (outer loops i*) whose members run along the other axes (inner
-loops j*); the ops differ only in C snippets for the statistics and the final expression.
+groups picked by some axes (the template's outer loops) whose members run along the other
+axes (its inner loops); the ops differ only in C snippets for the statistics and the final
+expression.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from ..csyntax.cexpr import load
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
@@ -19,16 +19,20 @@ from ..ir.optable import Kernel, op
 
 @dataclass(frozen=True)
 class Normalization:
-    """templates/ops/norm.c.j2: groups over the `outer` loops i*, members over the `inner`
-    loops j*, n members a group (a literal of `acc`, the accumulator type); x_at, g_at:
-    an element's and its group's offsets; mean, spread, inv, y: C expressions (see
-    _norm); stats: (output index, expression) of per-group statistics."""
+    """templates/ops/norm.c.j2: groups over the `outer` loops, members over the `inner`
+    loops, n members a group (a literal of `acc`, the accumulator type); `members`: per
+    loop of the view, in order, whether it runs over a group's members; x_strides,
+    g_strides: element strides of X and of its group (the per-group outputs) per loop;
+    `inputs`: (input k, its strides) of the per-element inputs; mean, spread, inv, y: C
+    expressions (see _norm); stats: (output index, expression) of per-group statistics."""
     outer: list[int]
     inner: list[int]
     acc: str
     n: str
-    x_at: str
-    g_at: str
+    members: list[bool]
+    x_strides: list[int]
+    g_strides: list[int]
+    inputs: list[tuple[int, list[int]]]
     mean: str | None
     spread: str | None
     inv: str
@@ -50,10 +54,6 @@ class Lrn:
     beta: str
 
 
-def _offset(names: list[str], strs: list[int]) -> str:
-    return " + ".join(v if s == 1 else f"{v} * {s}u" for v, s in zip(names, strs) if s) or "0"
-
-
 def _present(node, k: int) -> bool:
     return k < len(node.outputs) and bool(node.outputs[k])
 
@@ -63,10 +63,11 @@ def _norm(node, ctx, view, inner, *, mean=None, spread=None, inv, y="d * inv", s
     """Kernel normalizing X (seen with shape `view`) over the `inner` axes of the view.
 
     `params` are (input index, shape broadcast against the view) of per-element inputs,
-    referred to as {in<k>} in the snippets; mean is None (no centering), "pass" (the group
-    mean) or an expression; `spread` is summed over d = x - mean into s; {n} is the group
-    size. `inv` is the multiplier, `y` the result, `stats` (output index, expression)
-    pairs of per-group outputs; {g<k>} reads input k at the group.
+    referred to as {in<k>} in the snippets (the template reads them at its loops); mean
+    is None (no centering), "pass" (the group mean) or an expression; `spread` is summed
+    over d = x - mean into s; {n} is the group size. `inv` is the multiplier, `y` the
+    result, `stats` (output index, expression) pairs of per-group outputs; {g<k>} reads
+    input k at the group.
     """
     x = inp(node, ctx, 0)
     acc = acc or x.dtype.compute
@@ -75,27 +76,19 @@ def _norm(node, ctx, view, inner, *, mean=None, spread=None, inv, y="d * inv", s
         _check_param(node, inp(node, ctx, k), shape, view)
     group = [1 if k in inner else d for k, d in enumerate(view)]
     dims, strs = broadcast_loops(view, [view, group] + [s for _, s in params])
-    names, n, k_in, k_out = [], 1, 0, 0
-    for d, s in zip(dims, strs[1]):
-        if s == 0:               # the group's offset does not move: a member axis
-            names.append(f"j{k_in}")
-            k_in, n = k_in + 1, n * d
-        else:
-            names.append(f"i{k_out}")
-            k_out += 1
-    g_at = _offset(names, strs[1])
-    subs = {"n": scalar(n, acc), "f": "" if acc == "double" else "f", "acc": acc}
-    for (k, _), s in zip(params, strs[2:]):
-        subs[f"in{k}"] = load(inp(node, ctx, k), f"in{k}", _offset(names, s))
-        subs[f"g{k}"] = load(inp(node, ctx, k), f"in{k}", g_at)
+    members = [s == 0 for s in strs[1]]      # the group's offset does not move along them
+    subs = {"n": scalar(math.prod(d for d, m in zip(dims, members) if m), acc),
+            "f": "" if acc == "double" else "f", "acc": acc}
+    # per-element inputs stay {in<k>}, {g<k>}: the template reads them at its loops
+    subs.update({f"{at}{k}": f"{{{at}{k}}}" for k, _ in params for at in ("in", "g")})
     fmt = lambda e: e.format(**subs) if e else e
     y_val = ctx.graph.values[node.outputs[0]]
     # each group is read in full before its outputs are stored at the same offsets
     same = y_val.shape == x.shape and y_val.dtype.bits == x.dtype.bits
     return Kernel("ops/norm.c.j2", inplace=[0] if same else [], params=Normalization(
-        [d for d, v in zip(dims, names) if v[0] == "i"],
-        [d for d, v in zip(dims, names) if v[0] == "j"], acc, subs["n"],
-        _offset(names, strs[0]), g_at, fmt(mean), fmt(spread), fmt(inv), fmt(y),
+        [d for d, m in zip(dims, members) if not m], [d for d, m in zip(dims, members) if m],
+        acc, subs["n"], members, strs[0], strs[1],
+        [(k, s) for (k, _), s in zip(params, strs[2:])], fmt(mean), fmt(spread), fmt(inv), fmt(y),
         [(k, fmt(e)) for k, e in stats if _present(node, k)]))
 
 

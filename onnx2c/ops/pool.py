@@ -17,15 +17,10 @@ from ._util import c_dims, inp, out, require_float, runtime, strides
 from ..ir.optable import Kernel, op
 
 
-def _join(terms: list[str]) -> str:
-    return " + ".join(terms) or "0"
-
-
-def _scaled(var: str, extent: int, mul: int) -> list[str]:
-    """The term var * mul of a loop of `extent` iterations (no term for a 1-iteration loop)."""
-    if extent == 1 or mul == 0:
-        return []
-    return [var if mul == 1 else f"{var} * {mul}u"]
+def _looped(stride: int, extent: int) -> int:
+    """A loop's stride, 0 when the loop has one iteration (the template then emits no
+    loop, and no offset names its variable)."""
+    return 0 if extent == 1 else stride
 
 
 def _pads(node, ins, outs, kernel, st, dil) -> list[int]:
@@ -63,11 +58,14 @@ def _reduction(node, x, div: str) -> tuple[str, str | None, str]:
 @dataclass(frozen=True)
 class PoolAxis:
     """Spatial axis i: `out` output positions o<i>, a window of `k` taps k<i>, the input
-    position x<i> = `pos`, left out when `skip` holds."""
+    position x<i> = o<i> * step + k<i> * dilation - pad (each 0 without its loop), left
+    out when `skip` holds."""
     i: int
     out: int
     k: int
-    pos: str
+    step: int
+    dilation: int
+    pad: int
     skip: str | None
 
 
@@ -81,9 +79,13 @@ class PoolLoops:
     fold: str | None            # the new acc from the loaded v; None: keep the largest
     result: str
     count: bool                 # count the elements of each window (n)
-    at: str                     # the element's flat offset in in0
-    index_at: str               # ... as MaxPool's Indices output counts it
-    out_at: str
+    # strides of the plane loop nc (0 without it) and of x*, o*: the element read, its
+    # offset as MaxPool's Indices count it, the output element
+    in_plane: int
+    in_strides: list[int]
+    index_strides: list[int]
+    out_plane: int
+    out_strides: list[int]
     inside: str                 # count_include_pad: the element is real input
     indices: bool
 
@@ -94,7 +96,6 @@ def _axis(node, i, h, o, k, s, d, pb, pe, count_pad: bool) -> tuple[PoolAxis, st
     if pb >= (k - 1) * d + 1 or pe >= (k - 1) * d + 1:
         raise CompileError(f"pads ({pb}, {pe}) of spatial axis {i} must be smaller than the "
                            f"kernel", node, reason="pool pads not smaller than the kernel")
-    pos = _join(_scaled(f"o{i}", o, s) + _scaled(f"k{i}", k, d))
     last = (o - 1) * s + (k - 1) * d          # window coordinate of the furthest element
     leaves = pb > 0 or last - pb >= h         # some element may fall outside the input
     skip, inside = (f"x{i} >= {h}u" if leaves else None), None
@@ -102,7 +103,7 @@ def _axis(node, i, h, o, k, s, d, pb, pe, count_pad: bool) -> tuple[PoolAxis, st
         # padding counts, but not the part ceil_mode adds beyond the padded input
         skip = f"x{i} + {pb}u >= {h + pb + pe}u" if last >= h + pb + pe else None
         inside = f"x{i} < {h}u" if leaves else None
-    return PoolAxis(i, o, k, f"{pos} - {pb}u" if pb else pos, skip), inside
+    return PoolAxis(i, o, k, _looped(s, o), _looped(d, k), pb, skip), inside
 
 
 def _kernel(node, ctx, kernel, st, dil, pads) -> Kernel:
@@ -117,17 +118,15 @@ def _kernel(node, ctx, kernel, st, dil, pads) -> Kernel:
     else:
         idx_st = strides(ins)
     planes = int(np.prod(x.shape[:2]))
-    at, arg = (_join(_scaled("nc", planes, int(np.prod(ins))) +
-                     [f"x{i} * {m}u" if m != 1 else f"x{i}" for i, m in enumerate(ms)])
-               for ms in (strides(ins), idx_st))
     indices = len(node.outputs) > 1 and bool(node.outputs[1])
     counted = any(a.skip for a in axes)    # else every window has prod(kernel) elements
     div = f"({c})n" if counted else scalar(int(np.prod(kernel)), c)
     start, fold, result = _reduction(node, x, div)
-    out_at = _join(_scaled("nc", planes, int(np.prod(outs))) +
-                   [t for i, m in enumerate(strides(outs)) for t in _scaled(f"o{i}", outs[i], m)])
     params = PoolLoops(planes, tuple(axes), c, start, fold, result,
-                       counted and node.op_type == "AveragePool", at, arg, out_at,
+                       counted and node.op_type == "AveragePool",
+                       _looped(int(np.prod(ins)), planes), strides(ins), idx_st,
+                       _looped(int(np.prod(outs)), planes),
+                       [_looped(m, n) for m, n in zip(strides(outs), outs)],
                        " && ".join(filter(None, inside)), indices)
     return Kernel("ops/pool.c.j2", params, inputs=[0])
 
@@ -224,6 +223,6 @@ def lower_max_unpool(node, ctx):
                 div = f" / {ps}u" if ps > 1 else ""
                 mod = f" % {d}u" if terms else ""   # the outermost needs no wrap
                 terms.append(f"(size_t)at{div}{mod}" + (f" * {ys}u" if ys > 1 else ""))
-        dest = _join(terms)
+        dest = " + ".join(terms) or "0"
     return Kernel("ops/maxunpool.c.j2", MaxUnpool(int(np.prod(pooled)), dest, check),
                   inputs=[0, 1, 2] if check else [0, 1])

@@ -13,14 +13,14 @@ from ..errors import CompileError
 from ..ir import DType
 from ..ir.optable import Kernel, op
 from ..quant import DOMAIN, qrange
-from ..quant.packing import conv_k
+from ..quant.packing import TILE_COLUMNS, conv_k
 from ._util import inp, out
 from .conv_geometry import check_shapes
 
 
 def tile_bytes(k: int) -> int:
-    """o2c_qgemm_tile_bytes: a column tile of 4 columns of k (padded to 4) int16."""
-    return 4 * (-(-k // 4) * 4) * 2
+    """o2c_qgemm_tile_bytes: a column tile of TILE_COLUMNS columns of k (padded to 4) int16."""
+    return TILE_COLUMNS * (-(-k // 4) * 4) * 2
 
 
 @dataclass(frozen=True)

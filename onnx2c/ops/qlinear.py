@@ -15,7 +15,6 @@ import numpy as np
 from ..ir import DType
 from ..ir.optable import Kernel, op, type_rule
 from ..quant import f32
-from ._elementwise import offset_expr
 from ._qparams import QParam, output_param, qparam
 from ._util import broadcast_loops, inp, norm_axis, out, strides
 
@@ -43,11 +42,12 @@ def _concat_type(node, inputs):
 
 @dataclass(frozen=True)
 class QBinary:
-    """Loops over the broadcast output (i0, i1, ...) and the arithmetic's constants."""
+    """Loops over the broadcast output (their extents and each operand's element strides
+    per loop) and the arithmetic's constants."""
     dims: list[int]
-    a_offset: str
-    b_offset: str
-    out_offset: str
+    a_strides: list[int]
+    b_strides: list[int]
+    out_strides: list[int]
     kind: str                  # "add", "add_a_scalar", "add_b_scalar" or "mul"
     a_zero: int                # subtracted before a product (mul)
     b_zero: int
@@ -82,7 +82,7 @@ def lower_qlinear_binary(node, ctx):
         fixed = np.float32(py.zero) - f32.fma(ratio, np.float32(pa.zero),
                                               ratio_b * np.float32(pb.zero))[()]
         kind = _span_kind(dims, sa, sb)
-    p = QBinary(dims, offset_expr(sa), offset_expr(sb), offset_expr(strides(dims)), kind,
+    p = QBinary(dims, sa, sb, strides(dims), kind,
                 pa.zero, pb.zero, np.float32(ratio), np.float32(ratio_b), np.float32(fixed),
                 py.lo, py.hi)
     same = [i for i in (0, 3) if inp(node, ctx, i).shape == y.shape]

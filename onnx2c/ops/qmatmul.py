@@ -13,7 +13,6 @@ from ..errors import CompileError
 from ..ir import DType
 from ..ir.optable import Kernel, op, type_rule
 from ..quant import DOMAIN, qrange
-from ._elementwise import offset_expr
 from .qconv import tile_bytes
 from ._util import broadcast_loops, inp, out, strides
 
@@ -61,6 +60,7 @@ class QGemm:
     hi: int
     bias: bool
     bias_f: bool
+    runtime_zero: bool     # A's zero point is in5, the rows' weight sums in6
 
 
 @op("QGemm", domain=DOMAIN)
@@ -72,8 +72,9 @@ def lower_qgemm(node, ctx):
     p = QGemm(a.size // k, n, k, a.dtype == DType.INT8, node.attrs["a_zero"], mode,
               node.attrs.get("requant") == "fixed", scale is not None and scale.shape[0] > 1,
               node.attrs.get("y_zero", 0), lo, hi, inp(node, ctx, 2) is not None,
-              inp(node, ctx, 4) is not None)
-    return Kernel("ops/qgemm.c.j2", p, scratch=tile_bytes(k))
+              inp(node, ctx, 4) is not None, inp(node, ctx, 5) is not None)
+    # a run-time zero point: the bias it makes, one int32 per row, before the tile
+    return Kernel("ops/qgemm.c.j2", p, scratch=(4 * n if p.runtime_zero else 0) + tile_bytes(k))
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,10 @@ def lower_dynamic_quantize_matmul(node, ctx):
 
 @dataclass(frozen=True)
 class QMatMulRef:
-    batch: list[int]       # broadcast batch loops b0, b1, ...
-    a_off: str
-    b_off: str
-    y_off: str
+    batch: list[int]       # broadcast batch loops
+    a_batch: list[int]     # element strides of the batch's A, B, Y per batch loop
+    b_batch: list[int]
+    y_batch: list[int]
     M: int
     N: int
     K: int
@@ -117,8 +118,8 @@ class QMatMulRef:
     b_scales: int
     lo: int
     hi: int
-    b_params: str          # offset of the batch's per-column scales and zero points
-    b_zero_off: str        # ... of its zero points
+    b_params: list[int]    # strides per batch loop of the batch's per-column scales
+    b_zero_batch: list[int]  # ... of its zero points
     bias: bool             # MatMulIntegerToFloat's float bias, per column
     b_kstride: int         # B's element (k, n) at k * b_kstride + n * b_nstride
     b_nstride: int
@@ -168,10 +169,9 @@ def lower_qlinear_matmul(node, ctx):
     b_scales = inp(node, ctx, roles["b_scale"]).size if "b_scale" in roles else 1
     zeros = inp(node, ctx, roles["b_zero"]).size if given("b_zero") else 0
     # per-column parameters may also vary with B's batch: (batch..., 1, N)
-    per_batch = lambda count: offset_expr([s * n for s in bb], "b") if count > n else "0"
-    p = QMatMulRef(dims, offset_expr([s * m * k for s in ba], "b"),
-                   offset_expr([s * k * n for s in bb], "b"),
-                   offset_expr([s * m * n for s in strides(dims)], "b"), m, n, k,
+    per_batch = lambda count: [s * n if count > n else 0 for s in bb]
+    p = QMatMulRef(dims, [s * m * k for s in ba], [s * k * n for s in bb],
+                   [s * m * n for s in strides(dims)], m, n, k,
                    a.dtype == DType.INT8, b.dtype == DType.INT8, mode,
                    {r: i for r, i in roles.items() if given(r)}, min(zeros, n),
                    min(b_scales, n), lo, hi, per_batch(b_scales), per_batch(zeros),

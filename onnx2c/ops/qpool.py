@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import CompileError
 from ..ir.optable import Kernel, op, type_rule
 from ._qparams import output_param, qparam
-from ._util import inp, lane_loops, norm_axis, out
+from ._util import Lanes, inp, lane_loops, norm_axis, out
 
 MS = "com.microsoft"
 
@@ -110,7 +110,7 @@ def lower_qlinear_pool(node, ctx):
 
 @dataclass(frozen=True)
 class QSoftmax:
-    lanes: dict                 # lane_loops(): dims, n, base, stride
+    lanes: Lanes
     table: np.ndarray           # float32[256], indexed by the shifted byte
     y_scale: np.float32         # floor(1 / y_scale)
     y_zero: int
@@ -141,6 +141,6 @@ def lower_qlinear_softmax(node, ctx):
         shape = tuple(x.shape[:axis]) + (int(np.prod(x.shape[axis:], dtype=np.int64)),)
     lanes = lane_loops(shape, axis)
     y_scale = np.float32(math.floor(np.float32(1.0) / py.scale))
-    p = QSoftmax(lanes, softmax_table(px.scale, lanes["n"], px.signed), y_scale, py.zero,
+    p = QSoftmax(lanes, softmax_table(px.scale, lanes.n, px.signed), y_scale, py.zero,
                  py.hi, px.signed)
     return Kernel("ops/qsoftmax.c.j2", p, inputs=[0], inplace=[0])

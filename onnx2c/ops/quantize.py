@@ -8,7 +8,7 @@ from ..csyntax.cexpr import compute, load
 from ..errors import CompileError
 from ..ir import DType
 from ._util import inp, norm_axis, out
-from .cast import Conversion, as_f32, flat
+from .cast import Conversion, ParamIndex, as_f32, flat
 from ..ir.optable import Kernel, op, type_rule
 
 _SAT = {DType.INT8: "i8", DType.UINT8: "u8", DType.INT16: "i16", DType.UINT16: "u16",
@@ -20,15 +20,16 @@ _FLOATS = (DType.FLOAT8E4M3FN, DType.FLOAT8E4M3FNUZ, DType.FLOAT8E5M2, DType.FLO
            DType.FLOAT4E2M1)
 
 
-def _layout(node, ctx) -> tuple[list[int], str, str]:
-    """Loop extents, and the x and scale/zero-point element indices inside those loops."""
+def _layout(node, ctx) -> tuple[list[int], list[int], ParamIndex | None]:
+    """Loop extents, x's element strides per loop, and where the scale and zero point
+    lie (None: one for the tensor)."""
     x, scale, zero = inp(node, ctx, 0), inp(node, ctx, 1), inp(node, ctx, 2)
     if zero is not None and zero.shape != scale.shape and not zero.size == scale.size == 1:
         raise CompileError(f"zero point shape {list(zero.shape)} differs from scale shape "
                            f"{list(scale.shape)}", node, reason="quantization zero point shape")
     if scale.size == 1:
-        dims, i = flat(x.size)
-        return dims, i, "0"
+        dims, steps = flat(x.size)
+        return dims, steps, None
     shape = x.shape
     axis = norm_axis(node.attrs.get("axis", 1), len(shape), node)
     block = node.attrs.get("block_size", 0)
@@ -43,32 +44,23 @@ def _layout(node, ctx) -> tuple[list[int], str, str]:
                            f"{axis} with block_size {block}", node,
                            reason="quantization scale shape")
     # loops over (outer, axis, inner); a loop of one iteration is left out
-    dims, var = [], {}
-    for key, n in (("o", outer), ("a", d), ("n", inner)):
-        var[key] = f"i{len(dims)}" if n != 1 else "0"
-        dims += [n] if n != 1 else []
-    o, a, n = var["o"], var["a"], var["n"]
-    xi = _offset((o, d * inner), (a, inner), (n, 1))
+    loops = [k for k, n in enumerate((outer, d, inner)) if n != 1]
+    pick = lambda three: [three[k] for k in loops]
+    dims, steps = pick((outer, d, inner)), pick((d * inner, inner, 1))
     if not block:
-        return dims, xi, a
+        return dims, steps, ParamIndex(pick((0, 1, 0)), pick((1, 1, 1)))
     nb = scale.shape[axis]
-    return dims, xi, _offset((o, nb * inner), (a if a == "0" else f"({a} / {block}u)", inner),
-                             (n, 1))
+    return dims, steps, ParamIndex(pick((nb * inner, inner, 1)), pick((1, block, 1)))
 
 
-def _offset(*terms) -> str:
-    """C sum of var * stride over (var, stride) terms, "0" vars left out."""
-    return " + ".join(v if k == 1 else f"{v} * {k}u" for v, k in terms if v != "0") or "0"
-
-
-def _params(node, ctx, si: str) -> tuple[list[tuple[str, str, str]], str, str | None]:
+def _params(node, ctx, param: ParamIndex | None) -> tuple[list[tuple[str, str, str]], str, str | None]:
     """Constants to read before the loops (C type, name, value), and the C expressions
     of scale and zero point."""
     constants, exprs = [], []
     for k, name in ((1, "s"), (2, "zp")):
         v = inp(node, ctx, k)
-        e = load(v, f"in{k}", si) if v is not None else None
-        if e is not None and si == "0":    # per-tensor: read once, not once per element
+        e = load(v, f"in{k}", "qat" if param else "0") if v is not None else None
+        if e is not None and param is None:   # per-tensor: read once, not once per element
             c = compute(v)     # zero points of unsigned types fit int32 and stay signed
             constants.append(("int32_t" if c == "uint32_t" else c, name, e))
             e = name
@@ -143,8 +135,8 @@ def lower_quantize(node, ctx):
     if y not in _SAT and y not in _FLOATS:
         raise CompileError(f"QuantizeLinear to {y.onnx_name} is not supported", node,
                            reason=f"QuantizeLinear: dtype {y.onnx_name}")
-    dims, xi, si = _layout(node, ctx)
-    constants, s, zp = _params(node, ctx, si)
+    dims, steps, param = _layout(node, ctx)
+    constants, s, zp = _params(node, ctx, param)
     # x / scale is computed in `precision`, by default the scale's type (int32: double):
     # operands and quotient are rounded to it, as onnxruntime does
     prec = DType(node.attrs.get("precision") or scale.dtype)
@@ -159,35 +151,35 @@ def lower_quantize(node, ctx):
             return _as("double" if double else "float", v, e)
         return e if v.dtype == prec else _round(half, as_f32(v.dtype, e))
 
-    q = f"{operand(x, load(x, 'in0', xi))} / {operand(scale, s)}"
+    q = f"{operand(x, load(x, 'in0', 'at'))} / {operand(scale, s)}"
     q = _round(half, q) if half else q
     sat = "1" if node.attrs.get("saturate", 1) else "0"
     value, saturate = _quantize(y, q, zp, sat, double)
-    return Kernel("ops/cast.c.j2", Conversion(dims, xi, value, saturate, False,
-                                              tuple(constants)))
+    return Kernel("ops/cast.c.j2", Conversion(dims, steps, value, saturate, False,
+                                              tuple(constants), param=param))
 
 
 @op("DequantizeLinear", domain="com.microsoft")
 @op("DequantizeLinear", since=10)
 def lower_dequantize(node, ctx):
     x, scale, y = inp(node, ctx, 0), inp(node, ctx, 1), out(node, ctx)
-    dims, xi, si = _layout(node, ctx)
-    constants, s, zp = _params(node, ctx, si)
-    v = load(x, "in0", xi)
+    dims, steps, param = _layout(node, ctx)
+    constants, s, zp = _params(node, ctx, param)
+    v = load(x, "in0", "at")
     if zp is not None:
         # integer differences are exact in int32, or int64 for int32 inputs
         v = f"({'(int64_t)' if x.dtype.bits >= 32 else ''}{v} - {zp})"
     c = y.dtype.compute
     v = v if x.dtype.compute == c else f"({c}){v}"
-    return Kernel("ops/cast.c.j2", Conversion(dims, xi, f"{v} * {_as(c, scale, s)}", "1",
-                                              False, tuple(constants)))
+    return Kernel("ops/cast.c.j2", Conversion(dims, steps, f"{v} * {_as(c, scale, s)}", "1",
+                                              False, tuple(constants), param=param))
 
 
 @op("DynamicQuantizeLinear", since=11)
 def lower_dynamic_quantize(node, ctx):
     x, y = inp(node, ctx, 0), out(node, ctx)
-    dims, i = flat(x.size)
-    value, saturate = _quantize(y.dtype, f"in0[{i}] / s", "zp", "1", False)
+    dims, steps = flat(x.size)
+    value, saturate = _quantize(y.dtype, "in0[at] / s", "zp", "1", False)
     constants = (("float", "s", "out1[0]"), ("int32_t", "zp", "out2[0]"))
-    return Kernel("ops/cast.c.j2", Conversion(dims, i, value, saturate, False, constants,
+    return Kernel("ops/cast.c.j2", Conversion(dims, steps, value, saturate, False, constants,
                                               dynamic_range=x.size))

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..csyntax.cexpr import load
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
-from ._elementwise import offset_expr
 from ._util import const, inp, norm_axis, out, runtime, strides
 from ..ir.optable import Kernel, op
 
@@ -36,10 +34,11 @@ _MAX_CASES = 8      # loop nests a run-time axes input may choose among
 
 @dataclass(frozen=True)
 class Accumulator:
-    """A variable kept over the reduced loops, declared `ctype name = start`."""
+    """A variable kept over the reduced loops, declared `ctype name = start` (start None:
+    the lane's first element)."""
     ctype: str
     name: str
-    start: str
+    start: str | None
 
 
 @dataclass(frozen=True)
@@ -52,25 +51,31 @@ class Update:
 @dataclass(frozen=True)
 class ReduceCase:
     """One loop nest: kept loops i* (`outer`), reduced loops r* (`red`), one pass of the
-    reduced loops per entry of `passes`; run when `cond` holds (run-time axes only)."""
+    reduced loops per entry of `passes`; run when `cond` holds (run-time axes only).
+    Offsets are strides per loop: of the element in in0 (`kept` for i*, `reduced` for
+    r*), of the result in out0 (`out`); with `position`, the updates read `pos`, the
+    element's index along the reduced axes (strides of r*)."""
     outer: list[int]
     red: list[int]
     accumulators: list[Accumulator]
     passes: list[list[Update]]
-    offset: str                     # the element's offset in in0
-    out_offset: str
+    kept: list[int]
+    reduced: list[int]
+    out: list[int]
     result: str
     cond: str | None = None
+    position: list[int] | None = None
 
 
 @dataclass(frozen=True)
 class Reduce:
-    """Parameters of templates/ops/reduce.c.j2; fuse_chains fills the last two."""
+    """Parameters of templates/ops/reduce.c.j2; fuse_chains fills the last two (`full`:
+    whether input j of the fused kernel has the reduced shape, else one element)."""
     cases: list[ReduceCase]
     mask: str | None                # C expression computing the run-time axes' bit set
     empty: bool                     # the output has no element
     stages: list | None = None
-    input_offsets: list[str] | None = None
+    full: list[bool] | None = None
 
 
 def _reduced_axes(node, ctx, rank: int) -> list[int] | None:
@@ -107,11 +112,7 @@ def _split(shape, axes: set[int]):
     return loops[False], loops[True]
 
 
-def _join(*exprs: str) -> str:
-    return " + ".join(e for e in exprs if e != "0") or "0"
-
-
-def _extreme(node, x: DType, acc: str, first: str, ridx: str):
+def _extreme(node, x: DType, acc: str):
     """ReduceMax/Min and ArgMax/Min: keep the best element (NaN wins, like numpy)."""
     t = node.op_type
     cmp = "<" if t.endswith("Min") else ">"
@@ -130,8 +131,8 @@ def _extreme(node, x: DType, acc: str, first: str, ridx: str):
     take = f"a {cmp}= best" if last else f"a {cmp} best"
     if x.is_float:
         take += " || a != a" if last else " || (a != a && best == best)"
-    take_it = Update((("best", "a"), ("idx", f"(int64_t){ridx}")), take)
-    return [Accumulator(acc, "best", first), Accumulator("int64_t", "idx", "0")], [[take_it]], "idx"
+    take_it = Update((("best", "a"), ("idx", "(int64_t)pos")), take)
+    return [Accumulator(acc, "best", None), Accumulator("int64_t", "idx", "0")], [[take_it]], "idx"
 
 
 def _sum_like(node, x: DType, acc: str, count: int):
@@ -196,20 +197,18 @@ def _case(node, x, y, axes: list[int], cond: str | None) -> ReduceCase:
     """Template parameters of the reduction over `axes`."""
     (kdims, kstr), (rdims, rstr) = _split(x.shape, set(axes))
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
-    acc, base = _acc_type(node, x.dtype), offset_expr(kstr, "i")
+    acc, arg = _acc_type(node, x.dtype), node.op_type.startswith("Arg")
     if node.op_type in _EXTREMES:
-        if count == 0 and y.size and node.op_type.startswith("Arg"):
+        if count == 0 and y.size and arg:
             raise CompileError(f"{node.op_type} over an empty axis has no answer", node,
                                reason=f"{node.op_type} of an empty axis")
-        accumulators, passes, result = _extreme(node, x.dtype, acc, load(x, "in0", base),
-                                         offset_expr(strides(rdims), "r"))
+        accumulators, passes, result = _extreme(node, x.dtype, acc)
     else:
         accumulators, passes, result = _sum_like(node, x.dtype, acc, count)
         if y.dtype.is_int and acc == "double":   # NaN or out of range must not reach a cast
             result = f"o2c_f64_to_i64({result})"
-    return ReduceCase(kdims, rdims, accumulators, passes if count else [],
-                      _join(base, offset_expr(rstr, "r")), offset_expr(strides(kdims), "i"),
-                      result, cond)
+    return ReduceCase(kdims, rdims, accumulators, passes if count else [], kstr, rstr,
+                      strides(kdims), result, cond, strides(rdims) if arg else None)
 
 
 @op("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",

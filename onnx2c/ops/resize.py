@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from ..csyntax.cexpr import load
 from ..csyntax.literals import scalar as lit
 from ..errors import CompileError
-from ._elementwise import offset_expr
 from ._util import c_dims, const, inp, norm_axis, out, runtime, strides
 from ..ir.optable import Kernel, op
 
@@ -114,8 +113,8 @@ class Resize:
     wtype: str = "float"        # the weights' and sums' C type
     checks: list[str] | None = None
     w_bytes: int = 0
-    in_offset: str = "0"
-    out_offset: str = "0"
+    in_strides: list[int] | None = None     # per axis (0: the element read ignores it)
+    out_strides: list[int] | None = None
     limits: tuple[str, str] | None = None   # an integer output's range, as wtype literals
     extrapolation: float | None = None
 
@@ -148,16 +147,11 @@ def _resized_axes(node, x, y, scale, axes, coord, mode, antialias) -> list[Resiz
     return resized
 
 
-def _in_offset(shape, resized, nearest: bool) -> str:
-    """C offset of the input element read: loop index i<d> on kept axes, the tabulated
-    index of tap t<d> (of the only tap for nearest) on resized ones."""
-    index = {d: f"i{d}" for d in range(len(shape)) if shape[d] != 1}
-    for e in resized:
-        d = e.axis
-        index[d] = f"(size_t)ix[j{d}]" if nearest else f"(size_t)ix[j{d} + t{d}]"
-    st = strides(shape)
-    return " + ".join(v if st[d] == 1 else f"{v} * {st[d]}u"
-                      for d, v in sorted(index.items())) or "0"
+def _in_strides(shape, resized) -> list[int]:
+    """Input strides of every axis the element read depends on: the loop index of a kept
+    axis, the tabulated index of a resized one; 0 for the rest."""
+    tabulated = {e.axis for e in resized}
+    return [s if shape[d] != 1 or d in tabulated else 0 for d, s in enumerate(strides(shape))]
 
 
 @op("Upsample", since=7)
@@ -190,7 +184,7 @@ def lower_resize(node, ctx):
     n_taps = sum(e.taps * y.shape[e.axis] for e in resized)
     w_bytes = 0 if nearest else n_taps * (8 if wtype == "double" else 4)
     params = Resize(False, list(y.shape), resized, nearest, wtype, checks, w_bytes,
-                    _in_offset(x.shape, resized, nearest), offset_expr(strides(y.shape)),
+                    _in_strides(x.shape, resized), strides(y.shape),
                     _limits(y.dtype, wtype) if y.dtype.is_int and not nearest else None,
                     float(a.get("extrapolation_value", 0.0)) if crop else None)
     return Kernel("ops/resize.c.j2", params, scratch=w_bytes + 4 * n_taps, inputs=inputs)

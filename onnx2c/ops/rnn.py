@@ -44,9 +44,10 @@ _PARAMS = {"affine": (1.0, 0.0), "leakyrelu": (0.01,), "thresholdedrelu": (1.0,)
            "scaledtanh": (1.0, 1.0), "hardsigmoid": (0.2, 0.5), "elu": (1.0,)}
 
 
-def _activations(node, dirs: int, ct: str) -> list[str]:
-    """Per activation slot (f, g, h), a C format string of {x}; a slot whose function
-    differs between the directions chooses at run time on the direction d."""
+def _activations(node, dirs: int, ct: str) -> list:
+    """Per activation slot (f, g, h), a C format string of {x}, or the (forward, backward)
+    pair of them when the function differs between the directions (the template chooses
+    on the direction at run time)."""
     a, per = node.attrs, len(_DEFAULT_ACTS[node.op_type])
     names = a.get("activations") or _DEFAULT_ACTS[node.op_type] * dirs
     if dirs == 1 and len(names) == 2 * per:
@@ -69,7 +70,7 @@ def _activations(node, dirs: int, ct: str) -> list[str]:
     slots = []
     for k in range(per):
         fwd, bwd = exprs[k], exprs[(dirs - 1) * per + k]
-        slots.append(fwd if fwd == bwd else f"(d == 0 ? {fwd} : {bwd})")
+        slots.append(fwd if fwd == bwd else (fwd, bwd))
     return slots
 
 
@@ -105,7 +106,7 @@ class Recurrence:
     H: int
     D: int
     G: int
-    time_index: str                 # C expression of step s's time index, with {last}
+    direction: str                  # "forward", "reverse" or "bidirectional"
     bias: bool                      # which optional inputs are present
     seq_lens: bool
     init_h: bool
@@ -118,7 +119,7 @@ class Recurrence:
     lbr: bool                       # GRU's linear_before_reset
     input_forget: bool
     clip: str | None                # C literal of the cell clip, or None
-    act: list                       # activation expressions per direction and slot
+    act: list                       # per slot: its activation, or (forward, backward) ones
     gemv: str                       # "packed", "generic" (float32) or "f64"
     vec: list | None                # vector activation per slot, or None for scalar gates
     xs: tuple[int, int]             # element strides of X by (t, b)
@@ -170,10 +171,6 @@ def _packed(w: np.ndarray, parts: list[int]) -> tuple[np.ndarray, list[int]]:
     return np.concatenate(blocks), starts + [at]
 
 
-# the time index of step s of a row whose last step is {last}
-_TIME = {"forward": "s", "reverse": "{last} - s", "bidirectional": "d == 1 ? {last} - s : s"}
-
-
 @op("RNN", "GRU", "LSTM", since=7)
 def lower_rnn(node, ctx):
     x, kind, a = inp(node, ctx, 0), node.op_type, node.attrs
@@ -181,7 +178,7 @@ def lower_rnn(node, ctx):
         raise CompileError(f"{kind} is supported for float and double, not {x.dtype.onnx_name}",
                            node, reason=f"{kind} {x.dtype.onnx_name}")
     direction, layout, ct = a.get("direction", "forward"), a.get("layout", 0), x.dtype.compute
-    if direction not in _TIME:
+    if direction not in ("forward", "reverse", "bidirectional"):
         raise CompileError(f"unknown direction '{direction}'", node, reason=f"{kind} direction")
     dirs, gates = (2 if direction == "bidirectional" else 1), _GATES[kind]
     seq, batch = (x.shape[1], x.shape[0]) if layout else (x.shape[0], x.shape[1])
@@ -195,7 +192,7 @@ def lower_rnn(node, ctx):
     lstm, clip = kind == "LSTM", a.get("clip")
     params = Recurrence(
         kind=kind, T=seq, B=batch, I=size, H=hidden, D=dirs, G=gates,
-        time_index=_TIME[direction],
+        direction=direction,
         bias=has(3), seq_lens=has(4), init_h=has(5), init_c=lstm and has(6), peep=lstm and has(7),
         y=wants(0), y_h=wants(1), y_c=lstm and wants(2),
         # GRU adds R's bias of the candidate gate with R's product, not with the others

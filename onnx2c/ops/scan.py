@@ -5,26 +5,38 @@ batch axis, axis 0 of every input and output, is an outer loop around the same s
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 
 from ..errors import CompileError
 from ..ir import Value
 from ._strided import Moves
 from ._util import inp, norm_axis, out
-from .control import LoopParams, Scratch, check_outputs, params, state
+from .control import LoopParams, Scratch, Slice, check_outputs, params, state
 from ..ir.optable import Kernel, op
 
 
-def _slice_moves(v: Value, axis: int, ptr: str, pos: str, tmp: str, gather: bool) -> list:
-    """Steps copying the slice at position pos along axis between ptr and tmp."""
+@dataclass(frozen=True)
+class SliceCopy:
+    """Steps (ops/_strided.Move) copying the slice of a scan input (`gather`) or output
+    along a non-leading axis between the tensor, where the template points them at the
+    slice of the iteration (`at`), and the temp in scratch."""
+    at: Slice
+    temp: str
+    gather: bool
+    steps: list
+
+
+def _slice_copy(v: Value, axis: int, at: Slice, backward: bool, temp: str,
+                gather: bool) -> SliceCopy:
     outer, n, inner = prod(v.shape[:axis]), v.shape[axis], prod(v.shape[axis + 1:])
     m = Moves(v.dtype)
-    there = f"({ptr} + (size_t)({pos}) * {inner}u)"
+    at = Slice(at.base, at.batch, inner, n - 1 if backward else None)
     if gather:
-        m.move(tmp, there, [outer, inner], [inner, 1], [n * inner, 1])
+        m.move(temp, at.base, [outer, inner], [inner, 1], [n * inner, 1])
     else:
-        m.move(there, tmp, [outer, inner], [n * inner, 1], [inner, 1])
-    return m.steps
+        m.move(at.base, temp, [outer, inner], [n * inner, 1], [inner, 1])
+    return SliceCopy(at, temp, gather, m.steps)
 
 
 def _sequence_lens(node, ctx, batch: int, n: int) -> None:
@@ -69,21 +81,22 @@ def lower_scan(node, ctx):
     check_outputs(node, sub, [per(v) for v in ins[:n_state]], "the body's state output")
 
     scratch, states, temps, gathers, scatters = Scratch(), [], [], [], []
-    b_off = lambda v: f" + b * {prod(per(v).shape)}u" if batch > 1 else ""
+    # one batch's part of a tensor (opset 8 batches along axis 0)
+    batched = lambda base, v: Slice(base, prod(per(v).shape) if batch > 1 else 0)
     for k, v in enumerate(ins[:n_state]):
         size = prod(per(v).shape)
-        states.append(state(v.dtype.ctype, f"in{first + k}{b_off(v)}", v.dtype.nbytes(size),
-                            f"out{k}{b_off(v)}" if outs[k] is not None else None, scratch))
+        states.append(state(v.dtype.ctype, batched(f"in{first + k}", v), v.dtype.nbytes(size),
+                            batched(f"out{k}", v) if outs[k] is not None else None, scratch))
     formal = {body.input[k].name: f"cur{k}" for k in range(n_state)}
-    pos = lambda d: f"{steps - 1}u - it" if d else "it"
     for j, (x, ax, s) in enumerate(zip(xs, axes_in, slices)):
-        ptr = f"in{first + n_state + j}{b_off(ins[n_state + j])}"
+        at = batched(f"in{first + n_state + j}", ins[n_state + j])
         if ax == 0:
-            formal[body.input[n_state + j].name] = f"{ptr} + ({pos(dirs_in[j])}) * {s.size}u"
+            formal[body.input[n_state + j].name] = Slice(
+                at.base, at.batch, s.size, steps - 1 if dirs_in[j] else None)
             continue
         tmp = f"g{j}"
         temps.append((x.dtype.ctype, tmp, scratch.ptr(x.dtype.ctype, s.nbytes)))
-        gathers.append(_slice_moves(x, ax, ptr, pos(dirs_in[j]), tmp, True))
+        gathers.append(_slice_copy(x, ax, at, dirs_in[j], tmp, True))
         formal[body.input[n_state + j].name] = tmp
     results = [f"nxt{k}" for k in range(n_state)]
     for j, y in enumerate(outs[n_state:]):
@@ -92,17 +105,17 @@ def lower_scan(node, ctx):
         s = sub.graph.values[sub.graph.outputs[len(results)]]
         ax = norm_axis(axes_out[j], len(s.shape) + 1, node)
         y1 = per(y)
-        ptr = f"out{n_state + j}{b_off(y)}"
+        at = batched(f"out{n_state + j}", y)
         if y1.shape != s.shape[:ax] + (steps,) + s.shape[ax:]:
             raise CompileError(f"scan output '{y.name}' is {list(y.shape)}, not the body's "
                                f"{list(s.shape)} stacked {steps} times", node,
                                reason="Scan: output shape")
         if ax == 0:
-            results.append(f"{ptr} + ({pos(dirs_out[j])}) * {s.size}u")
+            results.append(Slice(at.base, at.batch, s.size, steps - 1 if dirs_out[j] else None))
             continue
         tmp = f"s{j}"
         temps.append((y.dtype.ctype, tmp, scratch.ptr(y.dtype.ctype, s.nbytes)))
-        scatters.append(_slice_moves(y1, ax, ptr, pos(dirs_out[j]), tmp, False))
+        scatters.append(_slice_copy(y1, ax, at, dirs_out[j], tmp, False))
         results.append(tmp)
     ws = f"ws + {scratch.take(sub.workspace_bytes)}" if sub.workspace_bytes else "NULL"
     args, used = params(node, sub, formal, results, ws)

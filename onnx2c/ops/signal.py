@@ -30,25 +30,20 @@ def _int(node, ctx, i, default=None):
     return default if v is None else int(v.reshape(-1)[0])
 
 
-def _offset(strs) -> str:
-    """sum of i_k * strs[k]; a stride is a number or a C expression."""
-    terms = [f"i{k}" + ("" if s == 1 else f" * {s}u" if isinstance(s, int) else f" * {s}")
-             for k, s in enumerate(strs) if s != 0]
-    return " + ".join(terms) or "0"
-
-
 @dataclass(frozen=True)
 class Transform:
     """One transform case of templates/ops/dft.c.j2: lanes over `dims` (input and output
-    offsets `src`, `dst`), each transforming n points from its first n_in inputs (`step`
+    element strides `src`, `dst`; loop `hop_loop`'s input stride is also multiplied by
+    STFT's run-time step), each transforming n points from its first n_in inputs (`step`
     apart) into `bins` bins (`ostep` apart); cin, cout: scalars per input and output
     value (1 real, 2 complex); `check`: the lane reads past its inputs; `scale`: 1/n for
     an inverse; run when `cond` holds."""
     cond: str | None
     dims: list[int]
-    src: str
-    dst: str
-    step: int | str
+    src: list[int]
+    dst: list[int]
+    hop_loop: int | None
+    step: int
     ostep: int
     n: int
     n_in: int
@@ -90,18 +85,20 @@ class MelWeights:
     checks: list[str]
 
 
-def _case(node, x, y, loops, lane, n, cond=None, inverse=False, onesided=False) -> Transform:
+def _case(node, x, y, loops, lane, n, cond=None, inverse=False, onesided=False,
+          hop_loop=None) -> Transform:
     """One transform over lanes: `loops` are (extent, input stride, output stride) in
-    scalars (complex values interleaved); `lane` is (input count, input step, bins,
-    output step); `cond` the C condition on run-time inputs that selects it."""
+    scalars (complex values interleaved), loop `hop_loop`'s input stride per sample of
+    STFT's run-time step; `lane` is (input count, input step, bins, output step); `cond`
+    the C condition on run-time inputs that selects it."""
     n_in, step, bins, ostep = lane
-    loops = [lp for lp in loops if lp[0] != 1]
+    kept = [k for k, lp in enumerate(loops) if lp[0] != 1]
     hermitian = inverse and onesided          # irfft: rebuild the mirrored half
     top = n // 2 if hermitian else n - 1      # highest input position a lane reads
+    extents, src, dst = ([loops[k][j] for k in kept] for j in range(3))
     return Transform(
-        cond, [lp[0] for lp in loops], _offset([lp[1] for lp in loops]),
-        _offset([lp[2] for lp in loops]), step, ostep, n, n_in, bins, x.shape[-1],
-        y.shape[-1], int(inverse), hermitian, top >= n_in,
+        cond, extents, src, dst, kept.index(hop_loop) if hop_loop in kept else None, step,
+        ostep, n, n_in, bins, x.shape[-1], y.shape[-1], int(inverse), hermitian, top >= n_in,
         scalar(1.0 / n, "double") if inverse else None)
 
 
@@ -172,7 +169,7 @@ def lower_stft(node, ctx):
     else:
         ns = _lengths(node, ctx, 3, bins, onesided, length)
     hop_input = runtime(node, ctx, 1)
-    hop = "(size_t)hop" if hop_input else _int(node, ctx, 1)
+    hop = None if hop_input else _int(node, ctx, 1)
     cases = []
     for n, cond in ns:
         if n <= 0 or n > length or (n // 2 + 1 if onesided else n) != bins:
@@ -180,10 +177,10 @@ def lower_stft(node, ctx):
         if hop_input:     # the frame count the run-time step gives must be the static one
             cond = " && ".join(c for c in (cond, f"hop > 0 && {length - n} / hop + 1 == "
                                                  f"{frames}") if c)
-        step = hop * cin if isinstance(hop, int) else f"{hop} * {cin}u" if cin != 1 else hop
+        step = cin if hop_input else hop * cin
         loops = [(batch, length * cin, frames * bins * 2), (frames, step, bins * 2)]
         cases.append(_case(node, x, y, loops, (n, cin, bins, 2), n, cond,
-                           onesided=onesided))
+                           onesided=onesided, hop_loop=1 if hop_input else None))
     inputs = [i for i in range(4) if i in (0, 2) and inp(node, ctx, i) or runtime(node, ctx, i)]
     return _kernel(node, cases, inputs, window=win is not None, hop_input=hop_input)
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from ..errors import CompileError
 from ..ir import DType
-from ._elementwise import offset_expr
 from ._strided import Moves, literal, packed_bits
 from ._util import c_dims, consts, inp, norm_axis, out, runtime, strides
 from ..ir.optable import Kernel, op
@@ -24,16 +23,17 @@ from ..ir.optable import Kernel, op
 class AxisTables:
     """templates/ops/axis_tables.c.j2: `call` fills tab with each output coordinate's
     source coordinate (negative: padding); (input, count) of `conv`: int32 index inputs
-    widened first; loops over `dims`; offs[k]: the table entry of axis k, osum the
-    source offset, `fill`: the padding value (None: Slice)."""
+    widened first; loops over `dims`; axis k's entry in tab sits at table_starts[k] plus
+    its loop variable (table_strides[k]: 1 for that loop, 0 for the others); `fill`: the
+    padding value (None: Slice); out_strides: the output's strides over the loops."""
     conv: list[tuple[int, int]]
     call: str
     dims: list[int]
     fill: str | None
     bits: int                   # element bits of a packed type (0: whole bytes)
-    offs: list[str]
-    osum: str
-    out_offset: str
+    table_starts: list[int]
+    table_strides: list[list[int]]
+    out_strides: list[int]
 
 
 def _tables(node, ctx, fn: str, args: list, fill: str | None, inputs: list[int]) -> Kernel:
@@ -49,17 +49,12 @@ def _tables(node, ctx, fn: str, args: list, fill: str | None, inputs: list[int])
                      f"in{a}" if v.dtype == DType.INT64 else f"v{a}")
     # loops over the axes longer than 1; axis k's table starts at the sum of y.shape[:k]
     loops = [k for k, d in enumerate(y.shape) if d != 1]
-    offs = []
-    for k in range(len(y.shape)):
-        start = sum(y.shape[:k])
-        terms = ([f"{start}u"] if start or k not in loops else []) + \
-            ([f"i{loops.index(k)}"] if k in loops else [])
-        offs.append(f"tab[{' + '.join(terms)}]")
     call = f"{fn}({len(x.shape)}u, {c_dims(x.shape)}, {c_dims(y.shape)}, {', '.join(cargs)}, tab)"
     return Kernel("ops/axis_tables.c.j2", AxisTables(
-        conv, call, [y.shape[k] for k in loops], fill, packed_bits(y.dtype), offs,
-        " + ".join(f"o{k}" for k in range(len(offs))) or "0",
-        offset_expr([strides(y.shape)[k] for k in loops])),
+        conv, call, [y.shape[k] for k in loops], fill, packed_bits(y.dtype),
+        [sum(y.shape[:k]) for k in range(len(y.shape))],
+        [[int(j == k) for j in loops] for k in range(len(y.shape))],
+        [strides(y.shape)[k] for k in loops]),
         scratch=8 * sum(y.shape), inputs=inputs)
 
 

@@ -6,20 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._util import inp, lane_loops, norm_axis, out, require_float
+from ._util import Lanes, inp, lane_loops, norm_axis, out, require_float
 from ..ir.optable import Kernel, op
 
 
 @dataclass(frozen=True)
 class Softmax:
-    """templates/ops/softmax.c.j2: lanes of n elements `stride` apart along the axis,
-    lane starts `base` in the loops i* over `dims` (ops/_util.lane_loops); `direct`: the
-    output type holds exp() exactly."""
-    dims: list[int]
-    n: int
-    base: str
-    stride: int
-    empty: bool
+    """templates/ops/softmax.c.j2: the lanes along the axis (ops/_util.Lanes); `direct`:
+    the output type holds exp() exactly."""
+    lanes: Lanes
     kind: str                   # Softmax, LogSoftmax or Hardmax
     direct: bool
 
@@ -36,6 +31,6 @@ def lower_softmax(node, ctx):
         axis = 1
     # float and double outputs hold exp() exactly, so Softmax need not recompute it;
     # every lane reads element k before it writes it, so the output may overwrite x
-    params = Softmax(**lane_loops(shape, axis), kind=node.op_type,
+    params = Softmax(lane_loops(shape, axis), kind=node.op_type,
                      direct=y.dtype.ctype == y.dtype.compute)
     return Kernel("ops/softmax.c.j2", params, inplace=[0])

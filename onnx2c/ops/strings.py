@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from ..csyntax.cnames import c_comment
 from ..errors import CompileError
 from ..ir import DType
-from ._elementwise import offset_expr
 from ._util import broadcast_loops, inp, out, strides
 from ..ir.optable import Kernel, op
 from .strings_regex import RegexError, compile_regex
@@ -52,8 +51,8 @@ class Element:
 class StringMap:
     """Parameters of templates/ops/string_map.c.j2."""
     dims: list[int]
-    offsets: list[str | None]       # element offset of input j in the loop variables
-    out_offset: str
+    strides: list[list[int] | None]  # element strides of input j per loop i* (None: not read)
+    out_strides: list[int]
     cell: int
     element: Element
     tables: list[StaticTable] = field(default_factory=list)
@@ -66,11 +65,11 @@ def string_map(node, ctx, element: Element, tables=(), comment: str | None = Non
     idxs = [i for i in range(len(node.inputs)) if inp(node, ctx, i) is not None]
     y = out(node, ctx)
     dims, strs = broadcast_loops(y.shape, [inp(node, ctx, i).shape for i in idxs])
-    offsets = [None] * len(node.inputs)
+    per_input = [None] * len(node.inputs)
     for i, s in zip(idxs, strs):
-        offsets[i] = offset_expr(s)
+        per_input[i] = s
     return Kernel("ops/string_map.c.j2", StringMap(
-        dims, offsets, offset_expr(strides(dims)), cell(), element, list(tables), comment),
+        dims, per_input, strides(dims), cell(), element, list(tables), comment),
         scratch=scratch, inputs=idxs)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CompileError
-from ._util import axis_split, inp, lane_loops, norm_axis
+from ._util import Lanes, inp, lane_loops, norm_axis
 from ..ir.optable import Bound, Kernel, capacity, op
 
 
@@ -26,17 +26,15 @@ def topk_capacity(node, values):
 
 @dataclass(frozen=True)
 class TopK:
-    """templates/ops/topk.c.j2: lanes as ops/_util.lane_loops walks them (dims, n, base,
-    stride, empty); k values per lane (a C expression) whose output lane starts at
-    `out_base`; `better`: the C comparison that ranks first; outputs nobody reads live
-    in scratch (`spill`: output index, C type, byte offset); `cap`: a run-time K's bound."""
-    dims: list[int]
-    n: int
-    base: str
-    stride: int
+    """templates/ops/topk.c.j2: the lanes along the axis (ops/_util.Lanes); k values per
+    lane (a C expression) whose output lane starts at offset(out_strides) over the same
+    loops (with a run-time K, the outer loop's stride counts kk rows); `better`: the C
+    comparison that ranks first; outputs nobody reads live in scratch (`spill`: output
+    index, C type, byte offset); `cap`: a run-time K's bound."""
+    lanes: Lanes
     empty: bool
     k: str
-    out_base: str
+    out_strides: list[int]
     better: str
     bounded: bool
     spill: list[tuple[int, str, int]]
@@ -55,13 +53,12 @@ def lower_topk(node, ctx):
     y = next(v for v in ys if v is not None)
     lanes = lane_loops(x.shape, axis)
     if y.bounded:
-        # lane (o, i) of the packed outer x k x inner result starts at o * k * inner + i
-        outer, _, inner = axis_split(x.shape, axis)
-        base = [f"i0 * kk{f' * {inner}u' if inner != 1 else ''}"] if outer != 1 else []
-        base += [f"i{len(lanes['dims']) - 1}"] if inner != 1 else []
-        count, out_base, cap = "kk", " + ".join(base) or "0", y.shape[axis]
+        # lane (o, i) of the packed outer x kk x inner result starts at o * kk * inner + i
+        out_strides = Lanes(lanes.outer, 1, lanes.inner, False).base_strides
+        count, cap = "kk", y.shape[axis]
     else:
-        count, out_base, cap = f"{y.shape[axis]}u", lane_loops(y.shape, axis)["base"], None
+        out_strides = lane_loops(y.shape, axis).base_strides
+        count, cap = f"{y.shape[axis]}u", None
     # the outputs hold the insertion sort's state: one nobody reads lives in scratch
     spill, scratch = [], 0
     for k, ctype, nbytes in ((0, x.dtype.ctype, x.dtype.nbytes(y.size)),
@@ -69,8 +66,7 @@ def lower_topk(node, ctx):
         if ys[k] is None and y.size:
             spill.append((k, ctype, scratch))
             scratch += (nbytes + 15) // 16 * 16
-    params = TopK(lanes["dims"], lanes["n"], lanes["base"], lanes["stride"], y.size == 0, count,
-                  out_base, ">" if node.attrs.get("largest", 1) else "<", y.bounded, spill,
-                  axis, cap)
+    params = TopK(lanes, y.size == 0, count, out_strides,
+                  ">" if node.attrs.get("largest", 1) else "<", y.bounded, spill, axis, cap)
     return Kernel("ops/topk.c.j2", params, inputs=[0, 1] if y.bounded else [0],
                   scratch=scratch)

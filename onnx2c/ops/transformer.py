@@ -8,15 +8,16 @@ from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ._elementwise import elementwise
 from ._util import inp, out
-from .attention import lin, view
+from .attention import view
 from ..ir.optable import Kernel, op
 
 
 @dataclass(frozen=True)
 class Rotary:
     """templates/ops/rotary.c.j2: B x H x S tokens of D elements, the first `rot` of
-    which rotate in `half` pairs (interleaved or split halves); `row`: a token's offset;
-    `positions`: the cache rows when position ids index them (None: no ids)."""
+    which rotate in `half` pairs (interleaved or split halves); `row_strides`: the
+    element strides of a token's row by (batch, head, position); `positions`: the cache
+    rows when position ids index them (None: no ids)."""
     B: int
     H: int
     S: int
@@ -24,7 +25,7 @@ class Rotary:
     half: int
     rot: int
     interleaved: bool
-    row: str
+    row_strides: tuple[int, int, int]
     positions: int | None
 
 
@@ -40,7 +41,7 @@ def lower_rotary(node, ctx):
                            reason="RotaryEmbedding: rotary dim")
     # the cache row of token (b, s): its position id's, or (b, s) itself without ids
     params = Rotary(x.shape[0], heads, seq, size, half, rot, bool(node.attrs.get("interleaved")),
-                    lin(("b", st[0]), ("h", st[1]), ("s", st[2])),
+                    st,
                     cos.shape[0] if pos is not None else None)
     return Kernel("ops/rotary.c.j2", params, inplace=[0])
 

@@ -5,7 +5,6 @@ The number of distinct slices is known only at run time; every output but
 inverse_indices is bounded by the slice count."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import CompileError
@@ -35,8 +34,7 @@ def unique_capacity(node, values):
 @dataclass(frozen=True)
 class Unique:
     """templates/ops/unique.c.j2: n slices along `axis` (all elements when flattened), each
-    outer x inner elements (`width`); at most `cap` distinct ones fit the outputs;
-    at(slot, e) is the C offset of element e of slice `slot`."""
+    outer x inner elements (`width`); at most `cap` distinct ones fit the outputs."""
     n: int
     outer: int
     inner: int
@@ -44,7 +42,6 @@ class Unique:
     cap: int
     axis: int
     sorted: int
-    at: Callable[[str, str], str]
     bits: int                   # element bits of a packed type (0: whole bytes)
     float: bool
 
@@ -63,15 +60,6 @@ def lower_unique(node, ctx):
     # are gone; inverse_indices is not bounded)
     cap = min((ctx.graph.values[o].shape[a if k == 0 else 0] for k, o in enumerate(node.outputs)
                if o and k != 2), default=n)
-
-    def at(slot: str, e: str) -> str:
-        """Element e (0 <= e < outer * inner) of slice `slot`."""
-        if inner == 1:
-            return f"{e} * {n}u + {slot}" if outer > 1 else slot
-        if outer == 1:
-            return f"{slot} * {inner}u + {e}"
-        return f"{e} / {inner}u * {n * inner}u + {slot} * {inner}u + {e} % {inner}u"
-
     return Kernel("ops/unique.c.j2", Unique(
-        n, outer, inner, outer * inner, cap, a, node.attrs.get("sorted", 1), at,
+        n, outer, inner, outer * inner, cap, a, node.attrs.get("sorted", 1),
         packed_bits(x.dtype), x.dtype.is_float), scratch=2 * 8 * n)

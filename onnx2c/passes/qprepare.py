@@ -22,7 +22,7 @@ import numpy as np
 
 from ..ir import DType, Graph, Node
 from ..quant import EIGHT_BIT
-from ..quant.packing import groups_row_pairs, row_pairs, subtract_zero_point
+from ..quant.packing import TILE_COLUMNS, groups_row_pairs, row_pairs, subtract_zero_point
 from .qconstants import Builder as _Builder, const as _const, scalar as _scalar
 from .qlstm import prepare_lstm
 
@@ -82,10 +82,35 @@ def _matmul(g: Graph, node: Node, requant: str) -> bool:
     a, bmat = g.values[node.inputs[ia]], g.values[node.inputs[ib]]
     a_zero = _const(g, node, a_zero_i, np.zeros(1, np.int64))
     b_zero = _const(g, node, b_zero_i, np.zeros(1, np.int64))
-    if bmat.data is None or len(bmat.shape) != 2 or not _scalar(a_zero) or b_zero is None \
-            or a.dtype not in EIGHT_BIT:
+    if bmat.data is None or len(bmat.shape) != 2 or b_zero is None or a.dtype not in EIGHT_BIT:
+        return False
+    if a_zero is None and op == "MatMulInteger":
+        return _runtime_zero_matmul(g, node, requant, bmat.data.T, b_zero)
+    if not _scalar(a_zero):
         return False
     return _gemm_node(g, node, requant, bmat.data.T, b_zero, a_zero, op)
+
+
+def _runtime_zero_matmul(g: Graph, node: Node, requant: str, w, b_zero) -> bool:
+    """MatMulInteger whose A zero point is computed at run time (quantize_dynamic's
+    DynamicQuantizeLinear -> MatMulInteger): the packed QGemm, with each row's sum of
+    weights for the kernel to fold the zero point into the bias when it runs. Fewer rows
+    of A than a column tile holds (a matrix-vector product) stay with the reference
+    loop, which runs across B's columns and is faster there."""
+    zero, a = g.values[node.inputs[2]], g.values[node.inputs[0]]
+    if zero.size != 1 or a.size // max(int(w.shape[1]), 1) < TILE_COLUMNS:
+        return False
+    weights = subtract_zero_point(np.ascontiguousarray(w), b_zero) \
+        if b_zero.size in (1, w.shape[0]) else None
+    if weights is None:
+        return False
+    b = _Builder(g, node, requant)
+    sums = weights.astype(np.int64).sum(axis=1).astype(np.int32)
+    inputs = [node.inputs[0], b.const("weights", row_pairs(weights), DType.INT8), "", "", "",
+              node.inputs[2], b.const("sums", sums, DType.INT32)]
+    b.replace("QGemm", inputs, dict(a_zero=0, N=int(w.shape[0]), K=int(w.shape[1]),
+                                    requant=requant, mode="int32", y_zero=0))
+    return True
 
 
 def _qgemm(g: Graph, node: Node, requant: str) -> bool:

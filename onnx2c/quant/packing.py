@@ -10,6 +10,11 @@ import math
 import numpy as np
 
 
+# O2C_QTILE (runtime_c/o2c_qlayout.h): the data columns (output positions, or rows of a
+# matrix product's A) a column tile of the integer GEMM holds
+TILE_COLUMNS = 4
+
+
 def subtract_zero_point(w: np.ndarray, zero) -> np.ndarray | None:
     """w - zero per row (axis 0) as int8, or None when a difference leaves int8 (a uint8
     weight with an off-centre zero point): the integer kernels take int8 weights."""

@@ -57,3 +57,32 @@ def test_matmul_integer_to_float_with_run_time_scales(b_constant, tmp_path):
                             ["y"], domain="com.microsoft")
     m = graph_model([node], inputs, [("y", TP.FLOAT, (4, 6))], MS, inits)
     _check(m, feeds, tmp_path)
+
+
+@pytest.mark.parametrize("b_type, zero", [(TP.INT8, 0), (TP.INT8, 255), (TP.UINT8, 131)])
+def test_matmul_integer_with_a_run_time_zero_point(b_type, zero, build, tmp_path):
+    """quantize_dynamic's DynamicQuantizeLinear -> MatMulInteger: A's zero point is run-time
+    data, B constant, so the packed GEMM folds the zero point into the bias as it runs.
+    Compared exactly with an int64 reference (onnxruntime's u8 x s8 kernels saturate
+    differently on CPUs without VNNI)."""
+    k, n = 37, 9
+    np_b = np.int8 if b_type == TP.INT8 else np.uint8
+    info = np.iinfo(np_b)
+    bz = (np.zeros(n, np_b) if b_type == TP.INT8 else
+          RNG.integers(100, 156, n).astype(np_b))
+    # B minus its zero point fits int8 (else B is not packed), its extremes included
+    delta = RNG.integers(-128, 128, (k, n))
+    delta[0], delta[1] = 127, -128
+    b = np.clip(bz.astype(np.int64) + delta, info.min, info.max).astype(np_b)
+    node = helper.make_node("MatMulInteger", ["a", "b", "za", "bz"], ["y"])
+    m = graph_model([node], [("a", TP.UINT8, (2, 5, k)), ("za", TP.UINT8, ())],
+                    [("y", TP.INT32, (2, 5, n))], 17, [("b", b), ("bz", bz)])
+    a = RNG.integers(0, 256, (2, 5, k)).astype(np.uint8)
+    a[0, 0], a[0, 1] = 0, 255
+    za = np.array(zero, np.uint8)
+    runner = build(m)
+    assert "o2c_qgemm(" in (tmp_path / "src" / "model.c").read_text()   # not the reference loops
+    status, got = runner.run({"a": a, "za": za})
+    assert status == 0
+    want = (a.astype(np.int64) - zero) @ (b.astype(np.int64) - bz.astype(np.int64))
+    np.testing.assert_array_equal(got[0], want.astype(np.int32))
