@@ -21,6 +21,11 @@ def out(node: Node, ctx: LoweringContext, i: int = 0) -> Value:
     return ctx.graph.values[node.outputs[i]]
 
 
+def wanted(node: Node, i: int) -> bool:
+    """Optional output i is asked for: present and named."""
+    return i < len(node.outputs) and bool(node.outputs[i])
+
+
 def const(node: Node, ctx: LoweringContext, i: int, what: str = "a shape") -> np.ndarray | None:
     """The compile-time value of input i (None when omitted); raises if it is run-time data."""
     v = inp(node, ctx, i)

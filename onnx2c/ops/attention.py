@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
-from ._util import inp, out
+from ._util import inp, out, wanted
 from ..ir.optable import Kernel, op
 
 
@@ -111,7 +111,7 @@ def rows(node, ctx, ik: int, ipast: int, iout: int, heads: int | None) -> KvRows
     x, past = inp(node, ctx, ik), inp(node, ctx, ipast)
     h, s, d, st = view(x, heads, node)
     p = past.shape[2] if past is not None else 0
-    present = iout < len(node.outputs) and node.outputs[iout] != ""
+    present = wanted(node, iout)
     return KvRows(p, h, s, d, ik, ipast, st[:2], st[2], iout if present else None)
 
 
@@ -168,7 +168,7 @@ def lower_attention(node, ctx):
     hq, sq, t, past = geo.Hq, geo.Sq, geo.T, geo.k.P
     acc = "double" if DType.DOUBLE in (q.dtype, a.get("softmax_precision")) else "float"
     qk = None
-    if len(node.outputs) > 3 and node.outputs[3]:
+    if wanted(node, 3):
         qk = QkOutput(a.get("qk_matmul_output_mode", 0), (hq * sq * t, sq * t, t, 1))
     softcap = float(a.get("softcap") or 0.0)
     nonpad = inp(node, ctx, 6) is not None

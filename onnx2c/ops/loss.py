@@ -10,7 +10,7 @@ import numpy as np
 
 from ..csyntax.literals import scalar
 from ..errors import CompileError
-from ._util import inp, out
+from ._util import inp, out, wanted
 from ..ir.optable import Kernel, op
 
 
@@ -40,7 +40,7 @@ def lower_loss(node, ctx):
                            f"'{reduction}' are not a classification loss", node,
                            reason=f"{node.op_type}: shapes")
     ignore = node.attrs.get("ignore_index")
-    log_prob = len(node.outputs) > 1 and node.outputs[1] != ""
+    log_prob = wanted(node, 1)
     params = Loss(x.shape[0], x.shape[1], int(np.prod(x.shape[2:], dtype=np.int64)),
                   node.op_type == "SoftmaxCrossEntropyLoss", log_prob, reduction,
                   inp(node, ctx, 2) is not None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
-from ._util import broadcast_loops, inp, norm_axis, require_float
+from ._util import broadcast_loops, inp, norm_axis, require_float, wanted
 from ..ir.optable import Kernel, op
 
 
@@ -54,10 +54,6 @@ class Lrn:
     beta: str
 
 
-def _present(node, k: int) -> bool:
-    return k < len(node.outputs) and bool(node.outputs[k])
-
-
 def _norm(node, ctx, view, inner, *, mean=None, spread=None, inv, y="d * inv", stats=(),
           params=(), acc=None) -> Kernel:
     """Kernel normalizing X (seen with shape `view`) over the `inner` axes of the view.
@@ -89,7 +85,7 @@ def _norm(node, ctx, view, inner, *, mean=None, spread=None, inv, y="d * inv", s
         [d for d, m in zip(dims, members) if not m], [d for d, m in zip(dims, members) if m],
         acc, subs["n"], members, strs[0], strs[1],
         [(k, s) for (k, _), s in zip(params, strs[2:])], fmt(mean), fmt(spread), fmt(inv), fmt(y),
-        [(k, fmt(e)) for k, e in stats if _present(node, k)]))
+        [(k, fmt(e)) for k, e in stats if wanted(node, k)]))
 
 
 def _check_param(node, v, shape, view) -> None:

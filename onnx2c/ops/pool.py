@@ -13,7 +13,7 @@ import numpy as np
 from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
-from ._util import c_dims, inp, out, require_float, runtime, strides
+from ._util import c_dims, inp, out, require_float, runtime, strides, wanted
 from ..ir.optable import Kernel, op
 
 
@@ -118,7 +118,7 @@ def _kernel(node, ctx, kernel, st, dil, pads) -> Kernel:
     else:
         idx_st = strides(ins)
     planes = int(np.prod(x.shape[:2]))
-    indices = len(node.outputs) > 1 and bool(node.outputs[1])
+    indices = wanted(node, 1)
     counted = any(a.skip for a in axes)    # else every window has prod(kernel) elements
     div = f"({c})n" if counted else scalar(int(np.prod(kernel)), c)
     start, fold, result = _reduction(node, x, div)
@@ -148,7 +148,7 @@ def _pool2d(node, ctx, kernel, st, dil, pads) -> Kernel | None:
     x, y = inp(node, ctx, 0), out(node, ctx)
     kind = node.op_type.replace("Global", "")
     if len(kernel) != 2 or x.dtype != DType.FLOAT or kind not in ("MaxPool", "AveragePool") \
-            or any(d != 1 for d in dil) or (len(node.outputs) > 1 and node.outputs[1]):
+            or any(d != 1 for d in dil) or wanted(node, 1):
         return None
     for a in range(2):      # _axis's check, which the generic loop would make
         _axis(node, a, x.shape[2 + a], y.shape[2 + a], kernel[a], st[a], 1, pads[a],

@@ -18,7 +18,7 @@ import numpy as np
 from ..csyntax.literals import scalar as lit
 from ..errors import CompileError
 from ..ir import DType
-from ._util import inp
+from ._util import inp, wanted
 from .packing import pack_b
 from ..ir.optable import Kernel, op
 
@@ -188,13 +188,12 @@ def lower_rnn(node, ctx):
                            reason=f"empty {kind}")
     _check_weights(node, ctx, dirs, gates * hidden, size, hidden, batch)
     has = lambda i: inp(node, ctx, i) is not None
-    wants = lambda i: i < len(node.outputs) and bool(node.outputs[i])
     lstm, clip = kind == "LSTM", a.get("clip")
     params = Recurrence(
         kind=kind, T=seq, B=batch, I=size, H=hidden, D=dirs, G=gates,
         direction=direction,
         bias=has(3), seq_lens=has(4), init_h=has(5), init_c=lstm and has(6), peep=lstm and has(7),
-        y=wants(0), y_h=wants(1), y_c=lstm and wants(2),
+        y=wanted(node, 0), y_h=wanted(node, 1), y_c=lstm and wanted(node, 2),
         # GRU adds R's bias of the candidate gate with R's product, not with the others
         r_bias_rows=(2 if kind == "GRU" else gates) * hidden,
         lbr=bool(a.get("linear_before_reset", 0)), input_forget=bool(a.get("input_forget", 0)),

@@ -15,7 +15,7 @@ from ..csyntax.literals import scalar
 from ..errors import CompileError
 from ..ir import DType
 from ..ir.optable import Kernel, op, type_rule
-from ._util import inp
+from ._util import inp, wanted
 
 MS = "com.microsoft"
 _OPS = ("SkipLayerNormalization", "SkipSimplifiedLayerNormalization")
@@ -43,10 +43,6 @@ def _skip_norm_types(node, inputs):
     x = inputs[0]
     stats = (DType.FLOAT, tuple(x.shape[:-1]) + (1,))
     return [(x.dtype, x.shape), stats, stats, (x.dtype, x.shape)][:len(node.outputs)]
-
-
-def _wanted(node, k: int) -> bool:
-    return k < len(node.outputs) and bool(node.outputs[k])
 
 
 @op(*_OPS, domain=MS)
@@ -80,5 +76,5 @@ def lower_skip_norm(node, ctx):
         epsilon=scalar(node.attrs.get("epsilon", 1e-12), "double"), centered=centered,
         beta="in3" if beta is not None else None,
         bias=f"in{bias_index}" if bias is not None else None,
-        mean_out=_wanted(node, 1), inv_std_out=_wanted(node, 2), sum_out=_wanted(node, 3))
+        mean_out=wanted(node, 1), inv_std_out=wanted(node, 2), sum_out=wanted(node, 3))
     return Kernel("ops/skip_norm.c.j2", params)
