@@ -144,12 +144,21 @@ static inline int o2c_qconv_tile_words_inside(const o2c_qconv_shape *s, int32_t 
 O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_u8_rows, uint8_t, o2c_qext_u8)
 O2C_QCONV_TILE_ROWS(o2c_qconv_im2col_s8_rows, int8_t, o2c_qext_s8)
 
+/* gcc stops inlining the general column builder into o2c_qconv once the x86 VNNI path
+ * (o2c_qconv_vnni.h) sits beside it, and a call per tile then costs a conv such as an
+ * 80-tap stride-4 Conv1d a quarter of its time; elsewhere the compiler's choice stands. */
+#if defined(O2C_X86_VNNI_U8) && defined(__GNUC__)
+#define O2C_QIM2COL_INLINE static inline __attribute__((always_inline))
+#else
+#define O2C_QIM2COL_INLINE static inline
+#endif
+
 /* The column tile of output positions p0 .. p0+n-1 over the cin channels at x (planes
  * in_h * in_w apart): each tap inside the image reads the data, outside it the zero
  * point (fill), in the column order o2c_qconv_order gives. */
 #define O2C_QCONV_IM2COL(NAME, T)                                                          \
-    static inline void NAME(const o2c_qconv_shape *s, const T *x, int32_t fill,           \
-                            int32_t p0, int32_t n, uint32_t *tile)                         \
+    O2C_QIM2COL_INLINE void NAME(const o2c_qconv_shape *s, const T *x, int32_t fill,      \
+                                 int32_t p0, int32_t n, uint32_t *tile)                    \
     {                                                                                      \
         const int32_t cin = s->in_c / s->groups, rows = o2c_qconv_order(s);                \
         const int32_t kh_n = s->k_h, kw_n = s->k_w, in_h = s->in_h, in_w = s->in_w;        \
