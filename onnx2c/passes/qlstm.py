@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import DType, Graph, Node
-from ..quant.packing import row_pairs, subtract_zero_point
+from ..quant.packing import row_pairs, row_sums, subtract_zero_point
 from .qconstants import Builder, const
 
 
@@ -29,7 +29,7 @@ def _direction_rows(weights: np.ndarray, scale, zero, gates_h: int):
         if rows is None:
             return None
         packed.append(row_pairs(rows))
-        sums.append(rows.astype(np.int64).sum(axis=1).astype(np.int32))
+        sums.append(row_sums(rows).astype(np.int32))
     return np.concatenate(packed), np.concatenate(sums), np.ascontiguousarray(scale).reshape(-1)
 
 

@@ -22,7 +22,8 @@ import numpy as np
 
 from ..ir import DType, Graph, Node
 from ..quant import EIGHT_BIT
-from ..quant.packing import TILE_COLUMNS, groups_row_pairs, row_pairs, subtract_zero_point
+from ..quant.packing import TILE_COLUMNS, groups_row_pairs, row_pairs, row_sums, \
+    subtract_zero_point
 from .qconstants import Builder as _Builder, const as _const, scalar as _scalar
 from .qlstm import prepare_lstm
 
@@ -105,7 +106,7 @@ def _runtime_zero_matmul(g: Graph, node: Node, requant: str, w, b_zero) -> bool:
     if weights is None:
         return False
     b = _Builder(g, node, requant)
-    sums = weights.astype(np.int64).sum(axis=1).astype(np.int32)
+    sums = row_sums(weights).astype(np.int32)
     inputs = [node.inputs[0], b.const("weights", row_pairs(weights), DType.INT8), "", "", "",
               node.inputs[2], b.const("sums", sums, DType.INT32)]
     b.replace("QGemm", inputs, dict(a_zero=0, N=int(w.shape[0]), K=int(w.shape[1]),
@@ -192,7 +193,7 @@ def _dynamic_matmul(g: Graph, node: Node, requant: str) -> bool:
         return False
     b = _Builder(g, node, requant)
     inputs = [node.inputs[0], b.const("weights", row_pairs(rows), DType.INT8),
-              b.const("sums", rows.astype(np.int64).sum(axis=1).astype(np.int32), DType.INT32),
+              b.const("sums", row_sums(rows).astype(np.int32), DType.INT32),
               b.const("scales", np.asarray(b_scale, np.float32).reshape(-1), DType.FLOAT),
               node.inputs[4] if len(node.inputs) > 4 else ""]
     b.replace("QDynamicGemm", inputs, dict(N=int(bmat.shape[1]), K=int(bmat.shape[0])))

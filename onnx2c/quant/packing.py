@@ -74,11 +74,16 @@ def groups_row_pairs(w: np.ndarray, groups: int) -> np.ndarray:
     return np.concatenate([row_pairs(conv_rows(g)) for g in per_group])
 
 
+def row_sums(weights: np.ndarray) -> np.ndarray:
+    """Each row's sum (int64): what a data zero point times the row adds to its sums."""
+    return weights.reshape(weights.shape[0], -1).astype(np.int64).sum(axis=1)
+
+
 def fold_zero_point(bias, weights: np.ndarray, zero: int) -> np.ndarray:
     """bias - zero * (the sum of each row of weights): the kernels multiply the 8-bit
     data as stored, so the data's zero point moves into the bias (exact in int32)."""
     rows = weights.shape[0]
-    sums = weights.reshape(rows, -1).astype(np.int64).sum(axis=1)
+    sums = row_sums(weights)
     base = np.zeros(rows, np.int64) if bias is None else \
         np.broadcast_to(np.asarray(bias, np.int64).reshape(-1), (rows,))
     return (base - int(zero) * sums).astype(np.int32)
