@@ -21,7 +21,7 @@
  * onnx2c/quant/packing.py orders the weights the same way.
  *
  * On x86-64 with AVX512-VNNI a uint8 image under float requantization goes to
- * o2c_qconv_vnni.h (eight columns as byte quads, the same sums) when its shape allows.
+ * o2c_qconv_vnni.h (columns as byte quads, the same sums) when its shape allows.
  *
  * In place: o2c_qconv may write y over x when the conv is pointwise (1x1, stride 1, no
  * padding, one group, in_c == out_c): a tile's inputs are all in the tile buffer before

@@ -3,17 +3,23 @@
  * (O2C_X86_VNNI_U8) and float requantization, included by o2c_qconv.h.
  *
  * Why: the general path gathers four columns as int16 pairs, regroups them to bytes and
- * regroups each row pair's weights per tile of four columns; here eight columns are
- * gathered straight from the NCHW planes as byte quads (masked byte loads, the zero
- * point in the padding) and every row's weights are broadcast over them, so VPDPBUSD
- * does 64 multiply-adds per weight shuffle and the sums need no lane reduction but one.
+ * regroups each row pair's weights per tile of four columns; here the columns are byte
+ * quads and every row's weights are broadcast over sixteen of them (o2c_qgemm_vnni.h),
+ * so VPDPBUSD does 64 multiply-adds per instruction and the sums need no lane reduction.
  *
- * Tile: word q * 8 + j holds column j's k = 4q .. 4q+3, one byte each, in o2c_qconv.h's
- * column order; 8 * K4 bytes, the scratch o2c_qconv_scratch_bytes gives every target.
- * A quad is four bytes of one gather: four channels of one tap (tap-major order, a
- * group's channel count a multiple of 4), or the taps kw = 0..3 of one kernel row
- * ((c, kh, kw) order with a kernel width of 3 or 4; the fourth tap of a width-3 kernel
- * meets a zero weight).  Other shapes take o2c_qconv's general path.
+ * The columns come from one of two places:
+ * - tap-major convs at strides 1 and 2 whose input fits the column buffer read them
+ *   straight from a copy of the input rewritten once per group
+ *   (o2c_qconv_vnni_phases.h);
+ * - the others gather them, eight at a time, straight from the NCHW planes (masked byte
+ *   loads, the zero point in the padding) into a tile: word q * cols + j holds column
+ *   j's k = 4q .. 4q+3, one byte each, in o2c_qconv.h's column order, 32 columns (16
+ *   when K is long) in the column buffer.  A quad is four bytes of one gather: four
+ *   channels of one tap (tap-major order, a group's channel count a multiple of 4), or
+ *   the taps kw = 0..3 of one kernel row ((c, kh, kw) order with a kernel width of 3 or
+ *   4; the fourth tap of a width-3 kernel meets a zero weight).
+ * Other shapes take o2c_qconv's general path.  The weights and the columns live in
+ * stack buffers of this path's own (about 100 KB), not in the scratch every target gets.
  *
  * The sums are the portable C's: each VPDPBUSD lane adds four exact uint8 x int8
  * products (17 bits) to an int32 that wraps as the portable additions do, and the
@@ -32,8 +38,17 @@
 #include <immintrin.h>
 
 #include "o2c_qgemm_vnni.h"
+#include "o2c_qconv_vnni_phases.h"
 
+/* The columns one gather places (o2c_qv_run). */
 #define O2C_QV_COLS 8
+
+/* The columns of a gathered tile for a K4: two vectors, or one when they do not fit the
+ * column buffer. */
+static inline int32_t o2c_qv_tile_cols(int32_t K4)
+{
+    return 2 * O2C_QV_VECTOR * K4 <= O2C_QV_COLUMN_BYTES ? 2 * O2C_QV_VECTOR : O2C_QV_VECTOR;
+}
 
 /* The rows of a band of unpacked weights (o2c_qgemm_vnni.h) for a K4. */
 static inline int32_t o2c_qv_band_rows(int32_t K4)
@@ -41,17 +56,34 @@ static inline int32_t o2c_qv_band_rows(int32_t K4)
     return O2C_QV_WEIGHT_BYTES / o2c_qv_k8(K4) & ~7;
 }
 
-/* Whether o2c_qv_conv takes the shape (see above).  y written over x (a pointwise conv
- * in place) needs every row of a tile in one band: a second band would gather from
- * outputs. */
-static inline int o2c_qv_supported(const o2c_qconv_shape *s, const void *x, const void *y)
+/* The shape o2c_qv_conv computes: a pointwise conv's positions as one flat row. */
+static inline o2c_qconv_shape o2c_qv_flat(const o2c_qconv_shape *shape)
 {
-    const int32_t cin = s->in_c / s->groups, K4 = o2c_qk4(o2c_qconv_k(s));
-    if (K4 > 4096 || (x == y && o2c_qv_band_rows(K4) < s->out_c / s->groups))
+    o2c_qconv_shape s = *shape;
+    if (s.k_h == 1 && s.k_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
+        s.pad_left == 0 && s.in_h == s.out_h && s.in_w == s.out_w) {
+        s.in_w = s.out_w = s.in_h * s.in_w;
+        s.in_h = s.out_h = 1;
+    }
+    return s;
+}
+
+/* Whether o2c_qv_conv takes the shape (see above).  y written over x (a pointwise conv
+ * in place) through gathered tiles needs every row of a tile in one band: a second band
+ * would gather from outputs.  The rewritten input (o2c_qconv_vnni_phases.h) is a copy. */
+static inline int o2c_qv_supported(const o2c_qconv_shape *shape, const void *x, const void *y)
+{
+    const o2c_qconv_shape s = o2c_qv_flat(shape);
+    const int32_t cin = s.in_c / s.groups, K4 = o2c_qk4(o2c_qconv_k(&s));
+    if (O2C_QV_VECTOR * K4 > O2C_QV_COLUMN_BYTES)
         return 0;
-    if (o2c_qconv_order(s) == O2C_QCOL_TAPS)
+    if (o2c_qp_supported(&s))
+        return 1;
+    if (x == y && o2c_qv_band_rows(K4) < s.out_c / s.groups)
+        return 0;
+    if (o2c_qconv_order(&s) == O2C_QCOL_TAPS)
         return cin % 4 == 0;
-    return s->k_w == 3 || s->k_w == 4;
+    return s.k_w == 3 || s.k_w == 4;
 }
 
 /* The columns of a tile on one output row (from ow of row oh): lanes j0 .. j0+len-1. */
@@ -135,17 +167,19 @@ static inline __m128i o2c_qv_bytes8(const uint8_t *plane, const o2c_qv_tap *tap,
 
 /* Quad q of the tile from four gathers of eight bytes (byte i of the quad from v_i). */
 static inline void o2c_qv_store_quad(__m128i v0, __m128i v1, __m128i v2, __m128i v3,
-                                     uint32_t *tile, int32_t q)
+                                     uint32_t *tile, int32_t cols, int32_t q)
 {
     const __m128i lo = _mm_unpacklo_epi8(v0, v1), hi = _mm_unpacklo_epi8(v2, v3);
-    _mm_storeu_si128((__m128i *)(void *)(tile + q * O2C_QV_COLS), _mm_unpacklo_epi16(lo, hi));
-    _mm_storeu_si128((__m128i *)(void *)(tile + q * O2C_QV_COLS + 4),
+    _mm_storeu_si128((__m128i *)(void *)(tile + q * cols), _mm_unpacklo_epi16(lo, hi));
+    _mm_storeu_si128((__m128i *)(void *)(tile + q * cols + 4),
                      _mm_unpackhi_epi16(lo, hi));
 }
 
-/* The tile from its runs: each tap's masks and offsets once, shared by every channel. */
+/* Eight columns of the tile (cols words per quad) from their runs: each tap's masks and
+ * offsets once, shared by every channel. */
 static inline void o2c_qv_gather(const o2c_qconv_shape *s, const uint8_t *x, __m128i fill,
-                                 const o2c_qv_run *runs, int32_t n_runs, uint32_t *tile)
+                                 const o2c_qv_run *runs, int32_t n_runs, uint32_t *tile,
+                                 int32_t cols)
 {
     const int32_t cin = s->in_c / s->groups, sw = s->stride_w;
     const size_t plane = (size_t)s->in_h * (size_t)s->in_w;
@@ -161,7 +195,7 @@ static inline void o2c_qv_gather(const o2c_qconv_shape *s, const uint8_t *x, __m
                                   o2c_qv_bytes8(xc + plane, &taps[0], n_runs, sw, fill),
                                   o2c_qv_bytes8(xc + 2 * plane, &taps[0], n_runs, sw, fill),
                                   o2c_qv_bytes8(xc + 3 * plane, &taps[0], n_runs, sw, fill),
-                                  tile, q);
+                                  tile, cols, q);
             }
         }
         for (c = 0; !taps_order && c < cin; c++) {  /* tap 3 of width 3: a zero weight */
@@ -169,16 +203,16 @@ static inline void o2c_qv_gather(const o2c_qconv_shape *s, const uint8_t *x, __m
             o2c_qv_store_quad(o2c_qv_bytes8(xc, &taps[0], n_runs, sw, fill),
                               o2c_qv_bytes8(xc, &taps[1], n_runs, sw, fill),
                               o2c_qv_bytes8(xc, &taps[2], n_runs, sw, fill),
-                              o2c_qv_bytes8(xc, &taps[3], n_runs, sw, fill), tile,
+                              o2c_qv_bytes8(xc, &taps[3], n_runs, sw, fill), tile, cols,
                               c * s->k_h + kh);
         }
     }
 }
 
-/* The tile of output positions p0 .. p0+n-1 (0 < n <= 8) of one group's planes x; the
- * common tile on one output row has its own copy of the loops, with one run. */
+/* Output positions p0 .. p0+n-1 (0 < n <= 8) of one group's planes x as eight columns
+ * of a tile of cols; the common run on one output row has its own copy of the loops. */
 static inline void o2c_qv_tile(const o2c_qconv_shape *s, const uint8_t *x, int32_t fill,
-                               int32_t p0, int32_t n, uint32_t *tile)
+                               int32_t p0, int32_t n, uint32_t *tile, int32_t cols)
 {
     const __m128i fill8 = _mm_set1_epi8((char)fill);
     o2c_qv_run runs[O2C_QV_COLS] = {{0, 0, 0, 0}};
@@ -191,45 +225,79 @@ static inline void o2c_qv_tile(const o2c_qconv_shape *s, const uint8_t *x, int32
                                                               : n - j;
     }
     if (n_runs == 1)
-        o2c_qv_gather(s, x, fill8, runs, 1, tile);
+        o2c_qv_gather(s, x, fill8, runs, 1, tile, cols);
     else
-        o2c_qv_gather(s, x, fill8, runs, n_runs, tile);
+        o2c_qv_gather(s, x, fill8, runs, n_runs, tile, cols);
+}
+
+/* The columns g0 .. g0+n-1 of one group's planes x, gathered into a tile of cols: where
+ * the GEMM reads them and where their sums go. */
+static inline int32_t o2c_qv_gathered(const o2c_qconv_shape *s, const uint8_t *x,
+                                      int32_t x_zero, int32_t g0, int32_t n, int32_t cols,
+                                      uint32_t *tile, o2c_qv_segment *seg)
+{
+    int32_t j;
+    for (j = 0; j < n; j += O2C_QV_COLS)
+        o2c_qv_tile(s, x, x_zero, g0 + j, n - j < O2C_QV_COLS ? n - j : O2C_QV_COLS,
+                    tile + j, cols);
+    seg[0].delta = g0;
+    seg[0].lanes = n >= 32 ? ~0u : (1u << n) - 1u;
+    return 1;
 }
 
 /* o2c_qconv (o2c_qconv.h) for uint8 x with a float-requantizing epilogue, for the shapes
- * o2c_qv_supported takes.  A pointwise conv's positions are one flat row.  The rows go
- * in bands whose unpacked weights fit O2C_QV_WEIGHT_BYTES (most convs: one band). */
+ * o2c_qv_supported takes: a group's columns from its rewritten input
+ * (o2c_qconv_vnni_phases.h) or gathered tile by tile.  The rows go in bands whose
+ * unpacked weights fit O2C_QV_WEIGHT_BYTES (most convs: one band). */
 static inline int o2c_qv_conv(const o2c_qconv_shape *shape, const uint8_t *x,
                               int32_t x_zero, const int8_t *w, const int32_t *bias,
                               const o2c_qepilogue *e, uint8_t *y, void *scratch)
 {
-    const int32_t cin = shape->in_c / shape->groups, cog = shape->out_c / shape->groups;
-    const int32_t K4 = o2c_qk4(o2c_qconv_k(shape)), band_max = o2c_qv_band_rows(K4);
-    const size_t in_plane = (size_t)shape->in_h * (size_t)shape->in_w;
-    const size_t out_plane = (size_t)shape->out_h * (size_t)shape->out_w;
-    const size_t wg = o2c_qgemm_packed_bytes(cog, o2c_qconv_k(shape));
+    const o2c_qconv_shape s = o2c_qv_flat(shape);
+    const int32_t cin = s.in_c / s.groups, cog = s.out_c / s.groups;
+    const int32_t K4 = o2c_qk4(o2c_qconv_k(&s)), band_max = o2c_qv_band_rows(K4);
+    const size_t in_plane = (size_t)s.in_h * (size_t)s.in_w;
+    const size_t out_plane = (size_t)s.out_h * (size_t)s.out_w;
+    const size_t wg = o2c_qgemm_packed_bytes(cog, o2c_qconv_k(&s));
+    const int phases = o2c_qp_supported(&s);
+    const o2c_qp_layout l = o2c_qp_layout_of(&s);
+    /* a tile: 32 grid columns, or cols gathered ones */
+    const int32_t cols = o2c_qv_tile_cols(K4), step = phases ? 2 * O2C_QV_VECTOR : cols;
+    const int32_t grid = phases ? s.out_h * l.wph : (int32_t)out_plane;
     int8_t unpacked[O2C_QV_WEIGHT_BYTES];
-    o2c_qconv_shape s = *shape;
-    int32_t b, g, p, r0;
-    if (s.k_h == 1 && s.k_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
-        s.pad_left == 0 && s.in_h == s.out_h && s.in_w == s.out_w) {
-        s.in_h = s.out_h = 1;
-        s.in_w = s.out_w = (int32_t)in_plane;
-    }
+    uint32_t buf[O2C_QV_COLUMN_BYTES / 4];
+    intptr_t tap[O2C_QP_TAPS] = {0};
+    o2c_qv_segment seg[2 * O2C_QV_VECTOR + 2];
+    o2c_qv_source src;
+    int32_t b, g, p, r0, n_seg;
+    (void)scratch;
+    src.tap = tap;
+    src.taps = phases ? s.k_h * s.k_w : 1;
+    src.quads = phases ? cin / 4 : K4 / 4;
+    src.stride = phases ? l.plane : (size_t)cols;
+    if (phases)
+        o2c_qp_taps(&s, &l, tap);
     for (b = 0; b < s.batch; b++)
         for (g = 0; g < s.groups; g++) {
             const o2c_qepilogue eg = o2c_qepilogue_from(e, g * cog);
             const uint8_t *xg = x + ((size_t)b * s.in_c + (size_t)g * cin) * in_plane;
             uint8_t *yg = y + ((size_t)b * s.out_c + (size_t)g * cog) * out_plane;
+            if (phases)
+                o2c_qp_fill(&s, &l, xg, x_zero, buf);
             for (r0 = 0; r0 < cog; r0 += band_max) {
                 const int32_t r1 = cog - r0 < band_max ? cog : r0 + band_max;
                 o2c_qv_unpack(w + (size_t)g * wg, cog, K4, r0, (r1 - r0 + 7) & ~7, unpacked);
-                for (p = 0; p < (int32_t)out_plane; p += O2C_QV_COLS) {
-                    const int32_t n = (int32_t)out_plane - p < O2C_QV_COLS
-                                          ? (int32_t)out_plane - p : O2C_QV_COLS;
-                    o2c_qv_tile(&s, xg, x_zero, p, n, (uint32_t *)scratch);
+                for (p = 0; p < grid; p += step) {
+                    const int32_t n = grid - p < step ? grid - p : step;
+                    if (phases) {
+                        src.at = buf + p;
+                        n_seg = o2c_qp_segments(&s, &l, p, n, seg);
+                    } else {
+                        src.at = buf;
+                        n_seg = o2c_qv_gathered(&s, xg, x_zero, p, n, cols, buf, seg);
+                    }
                     o2c_qv_gemm_requant(r0, r1, K4, unpacked, bias ? bias + g * cog : NULL,
-                                        (const uint32_t *)scratch, n, &eg, yg + p, out_plane);
+                                        &src, n, seg, n_seg, &eg, yg, out_plane);
                 }
             }
         }

@@ -1,16 +1,16 @@
 /*
- * o2c_qgemm_vnni.h - the GEMM of o2c_qconv_vnni.h: 8-bit weights times a tile of eight
- * columns of uint8 byte quads (word q * 8 + j: column j's k 4q .. 4q+3), requantized in
+ * o2c_qgemm_vnni.h - the GEMM of o2c_qconv_vnni.h: 8-bit weights times up to 32 columns
+ * of uint8 byte quads (one 32-bit word: a column's four consecutive k), requantized in
  * float mode.  Included by o2c_qconv_vnni.h under O2C_X86_VNNI_U8.
  *
  * The packed row pairs (o2c_qgemm.h) are first unpacked, a band of rows at a time, into
  * a stack buffer of plain rows (each row's k contiguous, padded to a multiple of 8 with
- * zeros), so that a row's eight weights of k 8Q .. 8Q+7 are one 64-bit broadcast (a
- * load, no shuffle).  The tile's two quads 2Q, 2Q+1 are one 512-bit load, permuted once
- * per band of eight rows to lanes 2j (quad 2Q) and 2j+1 (quad 2Q+1) of column j; then
- * each VPDPBUSD adds 64 exact uint8 x int8 products (a lane's four fit 17 bits) to
- * int32 lanes that wrap as the portable additions do, and the two lanes of a column are
- * added once at the end.
+ * zeros), so that a row's quad is one 32-bit broadcast.  Sixteen columns' quads are one
+ * 512-bit load (o2c_qv_source says where), and each VPDPBUSD adds 64 exact uint8 x int8
+ * products (a lane's four fit 17 bits) to the int32 lanes of one row's sixteen columns,
+ * which wrap as the portable additions do: eight rows by two vectors keep sixteen sums
+ * in registers, every column load serves eight rows and every broadcast two vectors, and
+ * a row's sums leave as bytes of its output row (o2c_qv_segment), with no lane reduction.
  */
 #ifndef O2C_QGEMM_VNNI_H
 #define O2C_QGEMM_VNNI_H
@@ -27,9 +27,41 @@
  * k (o2c_qv_supported). */
 #define O2C_QV_WEIGHT_BYTES 32768
 
+/* The columns of one vector, and the stack buffer the columns are read from. */
+#define O2C_QV_VECTOR 16
+#define O2C_QV_COLUMN_BYTES 65536
+
+/* Where the GEMM reads its columns' quads: tap t's quad q (k = 4 * (t * quads + q) ..)
+ * of column j is the word at + tap[t] + q * stride + j. */
+typedef struct {
+    const uint32_t *at;
+    const intptr_t *tap;
+    int32_t taps, quads;
+    size_t stride;
+} o2c_qv_source;
+
+/* Where sums go: lane j (bit j of lanes) of a row to byte delta + j of its output row. */
+typedef struct {
+    intptr_t delta;
+    uint32_t lanes;
+} o2c_qv_segment;
+
 static inline int32_t o2c_qv_k8(int32_t K4)
 {
     return (K4 + 7) & ~7;
+}
+
+/* acc plus, per int32 lane, the four products of u's uint8 and s's int8 bytes: VPDPBUSD.
+ * GCC 12 copies the accumulator around the intrinsic's instruction, and with sixteen
+ * accumulators live spills them to the stack; the same instruction as asm stays in place. */
+static inline __m512i o2c_qv_dpbusd(__m512i acc, __m512i u, __m512i s)
+{
+#if defined(__GNUC__) && !defined(__clang__)
+    __asm__("vpdpbusd {%2, %1, %0|%0, %1, %2}" : "+v"(acc) : "v"(u), "v"(s));
+    return acc;
+#else
+    return _mm512_dpbusd_epi32(acc, u, s);
+#endif
 }
 
 /* Rows r0 .. r0+count-1 (r0 even, count a multiple of 8; rows from `rows` on zero) of
@@ -59,57 +91,62 @@ static inline void o2c_qv_unpack(const int8_t *w, int32_t rows, int32_t K4, int3
     }
 }
 
-/* The sums of eight unpacked rows (K8 apart) against the tile, one row per __m256i
- * lane j = column j. */
-static inline void o2c_qv_sums8(const int8_t *rows8, int32_t K4, const uint32_t *tile,
-                                __m256i *sums)
+/* The sums of eight unpacked rows (K8 apart) over nvec (1 or 2) vectors of columns:
+ * acc[v * 8 + i] is row i's sums over vector v. */
+static inline void o2c_qv_sums(const int8_t *rows8, int32_t K4, const o2c_qv_source *src,
+                               int32_t nvec, __m512i *acc)
 {
-    const int32_t K8 = o2c_qv_k8(K4);
-    /* lane 2j + h from lane 8h + j: column j's quads 2Q, 2Q+1 side by side */
-    const __m512i spread = _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14,
-                                             7, 15);
-    __m512i acc[8];
-    int32_t i, k;
-    for (i = 0; i < 8; i++)
+    const size_t K8 = (size_t)o2c_qv_k8(K4);
+    const int8_t *w = rows8;
+    int32_t i, t, q;
+    for (i = 0; i < 16; i++)
         acc[i] = _mm512_setzero_si512();
-    for (k = 0; k < K4; k += 8) {
-        /* the last quad alone: the odd lanes zero (and the weights past K4 zero) */
-        const __m512i cols = _mm512_permutexvar_epi32(
-            spread, k + 8 <= K4 ? _mm512_loadu_si512((const void *)(tile + 2 * k))
-                                : _mm512_maskz_loadu_epi32(0x00FF, (const void *)(tile + 2 * k)));
-        for (i = 0; i < 8; i++) {
-            int64_t eight;
-            memcpy(&eight, rows8 + (size_t)i * (size_t)K8 + (size_t)k, 8u);
-            acc[i] = _mm512_dpbusd_epi32(acc[i], cols, _mm512_set1_epi64(eight));
+    for (t = 0; t < src->taps; t++) {
+        const uint32_t *col = src->at + src->tap[t];
+        for (q = 0; q < src->quads; q++, col += src->stride, w += 4) {
+            const __m512i c0 = _mm512_loadu_si512((const void *)col);
+            const __m512i c1 = nvec > 1 ? _mm512_loadu_si512((const void *)(col + 16)) : c0;
+            for (i = 0; i < 8; i++) {
+                int32_t quad;
+                memcpy(&quad, w + (size_t)i * K8, 4u);
+                acc[i] = o2c_qv_dpbusd(acc[i], c0, _mm512_set1_epi32(quad));
+                if (nvec > 1)
+                    acc[8 + i] = o2c_qv_dpbusd(acc[8 + i], c1, _mm512_set1_epi32(quad));
+            }
         }
     }
-    for (i = 0; i < 8; i++)
-        sums[i] = _mm512_cvtepi64_epi32(_mm512_add_epi32(acc[i], _mm512_srli_epi64(acc[i], 32)));
 }
 
-/* Rows r0 .. r1-1 (unpacked from r0 by o2c_qv_unpack) against the tile of n (<= 8)
- * columns, bias added and requantized: row r's bytes go to y + r * row_stride. */
+/* Rows r0 .. r1-1 (unpacked from r0 by o2c_qv_unpack) over n (<= 32) columns, bias
+ * added and requantized: row r's bytes go to its segments of y + r * row_stride. */
 static inline void o2c_qv_gemm_requant(int32_t r0, int32_t r1, int32_t K4,
                                        const int8_t *unpacked, const int32_t *bias,
-                                       const uint32_t *tile, int32_t n,
+                                       const o2c_qv_source *src, int32_t n,
+                                       const o2c_qv_segment *seg, int32_t n_seg,
                                        const o2c_qepilogue *e, uint8_t *y, size_t row_stride)
 {
-    int32_t r, i;
+    int32_t r, i, k;
     for (r = r0; r < r1; r += 8) {
-        __m256i sums[8];
-        o2c_qv_sums8(unpacked + (size_t)(r - r0) * (size_t)o2c_qv_k8(K4), K4, tile, sums);
-        for (i = 0; i < 8 && r + i < r1; i += 2) {     /* two rows per requantization */
-            const int32_t at = r + i, at_b = r + i + 1 < r1 ? r + i + 1 : r + i;
-            const float sa = e->scale[e->per_row ? at : 0], sb = e->scale[e->per_row ? at_b : 0];
-            const float row_scale[4] = { sa, sa, sb, sb };
-            unsigned char out[16];
-            _mm_storeu_si128((__m128i *)(void *)out, o2c_qx_requant16(
-                _mm256_add_epi32(sums[i], _mm256_set1_epi32(bias ? bias[at] : 0)),
-                _mm256_add_epi32(sums[i + 1], _mm256_set1_epi32(bias ? bias[at_b] : 0)),
-                row_scale, e->q.zero, e->q.lo, e->q.hi));
-            memcpy(y + (size_t)at * row_stride, out, (size_t)n);
-            if (at_b != at)
-                memcpy(y + (size_t)at_b * row_stride, out + 8, (size_t)n);
+        const int8_t *rows8 = unpacked + (size_t)(r - r0) * (size_t)o2c_qv_k8(K4);
+        __m512i acc[16];
+        if (n > O2C_QV_VECTOR)      /* a constant nvec for each copy of the loop */
+            o2c_qv_sums(rows8, K4, src, 2, acc);
+        else
+            o2c_qv_sums(rows8, K4, src, 1, acc);
+        for (i = 0; i < 8 && r + i < r1; i++) {
+            const int32_t at = r + i;
+            const __m512 scale = _mm512_set1_ps(e->scale[e->per_row ? at : 0]);
+            const __m512i b = _mm512_set1_epi32(bias ? bias[at] : 0);
+            const uintptr_t row = (uintptr_t)(void *)(y + (size_t)at * row_stride);
+            __m256i bytes = _mm256_castsi128_si256(o2c_qx_requant_zmm(
+                _mm512_add_epi32(acc[i], b), scale, e->q.zero, e->q.lo, e->q.hi));
+            if (n > O2C_QV_VECTOR)
+                bytes = _mm256_inserti128_si256(bytes, o2c_qx_requant_zmm(
+                    _mm512_add_epi32(acc[8 + i], b), scale, e->q.zero, e->q.lo, e->q.hi), 1);
+            /* the address in integers: a run's lane 0 may lie before the row */
+            for (k = 0; k < n_seg; k++)
+                _mm256_mask_storeu_epi8((void *)(row + (uintptr_t)seg[k].delta),
+                                        (__mmask32)seg[k].lanes, bytes);
         }
     }
 }

@@ -38,22 +38,32 @@ static inline uint64_t o2c_qx_requant8(__m256i acc, __m256 scale, int32_t zero, 
            ((uint64_t)(uint32_t)_mm256_extract_epi32(r, 4) << 32);
 }
 
+#if defined(O2C_X86_AVX512)
+/* Sixteen sums times scale (per lane), requantized as o2c_qx_requant8 does: lane i's
+ * byte is byte i of the result. */
+static inline __m128i o2c_qx_requant_zmm(__m512i acc, __m512 scale, int32_t zero, int32_t lo,
+                                         int32_t hi)
+{
+    const __m512 lo_f = _mm512_set1_ps((float)(lo - zero));
+    const __m512 hi_f = _mm512_set1_ps((float)(hi - zero));
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+    v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+    v = _mm512_min_ps(_mm512_max_ps(v, lo_f), hi_f);
+    return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(zero)));
+}
+#endif
+
 /* Sixteen sums (four rows of four columns) at once: lane i's byte is byte i of the
  * result, the same steps as o2c_qx_requant8. */
 static inline __m128i o2c_qx_requant16(__m256i acc_lo, __m256i acc_hi, const float *row_scale,
                                        int32_t zero, int32_t lo, int32_t hi)
 {
 #if defined(O2C_X86_AVX512)
-    const __m512 lo_f = _mm512_set1_ps((float)(lo - zero));
-    const __m512 hi_f = _mm512_set1_ps((float)(hi - zero));
     const __m512 scale = _mm512_permutexvar_ps(
         _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
         _mm512_castps128_ps512(_mm_loadu_ps(row_scale)));
-    const __m512i acc = _mm512_inserti64x4(_mm512_castsi256_si512(acc_lo), acc_hi, 1);
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
-    v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
-    v = _mm512_min_ps(_mm512_max_ps(v, lo_f), hi_f);
-    return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(zero)));
+    return o2c_qx_requant_zmm(_mm512_inserti64x4(_mm512_castsi256_si512(acc_lo), acc_hi, 1),
+                              scale, zero, lo, hi);
 #else
     const __m256 scale_lo = _mm256_set_m128(_mm_set1_ps(row_scale[1]), _mm_set1_ps(row_scale[0]));
     const __m256 scale_hi = _mm256_set_m128(_mm_set1_ps(row_scale[3]), _mm_set1_ps(row_scale[2]));
