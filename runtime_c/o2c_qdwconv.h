@@ -118,7 +118,7 @@ static inline void o2c_qdwconv_plane(const o2c_qconv_shape *s, int32_t x_signed,
         int32_t rows, padded_cols;
         o2c_qdwconv_padded(s, &rows, &padded_cols);
 #if defined(O2C_X86_AVX512)
-        if (o2c_qdwconv_x512_fits(s, cols)) {
+        if (o2c_qdwconv_x512_fits(s, x_signed, cols)) {
             o2c_qdwconv_plane_x512(s, x_signed, pad, rows, cols, wc, acc0, scale, q, yc);
             return;
         }

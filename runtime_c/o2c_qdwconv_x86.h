@@ -82,11 +82,28 @@ static inline void o2c_qdwconv_plane_x86(const o2c_qconv_shape *s, int32_t x_sig
 #if defined(O2C_X86_AVX512)
 #define O2C_QDWX_TAPS 16
 
-/* With AVX-512 (o2c_qdwconv_plane_x512): stride h == stride w of 1 or 2, up to 16 taps. */
-static inline int o2c_qdwconv_x512_fits(const o2c_qconv_shape *s, int32_t cols)
+/* The loads of a kernel row in o2c_qdwconv_plane_x512 when each is a quad of taps (uint8
+ * with VNNI and VBMI, up to 8 undilated taps: one or two quads), else 0: one per tap. */
+static inline int32_t o2c_qdwx_row_quads(const o2c_qconv_shape *s, int32_t x_signed)
 {
+#if defined(O2C_X86_VNNI_U8) && defined(__AVX512VBMI__)
+    if (!x_signed && s->k_w <= 8 && (s->k_w == 1 || s->dil_w == 1))
+        return s->k_w > 4 ? 2 : 1;
+#endif
+    (void)s;
+    (void)x_signed;
+    return 0;
+}
+
+/* With AVX-512 (o2c_qdwconv_plane_x512): stride h == stride w of 1 or 2, up to 16 loads
+ * per output. */
+static inline int o2c_qdwconv_x512_fits(const o2c_qconv_shape *s, int32_t x_signed,
+                                        int32_t cols)
+{
+    const int32_t quads = o2c_qdwx_row_quads(s, x_signed);
     return s->stride_h == s->stride_w && s->stride_w <= 2 &&
-           s->k_h * s->k_w <= O2C_QDWX_TAPS && (int64_t)s->out_h * cols < (1 << 22);
+           (quads ? s->k_h * quads : s->k_h * s->k_w) <= O2C_QDWX_TAPS &&
+           (int64_t)s->out_h * cols < (1 << 22);
 }
 
 /* Sixteen lanes' bytes of one tap from p (even bytes at stride 2), only the bytes below
@@ -103,13 +120,13 @@ static inline __m512i o2c_qdwx_bytes16(const uint8_t *p, int32_t sw, int64_t roo
 }
 
 #if defined(O2C_X86_VNNI_U8) && defined(__AVX512VBMI__)
-/* uint8 with VNNI and VBMI, a kernel row of up to 4 undilated taps: one byte permute
- * makes each lane's row window (bytes sw * l .. sw * l + 3) a quad, and one VPDPBUSD
- * adds its products with the row's weights (zero past k_w, meeting whatever byte is
- * there) - exact, as in o2c_qgemm_vnni.h. */
+/* uint8 with VNNI and VBMI, a kernel row of up to 8 undilated taps: one byte permute
+ * makes each lane's row window (bytes sw * l .. sw * l + 3, and + 4 .. + 7) a quad, and
+ * one VPDPBUSD adds its products with the row's weights (zero past k_w, meeting whatever
+ * byte is there) - exact, as in o2c_qgemm_vnni.h. */
 #define O2C_QDWX_ROW_QUADS 1
 
-static inline __m512i o2c_qdwx_row_quads(__m512i acc, const uint8_t *p, int64_t room,
+static inline __m512i o2c_qdwx_quad_sums(__m512i acc, const uint8_t *p, int64_t room,
                                          __m512i slide, __m512i row_weights)
 {
     const __mmask64 mask = room >= 64 ? ~(__mmask64)0 : room <= 0 ? 0
@@ -139,25 +156,27 @@ static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_si
     const float row_scale[4] = { scale, scale, scale, scale };
     __m512i weight[O2C_QDWX_TAPS];
     int64_t offset[O2C_QDWX_TAPS];
+    const int32_t row_quads = o2c_qdwx_row_quads(s, x_signed);
     int32_t l, t;
 #if defined(O2C_QDWX_ROW_QUADS)
-    const int row_quads = !x_signed && s->k_w <= 4 && (s->k_w == 1 || s->dil_w == 1);
+    const int32_t loads = s->k_h * row_quads;
     /* byte 4l + b of the permute from byte sw * l + b (at most 33) */
     const __m512i slide = _mm512_add_epi32(_mm512_mullo_epi32(iota, _mm512_set1_epi32(sw * 0x01010101)),
                                            _mm512_set1_epi32(0x03020100));
 #endif
-    for (t = 0; t < taps; t++) {
+    for (t = 0; !row_quads && t < taps; t++) {
         const int32_t kh = t / s->k_w, kw = t - kh * s->k_w;
         offset[t] = (int64_t)kh * s->dil_h * cols + (int64_t)kw * s->dil_w;
         weight[t] = _mm512_set1_epi32((int32_t)(uint16_t)wc[t]);
     }
 #if defined(O2C_QDWX_ROW_QUADS)
-    for (t = 0; row_quads && t < s->k_h; t++) {    /* per kernel row: offset, weight bytes */
+    for (t = 0; t < loads; t++) {       /* per quad of a kernel row: offset, weight bytes */
+        const int32_t kh = t / row_quads, kw = 4 * (t - kh * row_quads);
         uint8_t quad[4] = { 0, 0, 0, 0 };
         int32_t quad_word;
-        memcpy(quad, wc + t * s->k_w, (size_t)s->k_w);
+        memcpy(quad, wc + kh * s->k_w + kw, (size_t)(s->k_w - kw < 4 ? s->k_w - kw : 4));
         memcpy(&quad_word, quad, 4u);
-        offset[t] = (int64_t)t * s->dil_h * cols;
+        offset[t] = (int64_t)kh * s->dil_h * cols + kw;
         weight[t] = _mm512_set1_epi32(quad_word);
     }
 #endif
@@ -174,8 +193,8 @@ static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_si
         __m512i acc = _mm512_set1_epi32(acc0);
 #if defined(O2C_QDWX_ROW_QUADS)
         if (row_quads) {
-            for (t = 0; t < s->k_h; t++)
-                acc = o2c_qdwx_row_quads(acc, room > offset[t] ? p + offset[t] : pad,
+            for (t = 0; t < loads; t++)
+                acc = o2c_qdwx_quad_sums(acc, room > offset[t] ? p + offset[t] : pad,
                                          room - offset[t], slide, weight[t]);
         } else
 #endif

@@ -6,9 +6,10 @@
  *   o2c_qmul                     QLinearMul (MLAS's SSE2 kernel)
  *   o2c_qavgpool_window          QLinearAveragePool's float path (dequantized window sum)
  *   o2c_qsoftmax_lane            QLinearSoftmax (onnxruntime's lookup table of exp values)
+ *   o2c_qlookup                  a 256-byte table indexed by each byte (QLinearSigmoid,
+ *                                QLinearLeakyRelu; the table computed at compile time)
  *
- * Lookup-table ops (QLinearSigmoid, QLinearLeakyRelu, QLinearConcat's requantization) and
- * the global average pool (an integer sum, then o2c_requant) need no helper here.
+ * The global average pool (an integer sum, then o2c_requant) needs no helper here.
  *
  * A product and the sum it feeds are kept in separate statements, as onnxruntime keeps
  * them: build this C without FP contraction across statements (gcc in ISO mode, as
@@ -19,8 +20,13 @@
 #define O2C_QELEMENTWISE_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "o2c_qrequant.h"
+
+#if defined(O2C_X86_AVX512) && defined(__AVX512VBMI__)
+#include <immintrin.h>
+#endif
 
 /* v rounded half to even and clamped to [lo, hi] (rounding is monotone, the bounds are
  * integers: clamping first gives the same result and keeps o2c_round_small in range).
@@ -81,6 +87,30 @@ static inline int32_t o2c_qsoftmax_value(float t, float y_scale, float sum, int3
     /* clamped before rounding, which is the same for a valid scale (the bound is an
      * integer) and keeps a hostile one (huge, negative, NaN) within o2c_round_small */
     return o2c_qround_clamp(scaled / sum, -(1 << 22), hi - y_zero) + y_zero;
+}
+
+/* y[i] = table[x[i]] for n bytes; y may be x.  With AVX-512 VBMI, 64 bytes at a time:
+ * two two-register byte permutes look each byte up in both halves of the table (its low
+ * seven bits), and its top bit picks the half - the same bytes as the loop. */
+static inline void o2c_qlookup(const uint8_t *table, const uint8_t *x, uint8_t *y, size_t n)
+{
+    size_t i = 0;
+#if defined(O2C_X86_AVX512) && defined(__AVX512VBMI__)
+    const __m512i t0 = _mm512_loadu_si512((const void *)table);
+    const __m512i t1 = _mm512_loadu_si512((const void *)(table + 64));
+    const __m512i t2 = _mm512_loadu_si512((const void *)(table + 128));
+    const __m512i t3 = _mm512_loadu_si512((const void *)(table + 192));
+    for (; i < n; i += 64) {
+        const __mmask64 m = n - i >= 64u ? ~(__mmask64)0 : ((__mmask64)1 << (n - i)) - 1u;
+        const __m512i v = _mm512_maskz_loadu_epi8(m, (const void *)(x + i));
+        const __m512i low = _mm512_permutex2var_epi8(t0, v, t1);
+        const __m512i high = _mm512_permutex2var_epi8(t2, v, t3);
+        _mm512_mask_storeu_epi8((void *)(y + i), m,
+                                _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), low, high));
+    }
+#endif
+    for (; i < n; i++)
+        y[i] = table[x[i]];
 }
 
 #endif /* O2C_QELEMENTWISE_H */

@@ -20,6 +20,7 @@ import onnx2c
 from onnx2c.targets import get
 from onnx2c.targets.run import run_model
 from tests.ops.test_qlinear import CONVS, NP, conv_case
+from tests.ops.test_qlinear import _model as qlinear_model, _ort as qlinear_ort
 
 BUILDS = {   # name: (compiler, flags)
     "gcc-native": ("gcc", ("-O3", "-march=native")),
@@ -49,6 +50,10 @@ X86_CONVS = {
                                {"group": 3, "dilations": [2, 2], "pads": [2, 2, 2, 2]}),
     "depthwise_x512_s2": ((1, 2, 17, 19), (2, 1, 3, 3),
                           {"group": 2, "strides": [2, 2], "pads": [1, 0, 1, 1]}),
+    # kernel rows of five and seven taps: two quads per row (uint8 with VNNI and VBMI)
+    "depthwise_x512_5x5_s2": ((1, 3, 13, 17), (3, 1, 5, 5),
+                              {"group": 3, "strides": [2, 2], "pads": [2, 2, 2, 2]}),
+    "depthwise_x512_3x7": ((1, 2, 9, 11), (2, 1, 3, 7), {"group": 2, "pads": [1, 3, 1, 3]}),
 }
 CASES = [(name, dt, dt == TP.INT8) for name in sorted({**CONVS, **X86_CONVS})
          for dt in (TP.INT8, TP.UINT8)]
@@ -104,3 +109,17 @@ def test_extreme_inputs_give_the_portable_bytes(case, tmp_path, monkeypatch):
     portable = _run(model, feeds, "portable", tmp_path / "portable")
     np.testing.assert_array_equal(_run(model, feeds, "gcc-native", tmp_path / "native"),
                                   portable)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+@pytest.mark.parametrize("dt", [TP.INT8, TP.UINT8])
+def test_lookup_in_every_build(dt, build, tmp_path):
+    """o2c_qlookup's 64-byte permutes (AVX-512 VBMI) over every byte value, with
+    a last block of 44 bytes: onnxruntime's bytes."""
+    x = np.resize(np.arange(256, dtype=np.uint8), (2, 3, 50)).view(NP[dt])
+    p = [np.float32(0.05), np.asarray(7, NP[dt]), np.float32(1 / 256),
+         np.asarray(-128 if dt == TP.INT8 else 0, NP[dt])]
+    m = qlinear_model("QLinearSigmoid", [("x", dt, x.shape), "sx", "zx", "sy", "zy"],
+                      list(zip(["sx", "zx", "sy", "zy"], p)), dt, x.shape)
+    np.testing.assert_array_equal(_run(m, {"x": x}, build, tmp_path),
+                                  qlinear_ort(m, {"x": x})[0])
