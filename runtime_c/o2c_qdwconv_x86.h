@@ -153,7 +153,8 @@ static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_si
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
                                            14, 15);
     const __m512 inv_cols = _mm512_set1_ps(1.0f / (float)cols);
-    const float row_scale[4] = { scale, scale, scale, scale };
+    const __m512 scale16 = _mm512_set1_ps(scale);
+    const uint8_t *y_end = yc + (size_t)s->out_h * (size_t)s->out_w;
     __m512i weight[O2C_QDWX_TAPS];
     int64_t offset[O2C_QDWX_TAPS];
     const int32_t row_quads = o2c_qdwx_row_quads(s, x_signed);
@@ -172,12 +173,13 @@ static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_si
 #if defined(O2C_QDWX_ROW_QUADS)
     for (t = 0; t < loads; t++) {       /* per quad of a kernel row: offset, weight bytes */
         const int32_t kh = t / row_quads, kw = 4 * (t - kh * row_quads);
-        uint8_t quad[4] = { 0, 0, 0, 0 };
-        int32_t quad_word;
-        memcpy(quad, wc + kh * s->k_w + kw, (size_t)(s->k_w - kw < 4 ? s->k_w - kw : 4));
-        memcpy(&quad_word, quad, 4u);
+        uint32_t quad = 0;
+        int32_t b;
+        /* built in a register: bytes stored and read back as a word stall the load */
+        for (b = 0; b < 4 && kw + b < s->k_w; b++)
+            quad |= (uint32_t)(uint8_t)wc[kh * s->k_w + kw + b] << (8 * b);
         offset[t] = (int64_t)kh * s->dil_h * cols + kw;
-        weight[t] = _mm512_set1_epi32(quad_word);
+        weight[t] = _mm512_set1_epi32((int32_t)quad);
     }
 #endif
     for (l = 0; l < lanes; l += 16) {
@@ -191,6 +193,7 @@ static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_si
         const uint8_t *p = pad + (size_t)sw * (size_t)l;
         const int64_t room = end - (int64_t)sw * l;
         __m512i acc = _mm512_set1_epi32(acc0);
+        __m128i bytes;
 #if defined(O2C_QDWX_ROW_QUADS)
         if (row_quads) {
             for (t = 0; t < loads; t++)
@@ -210,11 +213,14 @@ static inline void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_si
                     weight[t]));
             }
         }
-        acc = _mm512_maskz_compress_epi32(keep, acc);
-        _mm_mask_storeu_epi8(yc, (__mmask16)((1u << kept) - 1u),
-                             o2c_qx_requant16(_mm512_castsi512_si256(acc),
-                                              _mm512_extracti64x4_epi64(acc, 1), row_scale,
-                                              q.zero, q.lo, q.hi));
+        bytes = o2c_qx_requant_zmm(_mm512_maskz_compress_epi32(keep, acc), scale16, q.zero,
+                                   q.lo, q.hi);
+        /* a whole store where the channel's outputs go on: the next store overwrites
+         * the bytes past `kept` (a masked byte store is much slower) */
+        if (y_end - yc >= 16)
+            _mm_storeu_si128((__m128i *)(void *)yc, bytes);
+        else
+            _mm_mask_storeu_epi8(yc, (__mmask16)((1u << kept) - 1u), bytes);
         yc += kept;
     }
 }
