@@ -272,8 +272,8 @@ static inline int o2c_qv_conv(const o2c_qconv_shape *shape, const uint8_t *x,
     int32_t b, g, p, r0, n_seg;
     (void)scratch;
     src.tap = tap;
-    src.taps = phases ? s.k_h * s.k_w : 1;
-    src.quads = phases ? cin / 4 : K4 / 4;
+    src.taps = phases ? l.taps : 1;
+    src.quads = phases ? l.quads : K4 / 4;
     src.stride = phases ? l.plane : (size_t)cols;
     if (phases)
         o2c_qp_taps(&s, &l, tap);

@@ -1,16 +1,20 @@
 /*
  * o2c_qconv_vnni_phases.h - the columns of o2c_qconv_vnni.h's GEMM read straight from a
- * rewritten input, for tap-major convs (a group's channels a multiple of 4) at strides 1
- * and 2 whose rewritten input fits the column buffer.
+ * rewritten input, for convs at strides 1 and 2 whose rewritten input fits the column
+ * buffer: tap-major ones (a group's channels a multiple of 4) and, with VBMI, (c, kh, kw)
+ * ones with kernel rows of 3 or 4 undilated taps (a first layer's 1 or 3 channels).
  *
  * Why: gathering each tile's columns tap by tap costs as much as the products when a
  * conv has few output channels (ResNet-8's sixteen).  Here a group's input is rewritten
- * once into byte quads (four channels of one position in one 32-bit word), padded with
- * the zero point and split by stride into phases (space to depth), so that for every
- * tap sixteen consecutive outputs read sixteen consecutive words.
+ * once into byte quads - four channels of one position in one 32-bit word, or in
+ * (c, kh, kw) order the four bytes of a row from one position on (a kernel row's window)
+ * - padded with the zero point and split by stride into phases (space to depth), so that
+ * for every tap (or kernel row of a channel) sixteen consecutive outputs read sixteen
+ * consecutive words.
  *
  * Layout: phase (ph, pw) holds the padded input's rows ph, ph + s_h, ... and columns
- * pw, pw + s_w, ...; in a phase, each channel quad has a plane of hph x wph words.
+ * pw, pw + s_w, ...; in a phase, each channel quad (or channel) has a plane of hph x wph
+ * words.
  * Output (oh, ow) is column oh * wph + ow of a grid wph wide, and tap (kh, kw) reads its
  * word at that column plus the tap's offset (o2c_qp_taps).  The grid's columns
  * ow >= out_w are computed and not stored (o2c_qp_segments); the buffer ends in words
@@ -29,12 +33,16 @@
 
 #include "o2c_qgemm_vnni.h"
 
-/* The most kernel taps the path takes (its table of tap offsets). */
+/* The most kernel taps (or kernel rows of all channels) the path takes: its table of
+ * tap offsets; and the longest padded row of windows (their row buffer). */
 #define O2C_QP_TAPS 128
+#define O2C_QP_ROW 1024
 
 typedef struct {
+    int32_t windows;        /* words are kernel-row windows ((c, kh, kw) order) */
+    int32_t taps, quads;    /* the GEMM's taps (o2c_qv_source), and quads of each */
     int32_t hph, wph;       /* a phase plane's rows and columns */
-    size_t plane, phase;    /* words of a channel quad's plane, of a phase */
+    size_t plane, phase;    /* words of a plane, of a phase */
     size_t words;           /* the buffer: every phase, then what a tile reads past it */
 } o2c_qp_layout;
 
@@ -43,11 +51,15 @@ static inline o2c_qp_layout o2c_qp_layout_of(const o2c_qconv_shape *s)
     /* the padded input's extent that the windows read */
     const int32_t hp = (s->out_h - 1) * s->stride_h + (s->k_h - 1) * s->dil_h + 1;
     const int32_t wp = (s->out_w - 1) * s->stride_w + (s->k_w - 1) * s->dil_w + 1;
+    const int32_t cin = s->in_c / s->groups;
     o2c_qp_layout l;
+    l.windows = o2c_qconv_order(s) == O2C_QCOL_ROWS;
+    l.taps = l.windows ? cin * s->k_h : s->k_h * s->k_w;
+    l.quads = l.windows ? 1 : cin / 4;
     l.hph = (hp + s->stride_h - 1) / s->stride_h;
     l.wph = (wp + s->stride_w - 1) / s->stride_w;
     l.plane = (size_t)l.hph * (size_t)l.wph;
-    l.phase = (size_t)(s->in_c / s->groups / 4) * l.plane;
+    l.phase = (size_t)(l.windows ? cin : cin / 4) * l.plane;
     /* the grid's last tile, under the farthest tap, ends less than a row and a tile
      * past the last plane */
     l.words = (size_t)(s->stride_h * s->stride_w) * l.phase + (size_t)l.wph +
@@ -57,9 +69,18 @@ static inline o2c_qp_layout o2c_qp_layout_of(const o2c_qconv_shape *s)
 
 static inline int o2c_qp_supported(const o2c_qconv_shape *s)
 {
-    return o2c_qconv_order(s) == O2C_QCOL_TAPS && (s->in_c / s->groups) % 4 == 0 &&
-           s->stride_h <= 2 && s->stride_w <= 2 && s->k_h * s->k_w <= O2C_QP_TAPS &&
-           o2c_qp_layout_of(s).words * 4u <= O2C_QV_COLUMN_BYTES;
+    const o2c_qp_layout l = o2c_qp_layout_of(s);
+#if defined(__AVX512VBMI__)
+    const int vbmi = 1;
+#else
+    const int vbmi = 0;
+#endif
+    if (l.windows ? !vbmi || (s->k_w != 3 && s->k_w != 4) || s->dil_w != 1 ||
+                        l.wph * s->stride_w > O2C_QP_ROW
+                  : (s->in_c / s->groups) % 4 != 0)
+        return 0;
+    return s->stride_h <= 2 && s->stride_w <= 2 && l.taps <= O2C_QP_TAPS &&
+           l.words * 4u <= O2C_QV_COLUMN_BYTES;
 }
 
 /* Words 0 .. n-1 of w, the padded row's columns iwp .. iwp+n-1, to the row of phase
@@ -84,6 +105,34 @@ static inline void o2c_qp_store_row(__m512i w, int32_t n, int32_t iwp, int32_t s
     }
 }
 
+#if defined(__AVX512VBMI__)
+/* The kernel-row windows of one input row (in, its plane's row ih) to the layout's row
+ * (of phase (ph, 0)): word iwp holds the padded row's bytes iwp .. iwp+3, from a copy of
+ * the row padded with x_zero, sixteen words by one byte permute. */
+static inline void o2c_qp_fill_windows(const o2c_qconv_shape *s, const o2c_qp_layout *l,
+                                       const uint8_t *in, int32_t x_zero, uint32_t *row)
+{
+    const int32_t sw = s->stride_w, cols = l->wph * sw;
+    const int32_t n_in = s->in_w < cols - s->pad_left ? s->in_w : cols - s->pad_left;
+    /* byte 4j + b of the permute from byte j + b */
+    const __m512i slide = _mm512_add_epi32(
+        _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                           _mm512_set1_epi32(0x01010101)),
+        _mm512_set1_epi32(0x03020100));
+    const int32_t body = n_in > 0 ? n_in : 0, left = s->pad_left < cols ? s->pad_left : cols;
+    uint8_t padded[O2C_QP_ROW + 64];
+    int32_t iwp;
+    /* the loads below read cols + 63 bytes */
+    memset(padded, x_zero, (size_t)left);
+    memcpy(padded + left, in, (size_t)body);
+    memset(padded + left + body, x_zero, (size_t)(cols + 64 - left - body));
+    for (iwp = 0; iwp < cols; iwp += 16)
+        o2c_qp_store_row(_mm512_permutexvar_epi8(
+                             slide, _mm512_loadu_si512((const void *)(padded + iwp))),
+                         cols - iwp < 16 ? cols - iwp : 16, iwp, sw, l->phase, row);
+}
+#endif
+
 /* One group's input planes x in the layout, the padding x_zero. */
 static inline void o2c_qp_fill(const o2c_qconv_shape *s, const o2c_qp_layout *l,
                                const uint8_t *x, int32_t x_zero, uint32_t *buf)
@@ -93,7 +142,16 @@ static inline void o2c_qp_fill(const o2c_qconv_shape *s, const o2c_qp_layout *l,
     const size_t in_plane = (size_t)s->in_h * (size_t)s->in_w;
     int32_t c, ih, iw;
     memset(buf, x_zero, l->words * 4u);
-    for (c = 0; c < quads; c++)
+#if defined(__AVX512VBMI__)
+    for (c = 0; l->windows && c < s->in_c / s->groups; c++)
+        for (ih = 0; ih < s->in_h && ih + s->pad_top < rows; ih++) {
+            const int32_t ihp = ih + s->pad_top;
+            o2c_qp_fill_windows(s, l, x + (size_t)c * in_plane + (size_t)ih * s->in_w, x_zero,
+                                buf + (size_t)(ihp % sh * sw) * l->phase +
+                                    (size_t)c * l->plane + (size_t)(ihp / sh) * (size_t)l->wph);
+        }
+#endif
+    for (c = 0; !l->windows && c < quads; c++)
         for (ih = 0; ih < s->in_h && ih + s->pad_top < rows; ih++) {
             const int32_t ihp = ih + s->pad_top;
             const uint8_t *in = x + (size_t)4 * (size_t)c * in_plane + (size_t)ih * s->in_w;
@@ -119,12 +177,21 @@ static inline void o2c_qp_fill(const o2c_qconv_shape *s, const o2c_qp_layout *l,
         }
 }
 
-/* Each tap's offset in words from the grid column's word in phase (0, 0). */
+/* Each tap's offset in words from the grid column's word in phase (0, 0): tap
+ * (kh, kw), or for windows kernel row kh of channel c. */
 static inline void o2c_qp_taps(const o2c_qconv_shape *s, const o2c_qp_layout *l,
                                intptr_t *tap)
 {
-    int32_t kh, kw;
-    for (kh = 0; kh < s->k_h; kh++)
+    int32_t kh, kw, c;
+    for (c = 0; l->windows && c < s->in_c / s->groups; c++)
+        for (kh = 0; kh < s->k_h; kh++) {
+            const int32_t dh = kh * s->dil_h;
+            tap[c * s->k_h + kh] = (intptr_t)((dh % s->stride_h) * s->stride_w) *
+                                       (intptr_t)l->phase +
+                                   (intptr_t)c * (intptr_t)l->plane +
+                                   (intptr_t)(dh / s->stride_h) * l->wph;
+        }
+    for (kh = 0; !l->windows && kh < s->k_h; kh++)
         for (kw = 0; kw < s->k_w; kw++) {
             const int32_t dh = kh * s->dil_h, dw = kw * s->dil_w;
             tap[kh * s->k_w + kw] =

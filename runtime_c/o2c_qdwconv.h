@@ -83,6 +83,7 @@ O2C_QDW_WINDOW(o2c_qdw_window_s8, int8_t)
 #include "o2c_qdwconv_arm.h"
 #elif defined(O2C_X86_AVX2)
 #include "o2c_qdwconv_x86.h"
+#include "o2c_qdwconv_x512.h"
 #endif
 
 /* The outputs of one channel from its padded copy. */
@@ -117,12 +118,6 @@ static inline void o2c_qdwconv_plane(const o2c_qconv_shape *s, int32_t x_signed,
     if (fast && o2c_qdwconv_x86_fits(s)) {
         int32_t rows, padded_cols;
         o2c_qdwconv_padded(s, &rows, &padded_cols);
-#if defined(O2C_X86_AVX512)
-        if (o2c_qdwconv_x512_fits(s, x_signed, cols)) {
-            o2c_qdwconv_plane_x512(s, x_signed, pad, rows, cols, wc, acc0, scale, q, yc);
-            return;
-        }
-#endif
         o2c_qdwconv_plane_x86(s, x_signed, pad, rows, cols, wc, acc0, scale, q, yc);
         return;
     }
@@ -153,12 +148,30 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
     const int32_t taps = s->k_h * s->k_w;
     uint8_t *pad = (uint8_t *)scratch;
     int32_t rows, cols, b, c;
+#if defined(O2C_X86_AVX512)
+    uint16_t keep[O2C_QDWX_BLOCKS];
+    int x512;
+#endif
     o2c_qdwconv_padded(s, &rows, &cols);
     memset(pad, x_zero & 0xFF, (size_t)rows * (size_t)cols + 4u);
+#if defined(O2C_X86_AVX512)
+    x512 = e->mode == O2C_QEPI_REQUANT && !e->fixed && o2c_qdwconv_x512_fits(s, x_signed, cols);
+    if (x512)
+        o2c_qdwx_keep(s, cols, keep);
+#endif
     for (b = 0; b < s->batch; b++) {
         for (c = 0; c < s->out_c; c++) {
             const size_t bc = (size_t)b * s->out_c + (size_t)c;
             o2c_qdwconv_copy(s, (const uint8_t *)x + bc * in_plane, cols, pad);
+#if defined(O2C_X86_AVX512)
+            if (x512) {
+                o2c_qdwconv_plane_x512(s, x_signed, pad, rows, cols, w + (size_t)c * taps,
+                                       bias ? bias[c] : 0,
+                                       e->scale ? e->scale[e->per_row ? c : 0] : 0.0f, e->q,
+                                       keep, (uint8_t *)y + bc * out_plane);
+                continue;
+            }
+#endif
             o2c_qdwconv_plane(s, x_signed, pad, cols, w + (size_t)c * taps, bias ? bias[c] : 0,
                               e, c, (unsigned char *)y + bc * out_plane * elem, elem);
         }

@@ -1,0 +1,198 @@
+/*
+ * o2c_qdwconv_x512.h - the AVX-512 path of o2c_qdwconv.h (x86-64, O2C_X86_AVX512),
+ * included by it: a padded channel (see there) sixteen outputs at a time over the
+ * channel flattened, for equal strides 1 or 2.  o2c_qdwconv computes the lanes that are
+ * outputs once per call (o2c_qdwx_keep) and hands each channel here.
+ *
+ * The sums and the bytes are the portable loop's: the products are exact (VPMADDWD of a
+ * byte and a weight, or VPDPBUSD of four uint8 bytes and four weights), the int32
+ * additions wrap alike, and the requantization is o2c_qrequant_x86.h's.
+ */
+#ifndef O2C_QDWCONV_X512_H
+#define O2C_QDWCONV_X512_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "o2c_qgemm.h"
+#include "o2c_qim2col.h"
+
+#if defined(O2C_X86_AVX512)
+#include <immintrin.h>
+
+/* The most loads per output (taps, or quads of taps), and of blocks of sixteen lanes in
+ * a flattened channel (o2c_qdwx_keep's table). */
+#define O2C_QDWX_TAPS 16
+#define O2C_QDWX_BLOCKS 1024
+
+/* Inlined into o2c_qdwconv's channel loop, GCC 12 spills this loop's values to vector
+ * registers and back (about 25 % slower in benchmarks/speed.py); called, it is not. */
+#if defined(__GNUC__)
+#define O2C_QDWX_NOINLINE __attribute__((noinline))
+#else
+#define O2C_QDWX_NOINLINE
+#endif
+
+/* The loads of a kernel row in o2c_qdwconv_plane_x512 when each is a quad of taps (uint8
+ * with VNNI and VBMI, up to 8 undilated taps: one or two quads), else 0: one per tap. */
+static inline int32_t o2c_qdwx_row_quads(const o2c_qconv_shape *s, int32_t x_signed)
+{
+#if defined(O2C_X86_VNNI_U8) && defined(__AVX512VBMI__)
+    if (!x_signed && s->k_w <= 8 && (s->k_w == 1 || s->dil_w == 1))
+        return s->k_w > 4 ? 2 : 1;
+#endif
+    (void)s;
+    (void)x_signed;
+    return 0;
+}
+
+/* With AVX-512 (o2c_qdwconv_plane_x512): stride h == stride w of 1 or 2, up to 16 loads
+ * per output, a channel of up to O2C_QDWX_BLOCKS blocks of sixteen lanes. */
+static inline int o2c_qdwconv_x512_fits(const o2c_qconv_shape *s, int32_t x_signed,
+                                        int32_t cols)
+{
+    const int32_t quads = o2c_qdwx_row_quads(s, x_signed);
+    return s->stride_h == s->stride_w && s->stride_w <= 2 &&
+           (quads ? s->k_h * quads : s->k_h * s->k_w) <= O2C_QDWX_TAPS &&
+           ((int64_t)s->out_h * cols + 15) / 16 <= O2C_QDWX_BLOCKS;
+}
+
+/* Which of the sixteen lanes of each block of a flattened channel are outputs (bit j of
+ * keep[i]: lane 16i + j, ow = lane % cols < out_w): the same for every channel. */
+static inline void o2c_qdwx_keep(const o2c_qconv_shape *s, int32_t cols, uint16_t *keep)
+{
+    const int32_t lanes = s->out_h * cols;
+    int32_t l, col = 0;
+    for (l = 0; l < lanes; l++, col = col + 1 == cols ? 0 : col + 1) {
+        if (l % 16 == 0)
+            keep[l / 16] = 0;
+        if (col < s->out_w)
+            keep[l / 16] = (uint16_t)(keep[l / 16] | 1u << (l % 16));
+    }
+}
+
+/* Sixteen lanes' bytes of one tap from p (even bytes at stride 2), only the bytes below
+ * `room` read (all of them when room >= 16 * sw), widened to int32. */
+static inline __m512i o2c_qdwx_bytes16(const uint8_t *p, int32_t sw, int64_t room,
+                                       int32_t x_signed)
+{
+    const uint32_t mask = room >= 16 * sw ? 0xFFFFFFFFu
+                          : room <= 0     ? 0u
+                                          : (uint32_t)((1ull << room) - 1u);
+    const __m128i v = sw == 1 ? _mm_maskz_loadu_epi8((__mmask16)mask, p)
+                              : _mm256_cvtepi16_epi8(_mm256_maskz_loadu_epi8((__mmask32)mask, p));
+    return x_signed ? _mm512_cvtepi8_epi32(v) : _mm512_cvtepu8_epi32(v);
+}
+
+#if defined(O2C_X86_VNNI_U8) && defined(__AVX512VBMI__)
+/* uint8 with VNNI and VBMI, a kernel row of up to 8 undilated taps: one byte permute
+ * makes each lane's row window (bytes sw * l .. sw * l + 3, and + 4 .. + 7) a quad, and
+ * one VPDPBUSD adds its products with the row's weights (zero past k_w, meeting whatever
+ * byte is there) - exact, as in o2c_qgemm_vnni.h. */
+#define O2C_QDWX_ROW_QUADS 1
+
+static inline __m512i o2c_qdwx_quad_sums(__m512i acc, const uint8_t *p, int64_t room,
+                                         __m512i slide, __m512i row_weights)
+{
+    const __mmask64 mask = room >= 64 ? ~(__mmask64)0 : room <= 0 ? 0
+                                                                 : ((__mmask64)1 << room) - 1u;
+    return _mm512_dpbusd_epi32(
+        acc, _mm512_permutexvar_epi8(slide, _mm512_maskz_loadu_epi8(mask, p)), row_weights);
+}
+
+/* The same for a whole 64-byte load. */
+static inline __m512i o2c_qdwx_quad_sums64(__m512i acc, const uint8_t *p, __m512i slide,
+                                           __m512i row_weights)
+{
+    return _mm512_dpbusd_epi32(
+        acc, _mm512_permutexvar_epi8(slide, _mm512_loadu_si512((const void *)p)), row_weights);
+}
+#endif
+
+/* The requantized outputs of one padded channel (rows x cols bytes plus 4), sixteen at
+ * a time over the channel flattened: lane l = oh * cols + ow reads the taps from byte
+ * sw * l (as sh == sw), and the lanes with ow >= out_w (the window past the row's end)
+ * are computed, then dropped by compressing the sums (keep: o2c_qdwx_keep) before
+ * requantizing.  Per tap, the bytes widened to int32 times the weight as an int16 pair
+ * (w, 0): VPMADDWD's sum is x * w exactly.  Loads near the end of the scratch are
+ * masked. */
+O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_signed,
+                                          const uint8_t *pad, int32_t rows, int32_t cols,
+                                          const int8_t *wc, int32_t acc0, float scale,
+                                          o2c_qout q, const uint16_t *keep_of, uint8_t *yc)
+{
+    const int32_t sw = s->stride_w, lanes = s->out_h * cols, taps = s->k_h * s->k_w;
+    const int64_t end = (int64_t)rows * cols + 4;
+    const __m512 scale16 = _mm512_set1_ps(scale);
+    const uint8_t *y_end = yc + (size_t)s->out_h * (size_t)s->out_w;
+    __m512i weight[O2C_QDWX_TAPS];
+    int64_t offset[O2C_QDWX_TAPS];
+    const int32_t row_quads = o2c_qdwx_row_quads(s, x_signed);
+    int32_t l, t;
+#if defined(O2C_QDWX_ROW_QUADS)
+    const int32_t loads = s->k_h * row_quads;
+    /* byte 4l + b of the permute from byte sw * l + b (at most 33) */
+    const __m512i slide = _mm512_add_epi32(
+        _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                           _mm512_set1_epi32(sw * 0x01010101)),
+        _mm512_set1_epi32(0x03020100));
+#endif
+    for (t = 0; !row_quads && t < taps; t++) {
+        const int32_t kh = t / s->k_w, kw = t - kh * s->k_w;
+        offset[t] = (int64_t)kh * s->dil_h * cols + (int64_t)kw * s->dil_w;
+        weight[t] = _mm512_set1_epi32((int32_t)(uint16_t)wc[t]);
+    }
+#if defined(O2C_QDWX_ROW_QUADS)
+    for (t = 0; t < loads; t++) {       /* per quad of a kernel row: offset, weight bytes */
+        const int32_t kh = t / row_quads, kw = 4 * (t - kh * row_quads);
+        uint32_t quad = 0;
+        int32_t b;
+        /* built in a register: bytes stored and read back as a word stall the load */
+        for (b = 0; b < 4 && kw + b < s->k_w; b++)
+            quad |= (uint32_t)(uint8_t)wc[kh * s->k_w + kw + b] << (8 * b);
+        offset[t] = (int64_t)kh * s->dil_h * cols + kw;
+        weight[t] = _mm512_set1_epi32((int32_t)quad);
+    }
+#endif
+    for (l = 0; l < lanes; l += 16) {
+        const __mmask16 keep = (__mmask16)keep_of[l / 16];
+        const int32_t kept = (int32_t)__builtin_popcount((unsigned)keep);
+        const uint8_t *p = pad + (size_t)sw * (size_t)l;
+        const int64_t room = end - (int64_t)sw * l;
+        __m512i acc = _mm512_set1_epi32(acc0);
+        __m128i bytes;
+#if defined(O2C_QDWX_ROW_QUADS)
+        if (row_quads && room >= offset[loads - 1] + 64) {     /* every load whole */
+            for (t = 0; t < loads; t++)
+                acc = o2c_qdwx_quad_sums64(acc, p + offset[t], slide, weight[t]);
+        } else if (row_quads) {
+            for (t = 0; t < loads; t++)
+                acc = o2c_qdwx_quad_sums(acc, room > offset[t] ? p + offset[t] : pad,
+                                         room - offset[t], slide, weight[t]);
+        } else
+#endif
+        if (room >= offset[taps - 1] + 16 * sw) {       /* every load whole */
+            for (t = 0; t < taps; t++)
+                acc = _mm512_add_epi32(acc, _mm512_madd_epi16(
+                    o2c_qdwx_bytes16(p + offset[t], sw, 16 * sw, x_signed), weight[t]));
+        } else {
+            for (t = 0; t < taps; t++) {
+                const int64_t left = room - offset[t];
+                acc = _mm512_add_epi32(acc, _mm512_madd_epi16(
+                    o2c_qdwx_bytes16(left > 0 ? p + offset[t] : pad, sw, left, x_signed),
+                    weight[t]));
+            }
+        }
+        bytes = o2c_qx_requant_zmm(_mm512_maskz_compress_epi32(keep, acc), scale16, q.zero,
+                                   q.lo, q.hi);
+        /* a whole store where the channel's outputs go on: the next store overwrites
+         * the bytes past `kept` (a masked byte store is much slower) */
+        if (y_end - yc >= 16)
+            _mm_storeu_si128((__m128i *)(void *)yc, bytes);
+        else
+            _mm_mask_storeu_epi8(yc, (__mmask16)((1u << kept) - 1u), bytes);
+        yc += kept;
+    }
+}
+#endif
+#endif /* O2C_QDWCONV_X512_H */
