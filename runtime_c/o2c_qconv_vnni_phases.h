@@ -14,7 +14,7 @@
  *
  * Layout: phase (ph, pw) holds the padded input's rows ph, ph + s_h, ... and columns
  * pw, pw + s_w, ...; in a phase, each channel quad (or channel) has a plane of hph x wph
- * words.
+ * words.  Windows need only pw = 0: a kernel row's window starts at column ow * s_w.
  * Output (oh, ow) is column oh * wph + ow of a grid wph wide, and tap (kh, kw) reads its
  * word at that column plus the tap's offset (o2c_qp_taps).  The grid's columns
  * ow >= out_w are computed and not stored (o2c_qp_segments); the buffer ends in words
@@ -41,6 +41,7 @@
 typedef struct {
     int32_t windows;        /* words are kernel-row windows ((c, kh, kw) order) */
     int32_t taps, quads;    /* the GEMM's taps (o2c_qv_source), and quads of each */
+    int32_t pws;            /* column phases: s_w, or 1 for windows (only kw = 0's read) */
     int32_t hph, wph;       /* a phase plane's rows and columns */
     size_t plane, phase;    /* words of a plane, of a phase */
     size_t words;           /* the buffer: every phase, then what a tile reads past it */
@@ -56,13 +57,14 @@ static inline o2c_qp_layout o2c_qp_layout_of(const o2c_qconv_shape *s)
     l.windows = o2c_qconv_order(s) == O2C_QCOL_ROWS;
     l.taps = l.windows ? cin * s->k_h : s->k_h * s->k_w;
     l.quads = l.windows ? 1 : cin / 4;
+    l.pws = l.windows ? 1 : s->stride_w;
     l.hph = (hp + s->stride_h - 1) / s->stride_h;
     l.wph = (wp + s->stride_w - 1) / s->stride_w;
     l.plane = (size_t)l.hph * (size_t)l.wph;
     l.phase = (size_t)(l.windows ? cin : cin / 4) * l.plane;
     /* the grid's last tile, under the farthest tap, ends less than a row and a tile
      * past the last plane */
-    l.words = (size_t)(s->stride_h * s->stride_w) * l.phase + (size_t)l.wph +
+    l.words = (size_t)(s->stride_h * l.pws) * l.phase + (size_t)l.wph +
               2u * O2C_QV_VECTOR;
     return l;
 }
@@ -84,9 +86,10 @@ static inline int o2c_qp_supported(const o2c_qconv_shape *s)
 }
 
 /* Words 0 .. n-1 of w, the padded row's columns iwp .. iwp+n-1, to the row of phase
- * (ph, 0) (and at stride 2, the odd columns to the row of phase (ph, 1)). */
+ * (ph, 0) (and at stride 2, the odd columns to the row of phase (ph, 1), when there is
+ * one: pws 2). */
 static inline void o2c_qp_store_row(__m512i w, int32_t n, int32_t iwp, int32_t sw,
-                                    size_t phase, uint32_t *row)
+                                    int32_t pws, size_t phase, uint32_t *row)
 {
     const __m512i split = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11,
                                             13, 15);
@@ -98,6 +101,8 @@ static inline void o2c_qp_store_row(__m512i w, int32_t n, int32_t iwp, int32_t s
     w = _mm512_permutexvar_epi32(split, w);     /* lanes 2i to i, 2i + 1 to 8 + i */
     for (g = 0; g < 2 && g < n; g++) {
         const int32_t first = iwp + g, count = (n - g + 1) / 2;
+        if ((first & 1) >= pws)
+            continue;
         _mm256_mask_storeu_epi32((void *)(row + (size_t)(first & 1) * phase + (first >> 1)),
                                  (__mmask8)((1u << count) - 1u),
                                  g ? _mm512_extracti64x4_epi64(w, 1)
@@ -129,7 +134,7 @@ static inline void o2c_qp_fill_windows(const o2c_qconv_shape *s, const o2c_qp_la
     for (iwp = 0; iwp < cols; iwp += 16)
         o2c_qp_store_row(_mm512_permutexvar_epi8(
                              slide, _mm512_loadu_si512((const void *)(padded + iwp))),
-                         cols - iwp < 16 ? cols - iwp : 16, iwp, sw, l->phase, row);
+                         cols - iwp < 16 ? cols - iwp : 16, iwp, sw, l->pws, l->phase, row);
 }
 #endif
 
@@ -147,7 +152,7 @@ static inline void o2c_qp_fill(const o2c_qconv_shape *s, const o2c_qp_layout *l,
         for (ih = 0; ih < s->in_h && ih + s->pad_top < rows; ih++) {
             const int32_t ihp = ih + s->pad_top;
             o2c_qp_fill_windows(s, l, x + (size_t)c * in_plane + (size_t)ih * s->in_w, x_zero,
-                                buf + (size_t)(ihp % sh * sw) * l->phase +
+                                buf + (size_t)(ihp % sh * l->pws) * l->phase +
                                     (size_t)c * l->plane + (size_t)(ihp / sh) * (size_t)l->wph);
         }
 #endif
@@ -155,7 +160,7 @@ static inline void o2c_qp_fill(const o2c_qconv_shape *s, const o2c_qp_layout *l,
         for (ih = 0; ih < s->in_h && ih + s->pad_top < rows; ih++) {
             const int32_t ihp = ih + s->pad_top;
             const uint8_t *in = x + (size_t)4 * (size_t)c * in_plane + (size_t)ih * s->in_w;
-            uint32_t *row = buf + (size_t)(ihp % sh * sw) * l->phase + (size_t)c * l->plane +
+            uint32_t *row = buf + (size_t)(ihp % sh * l->pws) * l->phase + (size_t)c * l->plane +
                             (size_t)(ihp / sh) * (size_t)l->wph;
             for (iw = 0; iw < s->in_w && iw + s->pad_left < cols; iw += 16) {
                 const int32_t left = s->in_w - iw < cols - iw - s->pad_left
@@ -172,7 +177,7 @@ static inline void o2c_qp_fill(const o2c_qconv_shape *s, const o2c_qp_layout *l,
                 w = _mm512_inserti32x4(w, _mm_unpackhi_epi16(lo01, lo23), 1);
                 w = _mm512_inserti32x4(w, _mm_unpacklo_epi16(hi01, hi23), 2);
                 w = _mm512_inserti32x4(w, _mm_unpackhi_epi16(hi01, hi23), 3);
-                o2c_qp_store_row(w, n, iw + s->pad_left, sw, l->phase, row);
+                o2c_qp_store_row(w, n, iw + s->pad_left, sw, l->pws, l->phase, row);
             }
         }
 }
@@ -186,7 +191,7 @@ static inline void o2c_qp_taps(const o2c_qconv_shape *s, const o2c_qp_layout *l,
     for (c = 0; l->windows && c < s->in_c / s->groups; c++)
         for (kh = 0; kh < s->k_h; kh++) {
             const int32_t dh = kh * s->dil_h;
-            tap[c * s->k_h + kh] = (intptr_t)((dh % s->stride_h) * s->stride_w) *
+            tap[c * s->k_h + kh] = (intptr_t)(dh % s->stride_h) *
                                        (intptr_t)l->phase +
                                    (intptr_t)c * (intptr_t)l->plane +
                                    (intptr_t)(dh / s->stride_h) * l->wph;
@@ -195,7 +200,7 @@ static inline void o2c_qp_taps(const o2c_qconv_shape *s, const o2c_qp_layout *l,
         for (kw = 0; kw < s->k_w; kw++) {
             const int32_t dh = kh * s->dil_h, dw = kw * s->dil_w;
             tap[kh * s->k_w + kw] =
-                (intptr_t)((dh % s->stride_h) * s->stride_w + dw % s->stride_w) *
+                (intptr_t)((dh % s->stride_h) * l->pws + dw % s->stride_w) *
                     (intptr_t)l->phase +
                 (intptr_t)(dh / s->stride_h) * l->wph + dw / s->stride_w;
         }
