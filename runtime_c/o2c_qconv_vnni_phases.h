@@ -36,12 +36,13 @@
 /* The most kernel taps (or kernel rows of all channels) the path takes: its table of
  * tap offsets; and the longest padded row of windows (their row buffer). */
 #define O2C_QP_TAPS 128
-#define O2C_QP_ROW 1024
+#define O2C_QP_ROW 4096
 
 typedef struct {
     int32_t windows;        /* words are kernel-row windows ((c, kh, kw) order) */
     int32_t taps, quads;    /* the GEMM's taps (o2c_qv_source), and quads of each */
-    int32_t pws;            /* column phases: s_w, or 1 for windows (only kw = 0's read) */
+    int32_t pws;            /* column phases: s_w, or 1 for windows (each starts at a
+                               column ow * s_w + 4j, and s_w is 1, 2 or 4) */
     int32_t hph, wph;       /* a phase plane's rows and columns */
     size_t plane, phase;    /* words of a plane, of a phase */
     size_t words;           /* the buffer: every phase, then what a tile reads past it */
@@ -55,7 +56,8 @@ static inline o2c_qp_layout o2c_qp_layout_of(const o2c_qconv_shape *s)
     const int32_t cin = s->in_c / s->groups;
     o2c_qp_layout l;
     l.windows = o2c_qconv_order(s) == O2C_QCOL_ROWS;
-    l.taps = l.windows ? cin * s->k_h : s->k_h * s->k_w;
+    /* windows: (k_w rounded up to even) / 4 per kernel row */
+    l.taps = l.windows ? cin * s->k_h * ((s->k_w + (s->k_w & 1)) / 4) : s->k_h * s->k_w;
     l.quads = l.windows ? 1 : cin / 4;
     l.pws = l.windows ? 1 : s->stride_w;
     l.hph = (hp + s->stride_h - 1) / s->stride_h;
@@ -77,19 +79,18 @@ static inline int o2c_qp_supported(const o2c_qconv_shape *s)
 #else
     const int vbmi = 0;
 #endif
-    if (l.windows ? !vbmi || (s->k_w != 3 && s->k_w != 4) || s->dil_w != 1 ||
+    if (l.windows ? !vbmi || (s->k_w + (s->k_w & 1)) % 4 != 0 || s->dil_w != 1 ||
+                        (s->stride_w != 1 && s->stride_w != 2 && s->stride_w != 4) ||
                         l.wph * s->stride_w > O2C_QP_ROW
-                  : (s->in_c / s->groups) % 4 != 0)
+                  : (s->in_c / s->groups) % 4 != 0 || s->stride_w > 2)
         return 0;
-    return s->stride_h <= 2 && s->stride_w <= 2 && l.taps <= O2C_QP_TAPS &&
-           l.words * 4u <= O2C_QV_COLUMN_BYTES;
+    return s->stride_h <= 2 && l.taps <= O2C_QP_TAPS && l.words * 4u <= O2C_QV_COLUMN_BYTES;
 }
 
 /* Words 0 .. n-1 of w, the padded row's columns iwp .. iwp+n-1, to the row of phase
- * (ph, 0) (and at stride 2, the odd columns to the row of phase (ph, 1), when there is
- * one: pws 2). */
+ * (ph, 0) (and at stride 2, the odd columns to the row of phase (ph, 1)). */
 static inline void o2c_qp_store_row(__m512i w, int32_t n, int32_t iwp, int32_t sw,
-                                    int32_t pws, size_t phase, uint32_t *row)
+                                    size_t phase, uint32_t *row)
 {
     const __m512i split = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11,
                                             13, 15);
@@ -101,8 +102,6 @@ static inline void o2c_qp_store_row(__m512i w, int32_t n, int32_t iwp, int32_t s
     w = _mm512_permutexvar_epi32(split, w);     /* lanes 2i to i, 2i + 1 to 8 + i */
     for (g = 0; g < 2 && g < n; g++) {
         const int32_t first = iwp + g, count = (n - g + 1) / 2;
-        if ((first & 1) >= pws)
-            continue;
         _mm256_mask_storeu_epi32((void *)(row + (size_t)(first & 1) * phase + (first >> 1)),
                                  (__mmask8)((1u << count) - 1u),
                                  g ? _mm512_extracti64x4_epi64(w, 1)
@@ -112,8 +111,9 @@ static inline void o2c_qp_store_row(__m512i w, int32_t n, int32_t iwp, int32_t s
 
 #if defined(__AVX512VBMI__)
 /* The kernel-row windows of one input row (in, its plane's row ih) to the layout's row
- * (of phase (ph, 0)): word iwp holds the padded row's bytes iwp .. iwp+3, from a copy of
- * the row padded with x_zero, sixteen words by one byte permute. */
+ * (of phase (ph, 0)): word iwp / s_w holds the padded row's bytes iwp .. iwp+3 for the
+ * columns iwp that are multiples of s_w, from a copy of the row padded with x_zero,
+ * sixteen columns by one byte permute (then the multiples of s_w compressed). */
 static inline void o2c_qp_fill_windows(const o2c_qconv_shape *s, const o2c_qp_layout *l,
                                        const uint8_t *in, int32_t x_zero, uint32_t *row)
 {
@@ -125,16 +125,24 @@ static inline void o2c_qp_fill_windows(const o2c_qconv_shape *s, const o2c_qp_la
                            _mm512_set1_epi32(0x01010101)),
         _mm512_set1_epi32(0x03020100));
     const int32_t body = n_in > 0 ? n_in : 0, left = s->pad_left < cols ? s->pad_left : cols;
+    const uint32_t every = sw == 1 ? 0xFFFFu : sw == 2 ? 0x5555u : 0x1111u;
     uint8_t padded[O2C_QP_ROW + 64];
     int32_t iwp;
     /* the loads below read cols + 63 bytes */
     memset(padded, x_zero, (size_t)left);
     memcpy(padded + left, in, (size_t)body);
     memset(padded + left + body, x_zero, (size_t)(cols + 64 - left - body));
-    for (iwp = 0; iwp < cols; iwp += 16)
-        o2c_qp_store_row(_mm512_permutexvar_epi8(
-                             slide, _mm512_loadu_si512((const void *)(padded + iwp))),
-                         cols - iwp < 16 ? cols - iwp : 16, iwp, sw, l->pws, l->phase, row);
+    for (iwp = 0; iwp < cols; iwp += 16) {
+        const int32_t n = cols - iwp < 16 ? cols - iwp : 16;
+        const __mmask16 keep = (__mmask16)((every << ((sw - iwp % sw) % sw)) &
+                                           ((1u << n) - 1u));
+        /* compressed in a register: a compressing store is slow on some cores */
+        _mm512_mask_storeu_epi32(
+            (void *)(row + (iwp + sw - 1) / sw),
+            (__mmask16)((1u << __builtin_popcount((unsigned)keep)) - 1u),
+            _mm512_maskz_compress_epi32(keep, _mm512_permutexvar_epi8(
+                slide, _mm512_loadu_si512((const void *)(padded + iwp)))));
+    }
 }
 #endif
 
@@ -177,25 +185,26 @@ static inline void o2c_qp_fill(const o2c_qconv_shape *s, const o2c_qp_layout *l,
                 w = _mm512_inserti32x4(w, _mm_unpackhi_epi16(lo01, lo23), 1);
                 w = _mm512_inserti32x4(w, _mm_unpacklo_epi16(hi01, hi23), 2);
                 w = _mm512_inserti32x4(w, _mm_unpackhi_epi16(hi01, hi23), 3);
-                o2c_qp_store_row(w, n, iw + s->pad_left, sw, l->pws, l->phase, row);
+                o2c_qp_store_row(w, n, iw + s->pad_left, sw, l->phase, row);
             }
         }
 }
 
 /* Each tap's offset in words from the grid column's word in phase (0, 0): tap
- * (kh, kw), or for windows kernel row kh of channel c. */
+ * (kh, kw), or for windows window j (kw = 4j ..) of kernel row kh of channel c. */
 static inline void o2c_qp_taps(const o2c_qconv_shape *s, const o2c_qp_layout *l,
                                intptr_t *tap)
 {
-    int32_t kh, kw, c;
+    const int32_t per_row = (s->k_w + (s->k_w & 1)) / 4;
+    int32_t kh, kw, c, t = 0;
     for (c = 0; l->windows && c < s->in_c / s->groups; c++)
-        for (kh = 0; kh < s->k_h; kh++) {
-            const int32_t dh = kh * s->dil_h;
-            tap[c * s->k_h + kh] = (intptr_t)(dh % s->stride_h) *
-                                       (intptr_t)l->phase +
-                                   (intptr_t)c * (intptr_t)l->plane +
-                                   (intptr_t)(dh / s->stride_h) * l->wph;
-        }
+        for (kh = 0; kh < s->k_h; kh++)
+            for (kw = 0; kw < 4 * per_row; kw += 4, t++) {
+                const int32_t dh = kh * s->dil_h;
+                tap[t] = (intptr_t)(dh % s->stride_h) * (intptr_t)l->phase +
+                         (intptr_t)c * (intptr_t)l->plane +
+                         (intptr_t)(dh / s->stride_h) * l->wph + kw / s->stride_w;
+            }
     for (kh = 0; !l->windows && kh < s->k_h; kh++)
         for (kw = 0; kw < s->k_w; kw++) {
             const int32_t dh = kh * s->dil_h, dw = kw * s->dil_w;

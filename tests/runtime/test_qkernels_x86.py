@@ -44,6 +44,11 @@ X86_CONVS = {
     "vnni_pointwise_c4": ((1, 4, 5, 5), (9, 4, 1, 1), {}),
     "vnni_1x1_s2": ((1, 8, 9, 9), (6, 8, 1, 1), {"strides": [2, 2]}),
     "vnni_bands": ((1, 256, 3, 3), (140, 256, 1, 1), {}),   # rows in two weight bands
+    # (c, kh, kw) order read as kernel-row windows (o2c_qconv_vnni_phases.h): several
+    # windows per kernel row, at strides 4 and 2, 1-D and 2-D
+    "windows_1d_k80_s4": ((1, 1, 403), (5, 1, 80), {"strides": [4], "pads": [2, 3]}),
+    "windows_3x7_s2": ((1, 3, 9, 23), (4, 3, 3, 7), {"strides": [2, 2], "pads": [1, 3, 1, 3]}),
+    "windows_2x8_s4": ((1, 1, 6, 50), (3, 1, 2, 8), {"strides": [1, 4], "pads": [0, 1, 1, 2]}),
     # the AVX-512 depthwise plane (sixteen lanes over the flattened channel): dilated,
     # and stride 2 with uneven padding over several vectors and the masked last loads
     "depthwise_x512_dilated": ((1, 3, 11, 12), (3, 1, 3, 3),
