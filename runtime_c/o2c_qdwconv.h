@@ -152,6 +152,10 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
     uint16_t keep[O2C_QDWX_BLOCKS];
     int x512;
 #endif
+#if defined(O2C_X86_AVX512) && defined(__AVX512VBMI2__)
+    o2c_qdwx_block blocks[O2C_QDWX_COPY_BLOCKS];
+    int32_t n_blocks = 0;
+#endif
     o2c_qdwconv_padded(s, &rows, &cols);
     memset(pad, x_zero & 0xFF, (size_t)rows * (size_t)cols + 4u);
 #if defined(O2C_X86_AVX512)
@@ -159,9 +163,19 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
     if (x512)
         o2c_qdwx_keep(s, cols, keep);
 #endif
+#if defined(O2C_X86_AVX512) && defined(__AVX512VBMI2__)
+    if (x512)
+        n_blocks = o2c_qdwx_blocks(s, rows, cols, blocks);
+#endif
     for (b = 0; b < s->batch; b++) {
         for (c = 0; c < s->out_c; c++) {
             const size_t bc = (size_t)b * s->out_c + (size_t)c;
+#if defined(O2C_X86_AVX512) && defined(__AVX512VBMI2__)
+            if (n_blocks)
+                o2c_qdwx_copy(blocks, n_blocks, (size_t)rows * (size_t)cols,
+                              (const uint8_t *)x + bc * in_plane, x_zero, pad);
+            else
+#endif
             o2c_qdwconv_copy(s, (const uint8_t *)x + bc * in_plane, cols, pad);
 #if defined(O2C_X86_AVX512)
             if (x512) {

@@ -71,6 +71,61 @@ static inline void o2c_qdwx_keep(const o2c_qconv_shape *s, int32_t cols, uint16_
     }
 }
 
+#if defined(__AVX512VBMI2__)
+/* The most 64-byte blocks of a padded channel o2c_qdwx_copy fills. */
+#define O2C_QDWX_COPY_BLOCKS 512
+
+/* A 64-byte block of the padded channel: its bytes from the input (bits of inside, in
+ * order) and where in the input plane they start. */
+typedef struct {
+    uint64_t inside;
+    int32_t from;
+} o2c_qdwx_block;
+
+/* The blocks of a padded channel (rows x cols), the same for every channel; 0 when there
+ * are more than O2C_QDWX_COPY_BLOCKS. */
+static inline int32_t o2c_qdwx_blocks(const o2c_qconv_shape *s, int32_t rows, int32_t cols,
+                                      o2c_qdwx_block *blocks)
+{
+    const int32_t bytes = rows * cols, count = (bytes + 63) / 64;
+    int32_t p, r = 0, col = 0, from = 0;
+    if (count > O2C_QDWX_COPY_BLOCKS)
+        return 0;
+    for (p = 0; p < bytes; p++, col = col + 1 == cols ? 0 : col + 1, r += col == 0) {
+        o2c_qdwx_block *b = &blocks[p / 64];
+        if (p % 64 == 0) {
+            b->inside = 0;
+            b->from = from;
+        }
+        if (r >= s->pad_top && r < s->pad_top + s->in_h && col >= s->pad_left &&
+            col < s->pad_left + s->in_w) {
+            b->inside |= (uint64_t)1 << (p % 64);
+            from++;
+        }
+    }
+    return count;
+}
+
+/* Channel plane xc into pad (bytes bytes, then 4 more) as o2c_qdwconv_copy leaves it,
+ * 64 bytes at a time: a byte expand puts the block's input bytes among the zero point's. */
+static inline void o2c_qdwx_copy(const o2c_qdwx_block *blocks, int32_t count, size_t bytes,
+                                 const uint8_t *xc, int32_t x_zero, uint8_t *pad)
+{
+    const __m512i zero = _mm512_set1_epi8((char)x_zero);
+    int32_t i;
+    for (i = 0; i < count; i++) {
+        const uint64_t inside = blocks[i].inside;
+        const int32_t n = __builtin_popcountll(inside);
+        const __m512i in = _mm512_maskz_loadu_epi8(
+            n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1u, (const void *)(xc + blocks[i].from));
+        const size_t left = bytes - 64u * (size_t)i;
+        _mm512_mask_storeu_epi8((void *)(pad + 64u * (size_t)i),
+                                left >= 64u ? ~(__mmask64)0 : ((__mmask64)1 << left) - 1u,
+                                _mm512_mask_expand_epi8(zero, (__mmask64)inside, in));
+    }
+}
+#endif
+
 /* Sixteen lanes' bytes of one tap from p (even bytes at stride 2), only the bytes below
  * `room` read (all of them when room >= 16 * sw), widened to int32. */
 static inline __m512i o2c_qdwx_bytes16(const uint8_t *p, int32_t sw, int64_t room,
