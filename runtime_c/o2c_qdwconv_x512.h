@@ -116,8 +116,8 @@ static inline void o2c_qdwx_copy(const o2c_qdwx_block *blocks, int32_t count, si
     for (i = 0; i < count; i++) {
         const uint64_t inside = blocks[i].inside;
         const int32_t n = __builtin_popcountll(inside);
-        const __m512i in = _mm512_maskz_loadu_epi8(
-            n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1u, (const void *)(xc + blocks[i].from));
+        const __mmask64 take = n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1u;
+        const __m512i in = _mm512_maskz_loadu_epi8(take, (const void *)(xc + blocks[i].from));
         const size_t left = bytes - 64u * (size_t)i;
         _mm512_mask_storeu_epi8((void *)(pad + 64u * (size_t)i),
                                 left >= 64u ? ~(__mmask64)0 : ((__mmask64)1 << left) - 1u,
@@ -179,6 +179,7 @@ O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, i
     const int32_t sw = s->stride_w, lanes = s->out_h * cols, taps = s->k_h * s->k_w;
     const int64_t end = (int64_t)rows * cols + 4;
     const __m512 scale16 = _mm512_set1_ps(scale);
+    const int32_t finite = scale - scale == 0.0f;
     const uint8_t *y_end = yc + (size_t)s->out_h * (size_t)s->out_w;
     __m512i weight[O2C_QDWX_TAPS];
     int64_t offset[O2C_QDWX_TAPS];
@@ -239,7 +240,7 @@ O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, i
             }
         }
         bytes = o2c_qx_requant_zmm(_mm512_maskz_compress_epi32(keep, acc), scale16, q.zero,
-                                   q.lo, q.hi);
+                                   q.lo, q.hi, finite);
         /* a whole store where the channel's outputs go on: the next store overwrites
          * the bytes past `kept` (a masked byte store is much slower) */
         if (y_end - yc >= 16)

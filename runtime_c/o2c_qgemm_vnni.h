@@ -135,14 +135,17 @@ static inline void o2c_qv_gemm_requant(int32_t r0, int32_t r1, int32_t K4,
             o2c_qv_sums(rows8, K4, src, 1, acc);
         for (i = 0; i < 8 && r + i < r1; i++) {
             const int32_t at = r + i;
-            const __m512 scale = _mm512_set1_ps(e->scale[e->per_row ? at : 0]);
+            const float sc = e->scale[e->per_row ? at : 0];
+            const __m512 scale = _mm512_set1_ps(sc);
+            const int32_t finite = sc - sc == 0.0f;
+            const o2c_qout q = e->q;
             const __m512i b = _mm512_set1_epi32(bias ? bias[at] : 0);
             const uintptr_t row = (uintptr_t)(void *)(y + (size_t)at * row_stride);
             __m256i bytes = _mm256_castsi128_si256(o2c_qx_requant_zmm(
-                _mm512_add_epi32(acc[i], b), scale, e->q.zero, e->q.lo, e->q.hi));
+                _mm512_add_epi32(acc[i], b), scale, q.zero, q.lo, q.hi, finite));
             if (n > O2C_QV_VECTOR)
                 bytes = _mm256_inserti128_si256(bytes, o2c_qx_requant_zmm(
-                    _mm512_add_epi32(acc[8 + i], b), scale, e->q.zero, e->q.lo, e->q.hi), 1);
+                    _mm512_add_epi32(acc[8 + i], b), scale, q.zero, q.lo, q.hi, finite), 1);
             /* the address in integers: a run's lane 0 may lie before the row */
             for (k = 0; k < n_seg; k++)
                 _mm256_mask_storeu_epi8((void *)(row + (uintptr_t)seg[k].delta),

@@ -40,14 +40,16 @@ static inline uint64_t o2c_qx_requant8(__m256i acc, __m256 scale, int32_t zero, 
 
 #if defined(O2C_X86_AVX512)
 /* Sixteen sums times scale (per lane), requantized as o2c_qx_requant8 does: lane i's
- * byte is byte i of the result. */
+ * byte is byte i of the result.  A product is NaN only for a NaN or infinite scale:
+ * finite_scale 1 (every lane's scale finite) skips turning NaNs to 0. */
 static inline __m128i o2c_qx_requant_zmm(__m512i acc, __m512 scale, int32_t zero, int32_t lo,
-                                         int32_t hi)
+                                         int32_t hi, int32_t finite_scale)
 {
     const __m512 lo_f = _mm512_set1_ps((float)(lo - zero));
     const __m512 hi_f = _mm512_set1_ps((float)(hi - zero));
     __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
-    v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+    if (!finite_scale)
+        v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
     v = _mm512_min_ps(_mm512_max_ps(v, lo_f), hi_f);
     return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(zero)));
 }
@@ -63,7 +65,7 @@ static inline __m128i o2c_qx_requant16(__m256i acc_lo, __m256i acc_hi, const flo
         _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
         _mm512_castps128_ps512(_mm_loadu_ps(row_scale)));
     return o2c_qx_requant_zmm(_mm512_inserti64x4(_mm512_castsi256_si512(acc_lo), acc_hi, 1),
-                              scale, zero, lo, hi);
+                              scale, zero, lo, hi, 0);
 #else
     const __m256 scale_lo = _mm256_set_m128(_mm_set1_ps(row_scale[1]), _mm_set1_ps(row_scale[0]));
     const __m256 scale_hi = _mm256_set_m128(_mm_set1_ps(row_scale[3]), _mm_set1_ps(row_scale[2]));

@@ -15,6 +15,7 @@ import subprocess
 import numpy as np
 import pytest
 from onnx import TensorProto as TP
+from onnx import numpy_helper
 
 import onnx2c
 from onnx2c.targets import get
@@ -128,3 +129,18 @@ def test_lookup_in_every_build(dt, build, tmp_path):
                       list(zip(["sx", "zx", "sy", "zy"], p)), dt, x.shape)
     np.testing.assert_array_equal(_run(m, {"x": x}, build, tmp_path),
                                   qlinear_ort(m, {"x": x})[0])
+
+
+@pytest.mark.parametrize("name", ["pointwise", "3x3_rgb_s2", "depthwise_s1", "depthwise_5x5"])
+def test_infinite_and_nan_scales_give_the_portable_bytes(name, tmp_path):
+    """The VNNI conv and AVX-512 depthwise skip the NaN step of the requantization where a
+    channel's scale is finite: channels whose weight scale is inf, -inf or NaN (products
+    of inf, or NaN) still give the portable C's bytes."""
+    model, feeds, _ = conv_case(name, TP.UINT8, True)
+    sw = next(t for t in model.graph.initializer if t.name == "sw")
+    scales = numpy_helper.to_array(sw).copy()
+    scales[:3] = [np.inf, -np.inf, np.nan]
+    sw.CopyFrom(numpy_helper.from_array(scales, "sw"))
+    portable = _run(model, feeds, "portable", tmp_path / "portable")
+    np.testing.assert_array_equal(_run(model, feeds, "gcc-native", tmp_path / "native"),
+                                  portable)
