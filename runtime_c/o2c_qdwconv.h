@@ -149,7 +149,7 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
     uint8_t *pad = (uint8_t *)scratch;
     int32_t rows, cols, b, c;
 #if defined(O2C_X86_AVX512)
-    uint16_t keep[O2C_QDWX_BLOCKS];
+    uint64_t keep[O2C_QDWX_LANES / 64];
     int x512;
 #endif
 #if defined(O2C_X86_AVX512) && defined(__AVX512VBMI2__)

@@ -20,10 +20,10 @@
 #if defined(O2C_X86_AVX512)
 #include <immintrin.h>
 
-/* The most loads per output (taps, or quads of taps), and of blocks of sixteen lanes in
- * a flattened channel (o2c_qdwx_keep's table). */
+/* The most loads per output (taps, or quads of taps), and of lanes in a flattened
+ * channel (o2c_qdwx_keep's table of bits). */
 #define O2C_QDWX_TAPS 16
-#define O2C_QDWX_BLOCKS 1024
+#define O2C_QDWX_LANES 16384
 
 /* Inlined into o2c_qdwconv's channel loop, GCC 12 spills this loop's values to vector
  * registers and back (about 25 % slower in benchmarks/speed.py); called, it is not. */
@@ -54,21 +54,28 @@ static inline int o2c_qdwconv_x512_fits(const o2c_qconv_shape *s, int32_t x_sign
     const int32_t quads = o2c_qdwx_row_quads(s, x_signed);
     return s->stride_h == s->stride_w && s->stride_w <= 2 &&
            (quads ? s->k_h * quads : s->k_h * s->k_w) <= O2C_QDWX_TAPS &&
-           ((int64_t)s->out_h * cols + 15) / 16 <= O2C_QDWX_BLOCKS;
+           (int64_t)s->out_h * cols <= O2C_QDWX_LANES;
 }
 
-/* Which of the sixteen lanes of each block of a flattened channel are outputs (bit j of
- * keep[i]: lane 16i + j, ow = lane % cols < out_w): the same for every channel. */
-static inline void o2c_qdwx_keep(const o2c_qconv_shape *s, int32_t cols, uint16_t *keep)
+/* Bits a .. b-1 of the bit string words (bit i: bit i % 64 of words[i / 64]) set. */
+static inline void o2c_qdwx_set_bits(uint64_t *words, int32_t a, int32_t b)
 {
-    const int32_t lanes = s->out_h * cols;
-    int32_t l, col = 0;
-    for (l = 0; l < lanes; l++, col = col + 1 == cols ? 0 : col + 1) {
-        if (l % 16 == 0)
-            keep[l / 16] = 0;
-        if (col < s->out_w)
-            keep[l / 16] = (uint16_t)(keep[l / 16] | 1u << (l % 16));
+    while (a < b) {
+        const int32_t end = b < (a / 64 + 1) * 64 ? b : (a / 64 + 1) * 64;
+        const uint64_t upto = end % 64 ? ((uint64_t)1 << end % 64) - 1u : ~(uint64_t)0;
+        words[a / 64] |= upto & ~(((uint64_t)1 << a % 64) - 1u);
+        a = end;
     }
+}
+
+/* Which lanes of a flattened channel are outputs (bit l: ow = l % cols < out_w), a run
+ * per output row: the same for every channel. */
+static inline void o2c_qdwx_keep(const o2c_qconv_shape *s, int32_t cols, uint64_t *keep)
+{
+    int32_t oh;
+    memset(keep, 0, (size_t)(s->out_h * cols + 63) / 64 * 8u);
+    for (oh = 0; oh < s->out_h; oh++)
+        o2c_qdwx_set_bits(keep, oh * cols, oh * cols + s->out_w);
 }
 
 #if defined(__AVX512VBMI2__)
@@ -76,7 +83,7 @@ static inline void o2c_qdwx_keep(const o2c_qconv_shape *s, int32_t cols, uint16_
 #define O2C_QDWX_COPY_BLOCKS 512
 
 /* A 64-byte block of the padded channel: its bytes from the input (bits of inside, in
- * order) and where in the input plane they start. */
+ * order) and where in the input plane they start (the inside bytes before it). */
 typedef struct {
     uint64_t inside;
     int32_t from;
@@ -87,21 +94,18 @@ typedef struct {
 static inline int32_t o2c_qdwx_blocks(const o2c_qconv_shape *s, int32_t rows, int32_t cols,
                                       o2c_qdwx_block *blocks)
 {
-    const int32_t bytes = rows * cols, count = (bytes + 63) / 64;
-    int32_t p, r = 0, col = 0, from = 0;
+    const int32_t count = (rows * cols + 63) / 64;
+    uint64_t inside[O2C_QDWX_COPY_BLOCKS];
+    int32_t r, i, from = 0;
     if (count > O2C_QDWX_COPY_BLOCKS)
         return 0;
-    for (p = 0; p < bytes; p++, col = col + 1 == cols ? 0 : col + 1, r += col == 0) {
-        o2c_qdwx_block *b = &blocks[p / 64];
-        if (p % 64 == 0) {
-            b->inside = 0;
-            b->from = from;
-        }
-        if (r >= s->pad_top && r < s->pad_top + s->in_h && col >= s->pad_left &&
-            col < s->pad_left + s->in_w) {
-            b->inside |= (uint64_t)1 << (p % 64);
-            from++;
-        }
+    memset(inside, 0, (size_t)count * 8u);
+    for (r = s->pad_top; r < s->pad_top + s->in_h; r++)     /* a run per input row */
+        o2c_qdwx_set_bits(inside, r * cols + s->pad_left, r * cols + s->pad_left + s->in_w);
+    for (i = 0; i < count; i++) {
+        blocks[i].inside = inside[i];
+        blocks[i].from = from;
+        from += __builtin_popcountll(inside[i]);
     }
     return count;
 }
@@ -174,7 +178,7 @@ static inline __m512i o2c_qdwx_quad_sums64(__m512i acc, const uint8_t *p, __m512
 O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_signed,
                                           const uint8_t *pad, int32_t rows, int32_t cols,
                                           const int8_t *wc, int32_t acc0, float scale,
-                                          o2c_qout q, const uint16_t *keep_of, uint8_t *yc)
+                                          o2c_qout q, const uint64_t *keep_of, uint8_t *yc)
 {
     const int32_t sw = s->stride_w, lanes = s->out_h * cols, taps = s->k_h * s->k_w;
     const int64_t end = (int64_t)rows * cols + 4;
@@ -211,7 +215,7 @@ O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, i
     }
 #endif
     for (l = 0; l < lanes; l += 16) {
-        const __mmask16 keep = (__mmask16)keep_of[l / 16];
+        const __mmask16 keep = (__mmask16)(keep_of[l / 64] >> (l % 64));
         const int32_t kept = (int32_t)__builtin_popcount((unsigned)keep);
         const uint8_t *p = pad + (size_t)sw * (size_t)l;
         const int64_t room = end - (int64_t)sw * l;
