@@ -181,6 +181,38 @@ static inline void o2c_qgemm_tile(int32_t x_signed, int32_t rows, int32_t K4,
 O2C_QGEMM_ROWS_TO_TILE(o2c_qrows_tile_u8, uint8_t)
 O2C_QGEMM_ROWS_TO_TILE(o2c_qrows_tile_s8, int8_t)
 
+#if defined(O2C_X86_VNNI_U8)
+#include "o2c_qgemv_x86.h"
+#endif
+
+/* o2c_qgemm for one row of A, where a column tile would hold a single column: the
+ * x86 VNNI kernel for uint8 A; elsewhere the tile (the sums are the same). */
+static inline void o2c_qgemv(int32_t N, int32_t K, int32_t a_signed, const void *a,
+                             const int8_t *w, const int32_t *bias, const o2c_qepilogue *e,
+                             void *y, uint32_t *tile)
+{
+    const int32_t K4 = o2c_qk4(K);
+#if defined(O2C_X86_VNNI_U8)
+    if (!a_signed) {
+        const size_t elem = o2c_qepilogue_bytes(e);
+        int32_t r, i, sums[16];
+        o2c_qgv_data(K, (const uint8_t *)a, (uint8_t *)tile);
+        for (r = 0; r < N; r += 16) {
+            const int32_t n = N - r < 16 ? N - r : 16;
+            o2c_qgv_rows16(N, K4, w, (const uint8_t *)tile, bias, r, n, sums);
+            for (i = 0; i < n; i++)
+                o2c_qepilogue_store(e, r + i, sums[i], (unsigned char *)y + (size_t)(r + i) * elem);
+        }
+        return;
+    }
+#endif
+    if (a_signed)
+        o2c_qrows_tile_s8(K, (const int8_t *)a, (size_t)K, 1, tile);
+    else
+        o2c_qrows_tile_u8(K, (const uint8_t *)a, (size_t)K, 1, tile);
+    o2c_qgemm_tile(a_signed, N, K4, w, bias, tile, 1, e, y, 1u, 1u);
+}
+
 /*
  * Y (M x N) = epilogue(bias + A x W^T) for an 8-bit A (M x K, row-major, lda apart) and
  * packed W (N rows of K): MatMul, Gemm and their integer forms once the compiler has
@@ -195,6 +227,12 @@ static inline int o2c_qgemm(int32_t M, int32_t N, int32_t K, int32_t a_signed,
     const int32_t K4 = o2c_qk4(K);
     const size_t elem = o2c_qepilogue_bytes(e);
     int32_t m;
+    if (M < O2C_QTILE) {        /* a row at a time: a tile would be mostly empty */
+        for (m = 0; m < M; m++)
+            o2c_qgemv(N, K, a_signed, (const unsigned char *)a + (size_t)m * lda, w, bias,
+                      e, (unsigned char *)y + (size_t)m * ldy * elem, tile);
+        return O2C_OK;
+    }
     for (m = 0; m < M; m += O2C_QTILE) {
         int32_t n = M - m < O2C_QTILE ? M - m : O2C_QTILE;
         if (a_signed)
