@@ -129,6 +129,7 @@ O2C_QGEMM_ROWS_TO_TILE(o2c_qrows_tile_s8, int8_t)
 
 #if defined(O2C_X86_VNNI_U8)
 #include "o2c_qgemv_x86.h"
+#include "o2c_qgemm_bcast_x86.h"
 #endif
 
 /* o2c_qgemm for one row of A, where a column tile would hold a single column: the
@@ -179,6 +180,12 @@ static inline int o2c_qgemm(int32_t M, int32_t N, int32_t K, int32_t a_signed,
                       e, (unsigned char *)y + (size_t)m * ldy * elem, tile);
         return O2C_OK;
     }
+#if defined(O2C_X86_VNNI_U8)
+    if (!a_signed && e->mode != O2C_QEPI_REQUANT && K4 <= O2C_QB_MAX_K4) {
+        o2c_qb_gemm(M, N, K, (const uint8_t *)a, lda, w, bias, e, y, ldy);
+        return O2C_OK;
+    }
+#endif
     for (m = 0; m < M; m += O2C_QTILE) {
         int32_t n = M - m < O2C_QTILE ? M - m : O2C_QTILE;
         if (a_signed)

@@ -3,8 +3,10 @@ B) through the packed int8 GEMM in every x86 build and with the portable C force
 against the exact int64 product. One row of A takes o2c_qgemm.h's o2c_qgemv (the x86
 VNNI kernel of runtime_c/o2c_qgemv_x86.h): a block of sixteen rows, fewer, an odd last
 row, the row pair's 64-byte steps with and without a masked tail, A of two and three
-rows. Four rows and more take the column tile, as VNNI byte quads with the int32
-epilogue: whole and partial tiles, K past and short of the 64-k VPDPBUSD step."""
+rows. Four rows and more take runtime_c/o2c_qgemm_bcast_x86.h: bands of 64 rows of B
+(several, the last partial or odd), four rows of A at a time (the last partial), an odd
+count of k quads and a partial last quad; a K past its stack band (2050) takes the
+column tile as VNNI byte quads into the int32 epilogue, as ConvInteger does."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +19,8 @@ from tests.conftest import graph_model
 from tests.runtime.test_qkernels_x86 import BUILDS, _extremes, _run, pytestmark  # noqa: F401
 
 SHAPES = [(1, 5, 3), (1, 32, 16), (1, 37, 9), (1, 64, 33), (1, 100, 40), (2, 128, 17),
-          (3, 7, 50), (1, 640, 128), (4, 64, 64), (5, 37, 9), (16, 128, 33), (7, 200, 3)]
+          (3, 7, 50), (1, 640, 128), (4, 64, 64), (5, 37, 9), (16, 128, 33), (7, 200, 3),
+          (6, 40, 130), (9, 21, 70), (5, 2050, 7)]
 
 
 def _case(m, k, n, extremes):
