@@ -30,6 +30,7 @@ from .passes.fuse_epilogue import fuse_epilogue
 from .passes.pack import install_packed
 from .passes.qdq import fuse_qdq
 from .passes.qio import quantize_io
+from .passes.qfloat_epilogue import fuse_qgemm_float
 from .passes.qprepare import prepare_integer_ops
 
 
@@ -147,6 +148,7 @@ def _build(model, name, shapes, freeze, capacity, weights_file, weights_threshol
         if quantized_io:
             quantize_io(g)
         prepare_integer_ops(g, options.requant)
+        fuse_qgemm_float(g)
         g = fold_transposes(fuse_epilogue(fold_batchnorm(g)))
         remove_dead_code(g)
     with stage("lower and plan memory"):

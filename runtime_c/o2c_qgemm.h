@@ -32,70 +32,12 @@
 #include "o2c_abi.h"
 #include "o2c_qrequant.h"
 #include "o2c_qlayout.h"
+#include "o2c_qepilogue.h"
 
 /* The k-th element of an 8-bit array of either signedness. */
 static inline int32_t o2c_q8_at(const void *p, int32_t is_signed, size_t k)
 {
     return is_signed ? (int32_t)((const int8_t *)p)[k] : (int32_t)((const uint8_t *)p)[k];
-}
-
-/* What becomes of an int32 sum. */
-enum { O2C_QEPI_REQUANT = 0, O2C_QEPI_INT32 = 1, O2C_QEPI_FLOAT = 2 };
-
-typedef struct {
-    int32_t mode;               /* O2C_QEPI_* */
-    int32_t per_row;            /* scale / fixed / bias_f hold one value per row */
-    const float *scale;         /* REQUANT (float mode) and FLOAT: multiplies the sum */
-    const o2c_qfixed *fixed;    /* REQUANT in fixed-point mode instead of scale, or NULL */
-    const float *bias_f;        /* FLOAT: added after scaling, or NULL */
-    o2c_qout q;                 /* REQUANT: zero point and range */
-} o2c_qepilogue;
-
-/* Store one sum of row r at out (uint8_t for 8-bit outputs, int32_t, float). */
-static inline void o2c_qepilogue_store(const o2c_qepilogue *e, int32_t r, int32_t acc,
-                                       void *out)
-{
-    const int32_t i = e->per_row ? r : 0;
-    if (e->mode == O2C_QEPI_REQUANT) {
-        int32_t v = e->fixed ? o2c_requant_fixed(acc, e->fixed[i], e->q)
-                             : o2c_requant(acc, e->scale[i], e->q);
-        *(uint8_t *)out = (uint8_t)(v & 0xFF);
-    } else if (e->mode == O2C_QEPI_INT32) {
-        memcpy(out, &acc, sizeof acc);
-    } else {
-        float v = (float)acc * e->scale[i];
-        if (e->bias_f)
-            v = v + e->bias_f[r];
-        memcpy(out, &v, sizeof v);
-    }
-}
-
-/* bias[n] = -zero * w_sum[n] for n < N: a zero point known only at run time, folded as
- * the compiler folds a constant one (sums of the packed rows, data as stored); unsigned,
- * so that it wraps as the int32 sums do. */
-static inline void o2c_qbias_from_zero(int32_t N, int32_t zero, const int32_t *w_sum,
-                                       int32_t *bias)
-{
-    int32_t n;
-    for (n = 0; n < N; n++)
-        bias[n] = (int32_t)(0u - (uint32_t)zero * (uint32_t)w_sum[n]);
-}
-
-static inline size_t o2c_qepilogue_bytes(const o2c_qepilogue *e)
-{
-    return e->mode == O2C_QEPI_REQUANT ? 1u : 4u;
-}
-
-/* The epilogue of rows r0 .. (a group of a grouped conv): per-row arrays moved on. */
-static inline o2c_qepilogue o2c_qepilogue_from(const o2c_qepilogue *e, int32_t r0)
-{
-    o2c_qepilogue g = *e;
-    if (e->per_row) {
-        g.scale = e->scale ? e->scale + r0 : NULL;
-        g.fixed = e->fixed ? e->fixed + r0 : NULL;
-        g.bias_f = e->bias_f ? e->bias_f + r0 : NULL;
-    }
-    return g;
 }
 
 #if defined(O2C_ARM_DSP)
@@ -131,11 +73,13 @@ static inline void o2c_qgemm_tile(int32_t x_signed, int32_t rows, int32_t K4,
     const size_t elem = o2c_qepilogue_bytes(e);
     int32_t r, i, j;
 #if defined(O2C_X86_VNNI_U8)
-    if (!x_signed && e->mode == O2C_QEPI_REQUANT && !e->fixed) {  /* uint8 columns */
+    if (!x_signed) {                    /* uint8 columns: VPDPBUSD on byte quads */
         o2c_qx_tile_to_quads(K4, x);
-        o2c_qx_tile_requant(1, rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
-                            (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
-        return;
+        if (e->mode == O2C_QEPI_REQUANT && !e->fixed) {
+            o2c_qx_tile_requant(1, rows, K4, w, bias, x, ncols, e->scale, e->per_row, e->q,
+                                (uint8_t *)y, (int32_t)row_stride, (int32_t)col_stride);
+            return;
+        }
     }
 #else
     (void)x_signed;
@@ -152,13 +96,15 @@ static inline void o2c_qgemm_tile(int32_t x_signed, int32_t rows, int32_t K4,
         for (i = 0; i < 2; i++)
             for (j = 0; j < O2C_QTILE; j++)
                 acc[i * O2C_QTILE + j] = (bias && r + i < rows) ? bias[r + i] : 0;
-        o2c_qgemm_pair_tile(K4, w + (size_t)r * K4, x, acc);
-        for (i = 0; i < 2 && r + i < rows; i++) {
-            unsigned char *row = (unsigned char *)y + (size_t)(r + i) * row_stride * elem;
-            for (j = 0; j < ncols; j++)
-                o2c_qepilogue_store(e, r + i, acc[i * O2C_QTILE + j],
-                                    row + (size_t)j * col_stride * elem);
-        }
+#if defined(O2C_X86_VNNI_U8)
+        if (!x_signed)
+            o2c_qgemm_quad_tile(K4, w + (size_t)r * K4, x, acc);
+        else
+#endif
+            o2c_qgemm_pair_tile(K4, w + (size_t)r * K4, x, acc);
+        o2c_qepilogue_rows(e, r, rows - r < 2 ? rows - r : 2, acc, O2C_QTILE, ncols,
+                           (unsigned char *)y + (size_t)r * row_stride * elem, row_stride,
+                           col_stride);
     }
 }
 
@@ -181,6 +127,39 @@ static inline void o2c_qgemm_tile(int32_t x_signed, int32_t rows, int32_t K4,
 O2C_QGEMM_ROWS_TO_TILE(o2c_qrows_tile_u8, uint8_t)
 O2C_QGEMM_ROWS_TO_TILE(o2c_qrows_tile_s8, int8_t)
 
+#if defined(O2C_X86_VNNI_U8)
+#include "o2c_qgemv_x86.h"
+#include "o2c_qgemm_bcast_x86.h"
+#endif
+
+/* o2c_qgemm for one row of A, where a column tile would hold a single column: the
+ * x86 VNNI kernel for uint8 A; elsewhere the tile (the sums are the same). */
+static inline void o2c_qgemv(int32_t N, int32_t K, int32_t a_signed, const void *a,
+                             const int8_t *w, const int32_t *bias, const o2c_qepilogue *e,
+                             void *y, uint32_t *tile)
+{
+    const int32_t K4 = o2c_qk4(K);
+#if defined(O2C_X86_VNNI_U8)
+    if (!a_signed) {
+        const size_t elem = o2c_qepilogue_bytes(e);
+        int32_t r, sums[16];
+        o2c_qgv_data(K, (const uint8_t *)a, (uint8_t *)tile);
+        for (r = 0; r < N; r += 16) {
+            const int32_t n = N - r < 16 ? N - r : 16;
+            o2c_qgv_rows16(N, K4, w, (const uint8_t *)tile, bias, r, n, sums);
+            o2c_qepilogue_rows(e, r, n, sums, 1, 1, (unsigned char *)y + (size_t)r * elem,
+                               1u, 1u);
+        }
+        return;
+    }
+#endif
+    if (a_signed)
+        o2c_qrows_tile_s8(K, (const int8_t *)a, (size_t)K, 1, tile);
+    else
+        o2c_qrows_tile_u8(K, (const uint8_t *)a, (size_t)K, 1, tile);
+    o2c_qgemm_tile(a_signed, N, K4, w, bias, tile, 1, e, y, 1u, 1u);
+}
+
 /*
  * Y (M x N) = epilogue(bias + A x W^T) for an 8-bit A (M x K, row-major, lda apart) and
  * packed W (N rows of K): MatMul, Gemm and their integer forms once the compiler has
@@ -195,6 +174,18 @@ static inline int o2c_qgemm(int32_t M, int32_t N, int32_t K, int32_t a_signed,
     const int32_t K4 = o2c_qk4(K);
     const size_t elem = o2c_qepilogue_bytes(e);
     int32_t m;
+    if (M < O2C_QTILE) {        /* a row at a time: a tile would be mostly empty */
+        for (m = 0; m < M; m++)
+            o2c_qgemv(N, K, a_signed, (const unsigned char *)a + (size_t)m * lda, w, bias,
+                      e, (unsigned char *)y + (size_t)m * ldy * elem, tile);
+        return O2C_OK;
+    }
+#if defined(O2C_X86_VNNI_U8)
+    if (!a_signed && e->mode != O2C_QEPI_REQUANT && K4 <= O2C_QB_MAX_K4) {
+        o2c_qb_gemm(M, N, K, (const uint8_t *)a, lda, w, bias, e, y, ldy);
+        return O2C_OK;
+    }
+#endif
     for (m = 0; m < M; m += O2C_QTILE) {
         int32_t n = M - m < O2C_QTILE ? M - m : O2C_QTILE;
         if (a_signed)

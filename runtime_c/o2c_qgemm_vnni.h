@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "o2c_qgemm.h"
+#include "o2c_qvnni.h"
 
 #if defined(O2C_X86_VNNI_U8)
 #include <immintrin.h>
@@ -49,19 +50,6 @@ typedef struct {
 static inline int32_t o2c_qv_k8(int32_t K4)
 {
     return (K4 + 7) & ~7;
-}
-
-/* acc plus, per int32 lane, the four products of u's uint8 and s's int8 bytes: VPDPBUSD.
- * GCC 12 copies the accumulator around the intrinsic's instruction, and with sixteen
- * accumulators live spills them to the stack; the same instruction as asm stays in place. */
-static inline __m512i o2c_qv_dpbusd(__m512i acc, __m512i u, __m512i s)
-{
-#if defined(__GNUC__) && !defined(__clang__)
-    __asm__("vpdpbusd {%2, %1, %0|%0, %1, %2}" : "+v"(acc) : "v"(u), "v"(s));
-    return acc;
-#else
-    return _mm512_dpbusd_epi32(acc, u, s);
-#endif
 }
 
 /* Rows r0 .. r0+count-1 (r0 even, count a multiple of 8; rows from `rows` on zero) of

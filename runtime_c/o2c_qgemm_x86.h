@@ -146,6 +146,15 @@ static inline __m256i o2c_qx_quad_sums(int32_t K4, const int8_t *w, const uint32
     }
     return _mm256_set_m128i(row_b, row_a);
 }
+
+/* o2c_qgemm_pair_tile for a tile of byte quads (o2c_qx_tile_to_quads). */
+static inline void o2c_qgemm_quad_tile(int32_t K4, const int8_t *w, const uint32_t *x,
+                                       int32_t *acc)
+{
+    __m256i sums = _mm256_loadu_si256((const __m256i *)(const void *)acc);
+    sums = _mm256_add_epi32(sums, o2c_qx_quad_sums(K4, w, x));
+    _mm256_storeu_si256((__m256i *)(void *)acc, sums);
+}
 #endif
 
 /* The sums of row pair w against tile x: byte quads (o2c_qx_tile_to_quads) or int16. */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "o2c_numeric.h"
+#include "o2c_qrequant.h"
 
 /* d rounded to odd at float32 precision; only for narrowing further.
  * |d| >= 2^128 gives +-inf, which every smaller format treats exactly like
@@ -125,9 +126,37 @@ static inline void o2c_dynamic_qparams_u8(const float *x, size_t n, float *scale
                                           uint8_t *zero_point)
 {
     float lo = 0.0f, hi = 0.0f, s, zp;
-    size_t i;
+    size_t i = 0;
 
-    for (i = 0; i < n; i++) {
+#if defined(O2C_X86_AVX2)
+    /* sixteen running minima and maxima from 0: VMINPS(a, m) is a < m ? a : m, as the
+     * loop below, so a NaN leaves m and -0 never replaces +0; the lanes then go through
+     * the same comparisons, giving the same lo and hi */
+    if (n >= 16u) {
+        __m256 lo_a = _mm256_setzero_ps(), lo_b = lo_a, hi_a = lo_a, hi_b = lo_a;
+        float lanes[32];
+        int lane;
+        const size_t whole = n & ~(size_t)15u;
+        for (; i < whole; i += 16u) {
+            const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8u);
+            lo_a = _mm256_min_ps(a, lo_a);
+            lo_b = _mm256_min_ps(b, lo_b);
+            hi_a = _mm256_max_ps(a, hi_a);
+            hi_b = _mm256_max_ps(b, hi_b);
+        }
+        _mm256_storeu_ps(lanes, lo_a);
+        _mm256_storeu_ps(lanes + 8, lo_b);
+        _mm256_storeu_ps(lanes + 16, hi_a);
+        _mm256_storeu_ps(lanes + 24, hi_b);
+        for (lane = 0; lane < 16; lane++) {
+            if (lanes[lane] < lo)
+                lo = lanes[lane];
+            if (lanes[16 + lane] > hi)
+                hi = lanes[16 + lane];
+        }
+    }
+#endif
+    for (; i < n; i++) {
         if (x[i] < lo)
             lo = x[i];
         if (x[i] > hi)

@@ -70,7 +70,7 @@ def lower_qgemm(node, ctx):
     lo, hi = qrange(y.dtype) if mode == "requant" else (0, 0)
     scale = inp(node, ctx, 3)
     p = QGemm(a.size // k, n, k, a.dtype == DType.INT8, node.attrs["a_zero"], mode,
-              node.attrs.get("requant") == "fixed", scale is not None and scale.shape[0] > 1,
+              node.attrs.get("requant") == "fixed", scale is not None and scale.size > 1,
               node.attrs.get("y_zero", 0), lo, hi, inp(node, ctx, 2) is not None,
               inp(node, ctx, 4) is not None, inp(node, ctx, 5) is not None)
     # a run-time zero point: the bias it makes, one int32 per row, before the tile

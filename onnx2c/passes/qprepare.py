@@ -22,7 +22,7 @@ import numpy as np
 
 from ..ir import DType, Graph, Node
 from ..quant import EIGHT_BIT
-from ..quant.packing import TILE_COLUMNS, groups_row_pairs, row_pairs, row_sums, \
+from ..quant.packing import groups_row_pairs, row_pairs, row_sums, \
     subtract_zero_point
 from .qconstants import Builder as _Builder, const as _const, scalar as _scalar
 from .qlstm import prepare_lstm
@@ -95,11 +95,10 @@ def _matmul(g: Graph, node: Node, requant: str) -> bool:
 def _runtime_zero_matmul(g: Graph, node: Node, requant: str, w, b_zero) -> bool:
     """MatMulInteger whose A zero point is computed at run time (quantize_dynamic's
     DynamicQuantizeLinear -> MatMulInteger): the packed QGemm, with each row's sum of
-    weights for the kernel to fold the zero point into the bias when it runs. Fewer rows
-    of A than a column tile holds (a matrix-vector product) stay with the reference
-    loop, which runs across B's columns and is faster there."""
-    zero, a = g.values[node.inputs[2]], g.values[node.inputs[0]]
-    if zero.size != 1 or a.size // max(int(w.shape[1]), 1) < TILE_COLUMNS:
+    weights for the kernel to fold the zero point into the bias when it runs (a single
+    row of A, a matrix-vector product, takes o2c_qgemm.h's o2c_qgemv)."""
+    zero = g.values[node.inputs[2]]
+    if zero.size != 1:
         return False
     weights = subtract_zero_point(np.ascontiguousarray(w), b_zero) \
         if b_zero.size in (1, w.shape[0]) else None

@@ -86,3 +86,34 @@ def test_matmul_integer_with_a_run_time_zero_point(b_type, zero, build, tmp_path
     assert status == 0
     want = (a.astype(np.int64) - zero) @ (b.astype(np.int64) - bz.astype(np.int64))
     np.testing.assert_array_equal(got[0], want.astype(np.int32))
+
+
+@pytest.mark.parametrize("a_shape, bias, cast_is_output", [
+    ((1, 24), True, False), ((6, 24), True, False), ((6, 24), False, False),
+    ((6, 24), True, True)])
+def test_quantize_dynamic_chain_to_float(a_shape, bias, cast_is_output, tmp_path):
+    """quantize_dynamic's DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul(a_scale *
+    b_scale) -> Add(bias): passes/qfloat_epilogue.py folds Cast, Mul and Add into the
+    QGemm's float epilogue (not when the Cast's output is also a graph output), bit for
+    bit onnxruntime's result, whose steps are the same."""
+    b = RNG.integers(-128, 128, (24, 10)).astype(np.int8)
+    nodes = [helper.make_node("DynamicQuantizeLinear", ["x"], ["q", "sa", "za"]),
+             helper.make_node("MatMulInteger", ["q", "b", "za"], ["acc"]),
+             helper.make_node("Cast", ["acc"], ["f"], to=TP.FLOAT),
+             helper.make_node("Mul", ["sa", "bs"], ["s"]),
+             helper.make_node("Mul", ["f", "s"], ["scaled" if bias else "y"])]
+    inits = [("b", b), ("bs", np.float32(0.0037))]
+    if bias:
+        nodes.append(helper.make_node("Add", ["bias", "scaled"], ["y"]))
+        inits.append(("bias", RNG.standard_normal(10).astype(np.float32)))
+    outputs = [("y", TP.FLOAT, a_shape[:-1] + (10,))]
+    if cast_is_output:
+        outputs.append(("f", TP.FLOAT, a_shape[:-1] + (10,)))
+    m = graph_model(nodes, [("x", TP.FLOAT, a_shape)], outputs, 17, inits)
+    x = (RNG.standard_normal(a_shape) * 2).astype(np.float32)
+    status, got = build_and_run(m, {"x": x}, tmp_path)
+    assert status == 0
+    for g, w in zip(got, ort_session(m).run(None, {"x": x})):
+        assert g.tobytes() == w.tobytes(), np.abs(g - w).max()
+    fused = "O2C_QEPI_FLOAT" in (tmp_path / "src" / "model.c").read_text()
+    assert fused != cast_is_output
