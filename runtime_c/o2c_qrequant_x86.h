@@ -14,9 +14,11 @@
 #define O2C_QREQUANT_X86_H
 
 #include <stdint.h>
-#include <immintrin.h>
 
-#if defined(O2C_X86_AVX2)
+/* O2C_X86_AVX2 (o2c_qrequant.h) implies the compiler's __AVX2__, named here so that the
+ * intrinsics header sits behind the compiler's own macro, as every target header's does. */
+#if defined(__AVX2__) && defined(O2C_X86_AVX2)
+#include <immintrin.h>
 /* The eight sums acc times scale (per lane), requantized to 8-bit values in [lo, hi] with
  * the zero point, as the bytes of a little-endian uint64 (lane i in byte i). */
 static inline uint64_t o2c_qx_requant8(__m256i acc, __m256 scale, int32_t zero, int32_t lo,
