@@ -8,9 +8,10 @@
  * sum((x - x_zero) * w) + the original bias, with no bounds checks.
  * On Cortex-M4/M7 (__ARM_FEATURE_DSP) a 3x3 channel runs in one assembly loop
  * (o2c_qdwconv_arm.h): per kernel row, one 32-bit load and two SXTB16 (or UXTB16) feed
- * two outputs' dual and single MACs; on x86-64 with AVX2 eight outputs at a time, with
- * AVX-512 sixteen over the flattened channel (o2c_qdwconv_x86.h); elsewhere plain C.  The 32-bit loads may read 3
- * bytes past a window: the scratch has them.
+ * two outputs' dual and single MACs; on x86-64 with AVX2 eight outputs at a time
+ * (o2c_qdwconv_x86.h), with AVX-512 sixteen over the flattened channel, its lanes and
+ * (with VBMI2) its padded copy planned once per call (o2c_qdwconv_x512.h); elsewhere
+ * plain C.  The 32-bit loads may read 3 bytes past a window: the scratch has them.
  *
  * In place: y may be x when out_h x out_w == in_h x in_w - a channel is in scratch
  * before its outputs are written, and no other channel reads it.
