@@ -11,6 +11,15 @@
 #define O2C_ERR_VALUE (-2)      /* a run-time value is outside what the model allows */
 #define O2C_ERR_CAPACITY (-3)   /* a data-dependent output exceeded its compile-time capacity */
 
+/* True when a status is an error, telling GCC and clang that it almost never is.  Without
+ * the hint, GCC predicts each `st != 0` check after a call true, so after a few dozen node
+ * calls NAME_run's later code counts as cold: optimised for size, its loops left scalar. */
+#if defined(__GNUC__)
+#define O2C_FAILED(st) __builtin_expect((st) != O2C_OK, 0)
+#else
+#define O2C_FAILED(st) ((st) != O2C_OK)
+#endif
+
 /* Describes one input or output of a generated model. dtype is ONNX's TensorProto enum
  * (1 float, 7 int64, 9 bool, 10 float16, ...); nbytes is the buffer size in bytes. */
 typedef struct {

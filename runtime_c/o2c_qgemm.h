@@ -181,7 +181,7 @@ static inline int o2c_qgemm(int32_t M, int32_t N, int32_t K, int32_t a_signed,
         return O2C_OK;
     }
 #if defined(O2C_X86_VNNI_U8)
-    if (!a_signed && e->mode != O2C_QEPI_REQUANT && K4 <= O2C_QB_MAX_K4) {
+    if (!a_signed && !e->fixed && K4 <= O2C_QB_MAX_K4) {
         o2c_qb_gemm(M, N, K, (const uint8_t *)a, lda, w, bias, e, y, ldy);
         return O2C_OK;
     }

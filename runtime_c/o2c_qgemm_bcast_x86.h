@@ -1,6 +1,6 @@
 /*
  * o2c_qgemm_bcast_x86.h - o2c_qgemm.h's product for uint8 A of four rows or more into
- * the int32 and float epilogues, with VNNI, included by o2c_qgemm.h under
+ * every epilogue but fixed-point requantization, with VNNI, included by o2c_qgemm.h under
  * O2C_X86_VNNI_U8.  The column tile sums one row pair at a time and adds its lanes
  * across, a chain of dependent VPDPBUSDs per pair; here sixteen independent sums stay
  * in registers and nothing is added across.
@@ -100,6 +100,13 @@ static inline void o2c_qb_store(const o2c_qepilogue *e, __m512i sums, const int3
     __m512 v;
     if (bias)
         sums = _mm512_add_epi32(sums, _mm512_maskz_loadu_epi32(mask, bias + n));
+    if (e->mode == O2C_QEPI_REQUANT) {      /* float scales (o2c_qgemm sends fixed elsewhere) */
+        const __m512 scale = e->per_row ? _mm512_maskz_loadu_ps(mask, e->scale + n)
+                                        : _mm512_set1_ps(e->scale[0]);
+        _mm_mask_storeu_epi8(out, mask,
+                             o2c_qx_requant_zmm(sums, scale, e->q.zero, e->q.lo, e->q.hi, 0));
+        return;
+    }
     if (e->mode == O2C_QEPI_INT32) {
         _mm512_mask_storeu_epi32(out, mask, sums);
         return;
@@ -139,7 +146,7 @@ static inline void o2c_qb_rows(int32_t M, int32_t N, int32_t K, const uint8_t *a
         }
 }
 
-/* o2c_qgemm for uint8 A, int32 or float epilogue and K4 <= O2C_QB_MAX_K4. */
+/* o2c_qgemm for uint8 A, an epilogue without fixed-point scales and K4 <= O2C_QB_MAX_K4. */
 static inline void o2c_qb_gemm(int32_t M, int32_t N, int32_t K, const uint8_t *a,
                                size_t lda, const int8_t *w, const int32_t *bias,
                                const o2c_qepilogue *e, void *y, size_t ldy)

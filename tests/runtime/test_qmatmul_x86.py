@@ -6,7 +6,9 @@ row, the row pair's 64-byte steps with and without a masked tail, A of two and t
 rows. Four rows and more take runtime_c/o2c_qgemm_bcast_x86.h: bands of 64 rows of B
 (several, the last partial or odd), four rows of A at a time (the last partial), an odd
 count of k quads and a partial last quad; a K past its stack band (2050) takes the
-column tile as VNNI byte quads into the int32 epilogue, as ConvInteger does."""
+column tile as VNNI byte quads into the int32 epilogue, as ConvInteger does.
+QLinearMatMul with a constant B requantizes in the same kernels: per-tensor and
+per-column scales, to uint8 and int8."""
 from __future__ import annotations
 
 import numpy as np
@@ -64,3 +66,36 @@ def test_conv_integer_tiles_are_exact_in_every_build(group, tmp_path):
         got = _run(model, {"x": x}, build, tmp_path / build)
         np.testing.assert_array_equal(got, want, err_msg=build)
     assert "o2c_qconv(" in (tmp_path / "portable" / "net.c").read_text()
+
+
+REQUANT_SHAPES = [(4, 64, 64), (16, 64, 128), (5, 37, 9), (7, 200, 70), (3, 40, 20)]
+
+
+@pytest.mark.parametrize("shape", REQUANT_SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("per_column", [False, True], ids=["tensor", "column"])
+@pytest.mark.parametrize("y_type", [np.uint8, np.int8], ids=["u8", "s8"])
+def test_requantized_products_are_exact_in_every_build(shape, per_column, y_type, tmp_path):
+    """QLinearMatMul, uint8 A by constant int8 B, against the exact reference; the
+    scales put most outputs inside the range and some at either end."""
+    m, k, n = shape
+    rng = np.random.default_rng(m * 1000 + k * 10 + n + per_column)
+    a = rng.integers(0, 256, (m, k)).astype(np.uint8)
+    b = rng.integers(-128, 128, (k, n)).astype(np.int8)
+    sa, za = np.float32(0.02), np.uint8(rng.integers(0, 256))
+    sb = (rng.uniform(0.5, 2.0, n) if per_column else np.array(1.3)).astype(np.float32) * 0.01
+    zb = np.zeros(sb.shape, np.int8)
+    sy = np.float32(0.03 * np.sqrt(k))
+    zy = y_type(rng.integers(np.iinfo(y_type).min, np.iinfo(y_type).max + 1))
+    node = helper.make_node("QLinearMatMul", ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"],
+                            ["y"])
+    y_tp = TP.UINT8 if y_type == np.uint8 else TP.INT8
+    model = graph_model([node], [("a", TP.UINT8, (m, k))], [("y", y_tp, (m, n))], 21,
+                        [("sa", sa), ("za", za), ("b", b), ("sb", sb), ("zb", zb),
+                         ("sy", sy), ("zy", zy)])
+    want = quant_reference.qlinear_matmul(a, sa, za, b, sb, zb, sy, zy)
+    info = np.iinfo(y_type)
+    assert 0 < np.count_nonzero((want == info.min) | (want == info.max)) < want.size // 2
+    for build in (*BUILDS, "portable"):
+        got = _run(model, {"a": a}, build, tmp_path / build)
+        np.testing.assert_array_equal(got, want, err_msg=build)
+    assert "o2c_qgemm(" in (tmp_path / "portable" / "net.c").read_text()
