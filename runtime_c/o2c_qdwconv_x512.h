@@ -172,7 +172,7 @@ static inline __m512i o2c_qdwx_quad_sums64(__m512i acc, const uint8_t *p, __m512
  * a time over the channel flattened: lane l = oh * cols + ow reads the taps from byte
  * sw * l (as sh == sw), and the lanes with ow >= out_w (the window past the row's end)
  * are computed, then dropped by compressing the sums (keep: o2c_qdwx_keep) before
- * requantizing.  Per tap, the bytes widened to int32 times the weight as an int16 pair
+ * requantizing, or with VBMI2 the bytes after.  Per tap, the bytes widened to int32 times the weight as an int16 pair
  * (w, 0): VPMADDWD's sum is x * w exactly.  Loads near the end of the scratch are
  * masked. */
 O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_signed,
@@ -243,8 +243,14 @@ O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, i
                     weight[t]));
             }
         }
+#if defined(__AVX512VBMI2__)
+        /* the bytes compressed: a 512-bit VPCOMPRESSD costs Zen 4 as much as the rest */
+        bytes = _mm_maskz_compress_epi8(
+            keep, o2c_qx_requant_zmm(acc, scale16, q.zero, q.lo, q.hi, finite));
+#else
         bytes = o2c_qx_requant_zmm(_mm512_maskz_compress_epi32(keep, acc), scale16, q.zero,
                                    q.lo, q.hi, finite);
+#endif
         /* a whole store where the channel's outputs go on: the next store overwrites
          * the bytes past `kept` (a masked byte store is much slower) */
         if (y_end - yc >= 16)
