@@ -11,7 +11,7 @@
  * two outputs' dual and single MACs; on x86-64 with AVX2 eight outputs at a time
  * (o2c_qdwconv_x86.h), with AVX-512 sixteen over the flattened channel, its lanes and
  * (with VBMI2) its padded copy planned once per call (o2c_qdwconv_x512.h); elsewhere
- * plain C.  The 32-bit loads may read 3 bytes past a window: the scratch has them.
+ * plain C.  Loads may read past a window: the scratch has slack for them.
  *
  * In place: y may be x when out_h x out_w == in_h x in_w - a channel is in scratch
  * before its outputs are written, and no other channel reads it.
@@ -35,11 +35,15 @@ static inline void o2c_qdwconv_padded(const o2c_qconv_shape *s, int32_t *rows, i
     *cols = need_w > s->pad_left + s->in_w ? need_w : s->pad_left + s->in_w;
 }
 
+/* The padded channel and slack after it, all holding the zero point: the 32-bit loads
+ * touch 4 bytes past the plane, and the AVX-512 path's 64-byte loads for the last lanes
+ * (computed, then dropped) at most (stride_h - 1) * cols + 68 - enough slack lets all
+ * of them be whole loads, which on small planes are most loads. */
 static inline size_t o2c_qdwconv_scratch_bytes(const o2c_qconv_shape *s)
 {
     int32_t rows, cols;
     o2c_qdwconv_padded(s, &rows, &cols);
-    return (size_t)rows * (size_t)cols + 4u;
+    return ((size_t)rows + (size_t)s->stride_h - 1u) * (size_t)cols + 68u;
 }
 
 /* Channel plane xc (bytes) into the interior of pad (rows `cols` apart), whose border
@@ -158,7 +162,7 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
     int32_t n_blocks = 0;
 #endif
     o2c_qdwconv_padded(s, &rows, &cols);
-    memset(pad, x_zero & 0xFF, (size_t)rows * (size_t)cols + 4u);
+    memset(pad, x_zero & 0xFF, o2c_qdwconv_scratch_bytes(s));
 #if defined(O2C_X86_AVX512)
     x512 = e->mode == O2C_QEPI_REQUANT && !e->fixed && o2c_qdwconv_x512_fits(s, x_signed, cols);
     if (x512)
@@ -180,7 +184,7 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
             o2c_qdwconv_copy(s, (const uint8_t *)x + bc * in_plane, cols, pad);
 #if defined(O2C_X86_AVX512)
             if (x512) {
-                o2c_qdwconv_plane_x512(s, x_signed, pad, rows, cols, w + (size_t)c * taps,
+                o2c_qdwconv_plane_x512(s, x_signed, pad, cols, w + (size_t)c * taps,
                                        bias ? bias[c] : 0,
                                        e->scale ? e->scale[e->per_row ? c : 0] : 0.0f, e->q,
                                        keep, (uint8_t *)y + bc * out_plane);

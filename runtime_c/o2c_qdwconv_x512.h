@@ -168,20 +168,20 @@ static inline __m512i o2c_qdwx_quad_sums64(__m512i acc, const uint8_t *p, __m512
 }
 #endif
 
-/* The requantized outputs of one padded channel (rows x cols bytes plus 4), sixteen at
+/* The requantized outputs of one padded channel (rows `cols` apart, then slack), sixteen at
  * a time over the channel flattened: lane l = oh * cols + ow reads the taps from byte
  * sw * l (as sh == sw), and the lanes with ow >= out_w (the window past the row's end)
  * are computed, then dropped by compressing the sums (keep: o2c_qdwx_keep) before
- * requantizing, or with VBMI2 the bytes after.  Per tap, the bytes widened to int32 times the weight as an int16 pair
- * (w, 0): VPMADDWD's sum is x * w exactly.  Loads near the end of the scratch are
- * masked. */
+ * requantizing, or with VBMI2 the bytes after.  Per tap, the bytes widened to int32
+ * times the weight as an int16 pair (w, 0): VPMADDWD's sum is x * w exactly.  A load that would pass the end of the
+ * scratch is masked (its slack makes them rare). */
 O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_signed,
-                                          const uint8_t *pad, int32_t rows, int32_t cols,
+                                          const uint8_t *pad, int32_t cols,
                                           const int8_t *wc, int32_t acc0, float scale,
                                           o2c_qout q, const uint64_t *keep_of, uint8_t *yc)
 {
     const int32_t sw = s->stride_w, lanes = s->out_h * cols, taps = s->k_h * s->k_w;
-    const int64_t end = (int64_t)rows * cols + 4;
+    const int64_t end = (int64_t)o2c_qdwconv_scratch_bytes(s);
     const __m512 scale16 = _mm512_set1_ps(scale);
     const int32_t finite = scale - scale == 0.0f;
     const uint8_t *y_end = yc + (size_t)s->out_h * (size_t)s->out_w;

@@ -194,7 +194,8 @@ O2C_QUANTIZE8_QUADS(o2c_quantize8_quads_u8, "usat")
 #endif
 
 /* QuantizeLinear of n float32 values by one scale to 8 bits (bytes of int8 or uint8):
- * o2c_quantize8(x[i] / scale, ...) for each, four at a time on the DSP. */
+ * o2c_quantize8(x[i] / scale, ...) for each, four at a time on the DSP, sixteen with
+ * AVX-512. */
 static inline void o2c_quantize8_n(size_t n, const float *x, float scale, int32_t zero,
                                    int32_t lo, int32_t hi, void *y)
 {
@@ -208,6 +209,9 @@ static inline void o2c_quantize8_n(size_t n, const float *x, float scale, int32_
             o2c_quantize8_quads_u8(n / 4u, x, scale, zero, out);
         i = n & ~(size_t)3u;
     }
+#elif defined(O2C_X86_AVX512)
+    o2c_qx_quantize8_n(n, x, scale, zero, lo, hi, out);
+    i = n;
 #endif
     for (; i < n; i++)
         out[i] = (uint8_t)(o2c_quantize8(x[i] / scale, zero, lo, hi) & 0xFF);

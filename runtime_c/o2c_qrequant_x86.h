@@ -13,6 +13,7 @@
 #ifndef O2C_QREQUANT_X86_H
 #define O2C_QREQUANT_X86_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* O2C_X86_AVX2 (o2c_qrequant.h) implies the compiler's __AVX2__, named here so that the
@@ -54,6 +55,28 @@ static inline __m128i o2c_qx_requant_zmm(__m512i acc, __m512 scale, int32_t zero
         v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
     v = _mm512_min_ps(_mm512_max_ps(v, lo_f), hi_f);
     return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(zero)));
+}
+#endif
+
+#if defined(O2C_X86_AVX512)
+/* QuantizeLinear of n floats by one scale to 8-bit values in [lo, hi] (o2c_quantize8_n),
+ * sixteen at a time, the last ones masked: VDIVPS rounds each quotient as the C division
+ * does, then o2c_quantize8's steps - NaN to 0, the clamp, rounding half to even. */
+static inline void o2c_qx_quantize8_n(size_t n, const float *x, float scale, int32_t zero,
+                                      int32_t lo, int32_t hi, uint8_t *y)
+{
+    const __m512 by = _mm512_set1_ps(scale);
+    const __m512 lo_f = _mm512_set1_ps((float)(lo - zero));
+    const __m512 hi_f = _mm512_set1_ps((float)(hi - zero));
+    size_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 m = n - i >= 16u ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, x + i), by);
+        v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+        v = _mm512_min_ps(_mm512_max_ps(v, lo_f), hi_f);
+        _mm_mask_storeu_epi8(y + i, m, _mm512_cvtepi32_epi8(
+            _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(zero))));
+    }
 }
 #endif
 

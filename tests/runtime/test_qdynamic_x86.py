@@ -2,7 +2,9 @@
 maxima sixteen floats at a time under AVX2) gives the portable C's scale, zero point
 and bytes in every x86 build: against onnx's reference where it defines the result,
 and against the portable build with NaNs and signed zeros in the data, which the
-vector comparisons must skip and order exactly as the scalar ones do."""
+vector comparisons must skip and order exactly as the scalar ones do.  QuantizeLinear
+by a constant scale (sixteen quotients at a time with AVX-512) gives the exact
+reference's bytes, NaN, infinities, ties and values past the range included."""
 from __future__ import annotations
 
 import dataclasses
@@ -63,3 +65,23 @@ def test_nans_and_signed_zeros_give_the_portable_result(case, tmp_path):
         got = _outputs(model, {"x": x}, build, tmp_path / build)
         for g, w in zip(got, portable):
             assert g.tobytes() == w.tobytes(), build
+
+
+@pytest.mark.parametrize("y_type", [TP.UINT8, TP.INT8], ids=["u8", "s8"])
+@pytest.mark.parametrize("n", [7, 16, 53])
+def test_quantize_matches_the_exact_reference_in_every_build(n, y_type, tmp_path):
+    scale, zero = np.float32(0.25), (131 if y_type == TP.UINT8 else -5)
+    rng = np.random.default_rng(n)
+    x = rng.normal(0, 30, n).astype(np.float32)
+    special = [np.nan, np.inf, -np.inf, 1e30, -1e30, 0.125, 0.375, -0.125, -0.375, -0.0]
+    x[:min(n, len(special))] = special[:n]                  # ties: 0.5 and 1.5 steps
+    z_type = np.uint8 if y_type == TP.UINT8 else np.int8
+    node = helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"])
+    model = graph_model([node], [("x", TP.FLOAT, (n,))], [("y", y_type, (n,))], 13,
+                        [("s", np.array(scale)), ("z", np.array(zero, z_type))])
+    info = np.iinfo(z_type)
+    q = np.rint(np.clip(np.nan_to_num(x / scale, nan=0.0), -1e9, 1e9))
+    want = np.clip(q.astype(np.int64) + zero, info.min, info.max).astype(z_type)
+    for build in (*BUILDS, "portable"):
+        got = _outputs(model, {"x": x}, build, tmp_path / build)[0]
+        np.testing.assert_array_equal(got, want, err_msg=build)
