@@ -4,6 +4,7 @@
  *
  *   o2c_qadd / o2c_qadd_scalar   QLinearAdd (MLAS's AVX2 kernel: two fused multiply-adds)
  *   o2c_qmul                     QLinearMul (MLAS's SSE2 kernel)
+ *   o2c_qbinary_span             a span of either, sixteen at a time with AVX-512
  *   o2c_qavgpool_window          QLinearAveragePool's float path (dequantized window sum)
  *   o2c_qsoftmax_lane            QLinearSoftmax (onnxruntime's lookup table of exp values)
  *   o2c_qlookup                  a 256-byte table indexed by each byte (QLinearSigmoid,
@@ -24,7 +25,7 @@
 #include <stdint.h>
 #include "o2c_qrequant.h"
 
-#if defined(O2C_X86_AVX512) && defined(__AVX512VBMI__)
+#if defined(O2C_X86_AVX512) && defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
@@ -67,6 +68,94 @@ static inline int32_t o2c_qmul(int32_t a, int32_t b, float ratio, float zero_c, 
     const float product = (float)(a * b) * ratio;
     const float v = product + zero_c;
     return o2c_qround_clamp(v, lo, hi);
+}
+
+/* A span of QLinearAdd / QLinearMul: what o2c_qadd, o2c_qadd_scalar and o2c_qmul do to
+ * each element, their constants as there. */
+enum { O2C_QBIN_ADD = 0, O2C_QBIN_ADD_SCALAR = 1, O2C_QBIN_MUL = 2 };
+
+typedef struct {
+    int32_t kind;               /* O2C_QBIN_*; ADD_SCALAR: b is the scalar s */
+    float ra, rb, fixed;        /* mul: ratio in ra, zero_c in fixed */
+    int32_t a_zero, b_zero;     /* mul: subtracted before the product */
+    int32_t lo, hi;
+} o2c_qbinary;
+
+#if defined(O2C_X86_AVX512) && defined(__AVX512F__)
+/* Sixteen 8-bit elements (those of m) from p, step 1, or p[0] in every lane (step 0). */
+static inline __m512i o2c_qx_widen16(const void *p, size_t step, __mmask16 m, int32_t is_signed)
+{
+    if (!step)
+        return _mm512_set1_epi32(is_signed ? *(const int8_t *)p : *(const uint8_t *)p);
+    return is_signed ? _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p))
+                     : _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, p));
+}
+
+/* o2c_qbinary_span sixteen lanes at a time: the same float32 steps (VFMADD rounds once as
+ * fmaf does; the integer product, below 2^17, is exact in float either way), NaN to 0,
+ * the clamp, then VCVTPS2DQ's rounding half to even, as o2c_qround_clamp's. */
+static inline void o2c_qx_binary_span(const o2c_qbinary *op, size_t n, int32_t is_signed,
+                                      const void *a, size_t a_step, const void *b,
+                                      size_t b_step, void *y)
+{
+    const __m512 ra = _mm512_set1_ps(op->ra), rb = _mm512_set1_ps(op->rb);
+    const __m512 lo = _mm512_set1_ps((float)op->lo), hi = _mm512_set1_ps((float)op->hi);
+    const __m512i a_zero = _mm512_set1_epi32(op->a_zero), b_zero = _mm512_set1_epi32(op->b_zero);
+    __m512 fixed = _mm512_set1_ps(op->fixed);
+    size_t i;
+    if (op->kind == O2C_QBIN_ADD_SCALAR) {      /* fixed + s * rs, unfused, once */
+        const int32_t sv = is_signed ? *(const int8_t *)b : *(const uint8_t *)b;
+        const float scaled = (float)sv * op->rb;
+        fixed = _mm512_set1_ps(op->fixed + scaled);
+    }
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 m = n - i >= 16u ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
+        const __m512i av = o2c_qx_widen16((const uint8_t *)a + i * a_step, a_step, m, is_signed);
+        __m512 v;
+        if (op->kind == O2C_QBIN_MUL) {
+            const __m512i bv = o2c_qx_widen16((const uint8_t *)b + i * b_step, b_step, m, is_signed);
+            const __m512 product = _mm512_cvtepi32_ps(_mm512_mullo_epi32(
+                _mm512_sub_epi32(av, a_zero), _mm512_sub_epi32(bv, b_zero)));
+            v = _mm512_add_ps(_mm512_mul_ps(product, ra), fixed);
+        } else if (op->kind == O2C_QBIN_ADD) {
+            const __m512i bv = o2c_qx_widen16((const uint8_t *)b + i * b_step, b_step, m, is_signed);
+            v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(av), ra,
+                                _mm512_fmadd_ps(_mm512_cvtepi32_ps(bv), rb, fixed));
+        } else {
+            v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(av), ra, fixed);
+        }
+        v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+        v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+        _mm_mask_storeu_epi8((uint8_t *)y + i, m, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v)));
+    }
+}
+#endif
+
+/* n outputs y[i] = op(a[i * a_step], b[i * b_step]) (steps 0 or 1; ADD_SCALAR: b_step 0),
+ * 8-bit elements of one signedness. */
+static inline void o2c_qbinary_span(const o2c_qbinary *op, size_t n, int32_t is_signed,
+                                    const void *a, size_t a_step, const void *b, size_t b_step,
+                                    void *y)
+{
+    size_t i;
+#if defined(O2C_X86_AVX512) && defined(__AVX512F__)
+    if (n >= 16u) {
+        o2c_qx_binary_span(op, n, is_signed, a, a_step, b, b_step, y);
+        return;
+    }
+#endif
+    for (i = 0; i < n; i++) {
+        const int32_t av = o2c_q8_at(a, is_signed, i * a_step);
+        const int32_t bv = o2c_q8_at(b, is_signed, i * b_step);
+        int32_t r;
+        if (op->kind == O2C_QBIN_MUL)
+            r = o2c_qmul(av - op->a_zero, bv - op->b_zero, op->ra, op->fixed, op->lo, op->hi);
+        else if (op->kind == O2C_QBIN_ADD)
+            r = o2c_qadd(av, bv, op->ra, op->rb, op->fixed, op->lo, op->hi);
+        else
+            r = o2c_qadd_scalar(av, bv, op->ra, op->rb, op->fixed, op->lo, op->hi);
+        ((uint8_t *)y)[i] = (uint8_t)(r & 0xFF);
+    }
 }
 
 /* QLinearAveragePool's last step: the float window sum over count elements, requantized

@@ -34,12 +34,6 @@
 #include "o2c_qlayout.h"
 #include "o2c_qepilogue.h"
 
-/* The k-th element of an 8-bit array of either signedness. */
-static inline int32_t o2c_q8_at(const void *p, int32_t is_signed, size_t k)
-{
-    return is_signed ? (int32_t)((const int8_t *)p)[k] : (int32_t)((const uint8_t *)p)[k];
-}
-
 #if defined(O2C_ARM_DSP)
 #include "o2c_qgemm_arm.h"
 #elif defined(O2C_X86_AVX2)

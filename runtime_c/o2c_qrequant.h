@@ -47,6 +47,12 @@
 #endif
 #endif
 
+/* The k-th element of an 8-bit array of either signedness. */
+static inline int32_t o2c_q8_at(const void *p, int32_t is_signed, size_t k)
+{
+    return is_signed ? (int32_t)((const int8_t *)p)[k] : (int32_t)((const uint8_t *)p)[k];
+}
+
 /* The output range and zero point of a requantization; lo/hi are -128/127 or 0/255. */
 typedef struct {
     int32_t zero, lo, hi;
