@@ -113,35 +113,30 @@ static inline void o2c_qp_store_row(__m512i w, int32_t n, int32_t iwp, int32_t s
 /* The kernel-row windows of one input row (in, its plane's row ih) to the layout's row
  * (of phase (ph, 0)): word iwp / s_w holds the padded row's bytes iwp .. iwp+3 for the
  * columns iwp that are multiples of s_w, from a copy of the row padded with x_zero,
- * sixteen columns by one byte permute (then the multiples of s_w compressed). */
+ * sixteen words by one byte permute of 64 bytes (s_w <= 4: the last window ends by
+ * byte 63).  No compress: a 512-bit VPCOMPRESSD is slow on Zen 4. */
 static inline void o2c_qp_fill_windows(const o2c_qconv_shape *s, const o2c_qp_layout *l,
                                        const uint8_t *in, int32_t x_zero, uint32_t *row)
 {
     const int32_t sw = s->stride_w, cols = l->wph * sw;
     const int32_t n_in = s->in_w < cols - s->pad_left ? s->in_w : cols - s->pad_left;
-    /* byte 4j + b of the permute from byte j + b */
+    /* byte 4i + b of the permute from byte sw * i + b */
     const __m512i slide = _mm512_add_epi32(
         _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                           _mm512_set1_epi32(0x01010101)),
+                           _mm512_set1_epi32(sw * 0x01010101)),
         _mm512_set1_epi32(0x03020100));
     const int32_t body = n_in > 0 ? n_in : 0, left = s->pad_left < cols ? s->pad_left : cols;
-    const uint32_t every = sw == 1 ? 0xFFFFu : sw == 2 ? 0x5555u : 0x1111u;
     uint8_t padded[O2C_QP_ROW + 64];
-    int32_t iwp;
+    int32_t i;
     /* the loads below read cols + 63 bytes */
     memset(padded, x_zero, (size_t)left);
     memcpy(padded + left, in, (size_t)body);
     memset(padded + left + body, x_zero, (size_t)(cols + 64 - left - body));
-    for (iwp = 0; iwp < cols; iwp += 16) {
-        const int32_t n = cols - iwp < 16 ? cols - iwp : 16;
-        const __mmask16 keep = (__mmask16)((every << ((sw - iwp % sw) % sw)) &
-                                           ((1u << n) - 1u));
-        /* compressed in a register: a compressing store is slow on some cores */
-        _mm512_mask_storeu_epi32(
-            (void *)(row + (iwp + sw - 1) / sw),
-            (__mmask16)((1u << __builtin_popcount((unsigned)keep)) - 1u),
-            _mm512_maskz_compress_epi32(keep, _mm512_permutexvar_epi8(
-                slide, _mm512_loadu_si512((const void *)(padded + iwp)))));
+    for (i = 0; i < l->wph; i += 16) {
+        const int32_t n = l->wph - i < 16 ? l->wph - i : 16;
+        _mm512_mask_storeu_epi32((void *)(row + i), (__mmask16)((1u << n) - 1u),
+                                 _mm512_permutexvar_epi8(
+                                     slide, _mm512_loadu_si512((const void *)(padded + sw * i))));
     }
 }
 #endif

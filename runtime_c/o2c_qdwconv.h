@@ -36,14 +36,15 @@ static inline void o2c_qdwconv_padded(const o2c_qconv_shape *s, int32_t *rows, i
 }
 
 /* The padded channel and slack after it, all holding the zero point: the 32-bit loads
- * touch 4 bytes past the plane, and the AVX-512 path's 64-byte loads for the last lanes
- * (computed, then dropped) at most (stride_h - 1) * cols + 68 - enough slack lets all
- * of them be whole loads, which on small planes are most loads. */
+ * touch 4 bytes past the plane; the AVX-512 path may lay stride-2 rows out split by
+ * parity, each row one byte longer, and its 64-byte loads for the last lanes (computed,
+ * then dropped) reach past the plane - enough slack lets all of them be whole loads,
+ * which on small planes are most loads. */
 static inline size_t o2c_qdwconv_scratch_bytes(const o2c_qconv_shape *s)
 {
     int32_t rows, cols;
     o2c_qdwconv_padded(s, &rows, &cols);
-    return ((size_t)rows + (size_t)s->stride_h - 1u) * (size_t)cols + 68u;
+    return ((size_t)rows + (size_t)s->stride_h) * ((size_t)cols + 1u) + 68u;
 }
 
 /* Channel plane xc (bytes) into the interior of pad (rows `cols` apart), whose border
@@ -155,6 +156,7 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
     int32_t rows, cols, b, c;
 #if defined(O2C_X86_AVX512)
     uint64_t keep[O2C_QDWX_LANES / 64];
+    o2c_qdwx_layout lay;
     int x512;
 #endif
 #if defined(O2C_X86_AVX512) && defined(__AVX512VBMI2__)
@@ -165,11 +167,12 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
     memset(pad, x_zero & 0xFF, o2c_qdwconv_scratch_bytes(s));
 #if defined(O2C_X86_AVX512)
     x512 = e->mode == O2C_QEPI_REQUANT && !e->fixed && o2c_qdwconv_x512_fits(s, x_signed, cols);
+    lay = o2c_qdwx_layout_of(s, rows, cols);
     if (x512)
-        o2c_qdwx_keep(s, cols, keep);
+        o2c_qdwx_keep(s, lay.lane_cols, keep);
 #endif
 #if defined(O2C_X86_AVX512) && defined(__AVX512VBMI2__)
-    if (x512)
+    if (x512 && !lay.odd_base)
         n_blocks = o2c_qdwx_blocks(s, rows, cols, blocks);
 #endif
     for (b = 0; b < s->batch; b++) {
@@ -181,10 +184,15 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
                               (const uint8_t *)x + bc * in_plane, x_zero, pad);
             else
 #endif
+#if defined(O2C_X86_AVX512)
+            if (x512 && lay.odd_base)
+                o2c_qdwx_copy_rows(s, &lay, (const uint8_t *)x + bc * in_plane, pad);
+            else
+#endif
             o2c_qdwconv_copy(s, (const uint8_t *)x + bc * in_plane, cols, pad);
 #if defined(O2C_X86_AVX512)
             if (x512) {
-                o2c_qdwconv_plane_x512(s, x_signed, pad, cols, w + (size_t)c * taps,
+                o2c_qdwconv_plane_x512(s, x_signed, pad, &lay, w + (size_t)c * taps,
                                        bias ? bias[c] : 0,
                                        e->scale ? e->scale[e->per_row ? c : 0] : 0.0f, e->q,
                                        keep, (uint8_t *)y + bc * out_plane);

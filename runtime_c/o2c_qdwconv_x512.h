@@ -57,6 +57,56 @@ static inline int o2c_qdwconv_x512_fits(const o2c_qconv_shape *s, int32_t x_sign
            (int64_t)s->out_h * cols <= O2C_QDWX_LANES;
 }
 
+/* Where o2c_qdwconv_plane_x512 finds a padded channel in scratch: `pitch` bytes per
+ * padded row, `lane_cols` lanes per output row.  At stride 2 the padded rows are split
+ * by parity, the even ones from byte 0 and the odd ones from odd_base, each phase's
+ * rows pitch = 2 * lane_cols apart: output row oh's lanes then start at its window's
+ * first row in the even phase, and no lanes are spent on the rows a stride skips (in
+ * one flattened plane, half of them).  Otherwise one plane, odd_base 0. */
+typedef struct {
+    int32_t pitch, lane_cols;
+    size_t odd_base;
+} o2c_qdwx_layout;
+
+static inline o2c_qdwx_layout o2c_qdwx_layout_of(const o2c_qconv_shape *s, int32_t rows,
+                                                 int32_t cols)
+{
+    o2c_qdwx_layout l;
+    l.pitch = l.lane_cols = cols;
+    l.odd_base = 0;
+    if (s->stride_h == 2 && s->dil_h == 1) {
+        l.lane_cols = (cols + 1) / 2;
+        l.pitch = 2 * l.lane_cols;
+        l.odd_base = (size_t)((rows + 1) / 2) * (size_t)l.pitch;
+    }
+    return l;
+}
+
+/* Where padded row r starts. */
+static inline size_t o2c_qdwx_row_at(const o2c_qdwx_layout *l, int32_t r)
+{
+    if (l->odd_base)
+        return (size_t)(r & 1) * l->odd_base + (size_t)(r >> 1) * (size_t)l->pitch;
+    return (size_t)r * (size_t)l->pitch;
+}
+
+/* Channel plane xc into the inside of the padded rows of a split layout, a row at a
+ * time (64 bytes per masked load and store). */
+static inline void o2c_qdwx_copy_rows(const o2c_qconv_shape *s, const o2c_qdwx_layout *l,
+                                      const uint8_t *xc, uint8_t *pad)
+{
+    int32_t i, k;
+    for (i = 0; i < s->in_h; i++, xc += s->in_w) {
+        uint8_t *dst = pad + o2c_qdwx_row_at(l, s->pad_top + i) + s->pad_left;
+        for (k = 0; k < s->in_w; k += 64) {
+            const int32_t left = s->in_w - k;
+            const __mmask64 m = left >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << left) - 1u;
+            _mm512_mask_storeu_epi8((void *)(dst + k), m,
+                                    _mm512_maskz_loadu_epi8(m, (const void *)(xc + k)));
+        }
+    }
+}
+
 /* Bits a .. b-1 of the bit string words (bit i: bit i % 64 of words[i / 64]) set. */
 static inline void o2c_qdwx_set_bits(uint64_t *words, int32_t a, int32_t b)
 {
@@ -168,19 +218,19 @@ static inline __m512i o2c_qdwx_quad_sums64(__m512i acc, const uint8_t *p, __m512
 }
 #endif
 
-/* The requantized outputs of one padded channel (rows `cols` apart, then slack), sixteen at
- * a time over the channel flattened: lane l = oh * cols + ow reads the taps from byte
- * sw * l (as sh == sw), and the lanes with ow >= out_w (the window past the row's end)
+/* The requantized outputs of one padded channel (laid out as `lay` says, then slack),
+ * sixteen at a time over the output rows flattened: lane l = oh * lane_cols + ow reads
+ * the taps from byte sw * l plus the tap's offset (as sh == sw), and the lanes with ow >= out_w (the window past the row's end)
  * are computed, then dropped by compressing the sums (keep: o2c_qdwx_keep) before
  * requantizing, or with VBMI2 the bytes after.  Per tap, the bytes widened to int32
  * times the weight as an int16 pair (w, 0): VPMADDWD's sum is x * w exactly.  A load that would pass the end of the
  * scratch is masked (its slack makes them rare). */
 O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_signed,
-                                          const uint8_t *pad, int32_t cols,
+                                          const uint8_t *pad, const o2c_qdwx_layout *lay,
                                           const int8_t *wc, int32_t acc0, float scale,
                                           o2c_qout q, const uint64_t *keep_of, uint8_t *yc)
 {
-    const int32_t sw = s->stride_w, lanes = s->out_h * cols, taps = s->k_h * s->k_w;
+    const int32_t sw = s->stride_w, lanes = s->out_h * lay->lane_cols, taps = s->k_h * s->k_w;
     const int64_t end = (int64_t)o2c_qdwconv_scratch_bytes(s);
     const __m512 scale16 = _mm512_set1_ps(scale);
     const int32_t finite = scale - scale == 0.0f;
@@ -199,7 +249,7 @@ O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, i
 #endif
     for (t = 0; !row_quads && t < taps; t++) {
         const int32_t kh = t / s->k_w, kw = t - kh * s->k_w;
-        offset[t] = (int64_t)kh * s->dil_h * cols + (int64_t)kw * s->dil_w;
+        offset[t] = (int64_t)o2c_qdwx_row_at(lay, kh * s->dil_h) + (int64_t)kw * s->dil_w;
         weight[t] = _mm512_set1_epi32((int32_t)(uint16_t)wc[t]);
     }
 #if defined(O2C_QDWX_ROW_QUADS)
@@ -210,7 +260,7 @@ O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, i
         /* built in a register: bytes stored and read back as a word stall the load */
         for (b = 0; b < 4 && kw + b < s->k_w; b++)
             quad |= (uint32_t)(uint8_t)wc[kh * s->k_w + kw + b] << (8 * b);
-        offset[t] = (int64_t)kh * s->dil_h * cols + kw;
+        offset[t] = (int64_t)o2c_qdwx_row_at(lay, kh * s->dil_h) + kw;
         weight[t] = _mm512_set1_epi32((int32_t)quad);
     }
 #endif

@@ -77,7 +77,7 @@ def _dw_scratch(s: ConvShape) -> int:
     """o2c_qdwconv_scratch_bytes: the padded channel plane and the slack its loads read."""
     rows = max((s.out_h - 1) * s.stride_h + (s.k_h - 1) * s.dil_h + 1, s.pad_top + s.in_h)
     cols = max((s.out_w - 1) * s.stride_w + (s.k_w - 1) * s.dil_w + 1, s.pad_left + s.in_w)
-    return (rows + s.stride_h - 1) * cols + 68
+    return (rows + s.stride_h) * (cols + 1) + 68
 
 
 @dataclass(frozen=True)
