@@ -64,14 +64,19 @@ def _check(model, feeds, want, tmp_path, ort_too=True):
 def test_qlinear_binary(op, shapes, scalar, dt, tmp_path):
     a, b = _q8(dt, shapes[0]), _q8(dt, shapes[1])
     p = [_scale(), _q8(dt, ()), _scale(), _q8(dt, ()), _scale(0.01, 0.2), _q8(dt, ())]
+    m, want = binary_case(op, dt, a, b, p, scalar)
+    _check(m, {"a": a, "b": b}, want, tmp_path)
+
+
+def binary_case(op, dt, a, b, p, scalar=None):
+    """A QLinearAdd or QLinearMul of inputs a and b, p = (sa, za, sb, zb, sy, zy) constant,
+    and the exact reference's output (scalar: the operand that is a scalar per span)."""
     consts = list(zip(["sa", "za", "sb", "zb", "sy", "zy"], p))
     m = _model(op, [("a", dt, a.shape), "sa", "za", ("b", dt, b.shape), "sb", "zb", "sy",
                     "zy"], consts, dt, np.broadcast_shapes(a.shape, b.shape))
     if op == "QLinearAdd":
-        want = ref.qlinear_add(a, p[0], p[1], b, p[2], p[3], p[4], p[5], scalar)
-    else:
-        want = ref.qlinear_mul(a, p[0], p[1], b, p[2], p[3], p[4], p[5])
-    _check(m, {"a": a, "b": b}, want, tmp_path)
+        return m, ref.qlinear_add(a, p[0], p[1], b, p[2], p[3], p[4], p[5], scalar)
+    return m, ref.qlinear_mul(a, p[0], p[1], b, p[2], p[3], p[4], p[5])
 
 
 @pytest.mark.parametrize("dt", [TP.INT8, TP.UINT8])

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from onnx import TensorProto as TP
 
-from tests import quant_reference as ref
-from tests.ops.test_qlinear import NP, _model
+from tests.ops.test_qlinear import NP, binary_case
 from tests.runtime.test_qkernels_x86 import BUILDS, _run, pytestmark  # noqa: F401
 
 # (sa, za, sb, zb, sy, zy); the uint8 ones put a sum inside the range where fused and
@@ -40,13 +39,7 @@ def _case(op, dt, shapes):
         b = rng.integers(info.min, info.max + 1, b_shape).astype(NP[dt])
     sa, za, sb, zb, sy, zy = PARAMS[dt]
     p = [np.float32(sa), NP[dt](za), np.float32(sb), NP[dt](zb), np.float32(sy), NP[dt](zy)]
-    consts = list(zip(["sa", "za", "sb", "zb", "sy", "zy"], p))
-    model = _model(op, [("a", dt, a.shape), "sa", "za", ("b", dt, b.shape), "sb", "zb", "sy",
-                        "zy"], consts, dt, np.broadcast_shapes(a.shape, b.shape))
-    if op == "QLinearAdd":
-        want = ref.qlinear_add(a, p[0], p[1], b, p[2], p[3], p[4], p[5], scalar)
-    else:
-        want = ref.qlinear_mul(a, p[0], p[1], b, p[2], p[3], p[4], p[5])
+    model, want = binary_case(op, dt, a, b, p, scalar)
     return model, {"a": a, "b": b}, want
 
 
