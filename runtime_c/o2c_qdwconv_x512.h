@@ -220,11 +220,12 @@ static inline __m512i o2c_qdwx_quad_sums64(__m512i acc, const uint8_t *p, __m512
 
 /* The requantized outputs of one padded channel (laid out as `lay` says, then slack),
  * sixteen at a time over the output rows flattened: lane l = oh * lane_cols + ow reads
- * the taps from byte sw * l plus the tap's offset (as sh == sw), and the lanes with ow >= out_w (the window past the row's end)
- * are computed, then dropped by compressing the sums (keep: o2c_qdwx_keep) before
- * requantizing, or with VBMI2 the bytes after.  Per tap, the bytes widened to int32
- * times the weight as an int16 pair (w, 0): VPMADDWD's sum is x * w exactly.  A load that would pass the end of the
- * scratch is masked (its slack makes them rare). */
+ * the taps from byte sw * l plus the tap's offset (as sh == sw), and the lanes with
+ * ow >= out_w (the window past the row's end) are computed, then dropped by compressing
+ * the sums (keep: o2c_qdwx_keep) before requantizing, or with VBMI2 the bytes after.
+ * Per tap, the bytes widened to int32 times the weight as an int16 pair (w, 0):
+ * VPMADDWD's sum is x * w exactly.  A load that would pass the end of the scratch is
+ * masked (its slack makes them rare). */
 O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, int32_t x_signed,
                                           const uint8_t *pad, const o2c_qdwx_layout *lay,
                                           const int8_t *wc, int32_t acc0, float scale,

@@ -109,16 +109,16 @@ static inline void o2c_qx_binary_span(const o2c_qbinary *op, size_t n, int32_t i
         fixed = _mm512_set1_ps(op->fixed + scaled);
     }
     for (i = 0; i < n; i += 16) {
-        const __mmask16 m = n - i >= 16u ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
+        const __mmask16 m = n - i >= 16u ? (__mmask16)0xFFFF
+                                         : (__mmask16)((1u << (n - i)) - 1u);
         const __m512i av = o2c_qx_widen16((const uint8_t *)a + i * a_step, a_step, m, is_signed);
+        const __m512i bv = o2c_qx_widen16((const uint8_t *)b + i * b_step, b_step, m, is_signed);
         __m512 v;
         if (op->kind == O2C_QBIN_MUL) {
-            const __m512i bv = o2c_qx_widen16((const uint8_t *)b + i * b_step, b_step, m, is_signed);
             const __m512 product = _mm512_cvtepi32_ps(_mm512_mullo_epi32(
                 _mm512_sub_epi32(av, a_zero), _mm512_sub_epi32(bv, b_zero)));
             v = _mm512_add_ps(_mm512_mul_ps(product, ra), fixed);
         } else if (op->kind == O2C_QBIN_ADD) {
-            const __m512i bv = o2c_qx_widen16((const uint8_t *)b + i * b_step, b_step, m, is_signed);
             v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(av), ra,
                                 _mm512_fmadd_ps(_mm512_cvtepi32_ps(bv), rb, fixed));
         } else {
