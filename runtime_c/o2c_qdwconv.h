@@ -167,9 +167,10 @@ static inline int o2c_qdwconv(const o2c_qconv_shape *s, int32_t x_signed, const 
     memset(pad, x_zero & 0xFF, o2c_qdwconv_scratch_bytes(s));
 #if defined(O2C_X86_AVX512)
     x512 = e->mode == O2C_QEPI_REQUANT && !e->fixed && o2c_qdwconv_x512_fits(s, x_signed, cols);
-    lay = o2c_qdwx_layout_of(s, rows, cols);
-    if (x512)
+    if (x512) {
+        lay = o2c_qdwx_layout_of(s, rows, cols);
         o2c_qdwx_keep(s, lay.lane_cols, keep);
+    }
 #endif
 #if defined(O2C_X86_AVX512) && defined(__AVX512VBMI2__)
     if (x512 && !lay.odd_base)

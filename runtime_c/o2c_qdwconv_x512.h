@@ -66,6 +66,7 @@ static inline int o2c_qdwconv_x512_fits(const o2c_qconv_shape *s, int32_t x_sign
 typedef struct {
     int32_t pitch, lane_cols;
     size_t odd_base;
+    size_t bytes;               /* the scratch, slack included (o2c_qdwconv_scratch_bytes) */
 } o2c_qdwx_layout;
 
 static inline o2c_qdwx_layout o2c_qdwx_layout_of(const o2c_qconv_shape *s, int32_t rows,
@@ -74,6 +75,7 @@ static inline o2c_qdwx_layout o2c_qdwx_layout_of(const o2c_qconv_shape *s, int32
     o2c_qdwx_layout l;
     l.pitch = l.lane_cols = cols;
     l.odd_base = 0;
+    l.bytes = o2c_qdwconv_scratch_bytes(s);
     if (s->stride_h == 2 && s->dil_h == 1) {
         l.lane_cols = (cols + 1) / 2;
         l.pitch = 2 * l.lane_cols;
@@ -232,7 +234,7 @@ O2C_QDWX_NOINLINE static void o2c_qdwconv_plane_x512(const o2c_qconv_shape *s, i
                                           o2c_qout q, const uint64_t *keep_of, uint8_t *yc)
 {
     const int32_t sw = s->stride_w, lanes = s->out_h * lay->lane_cols, taps = s->k_h * s->k_w;
-    const int64_t end = (int64_t)o2c_qdwconv_scratch_bytes(s);
+    const int64_t end = (int64_t)lay->bytes;
     const __m512 scale16 = _mm512_set1_ps(scale);
     const int32_t finite = scale - scale == 0.0f;
     const uint8_t *y_end = yc + (size_t)s->out_h * (size_t)s->out_w;

@@ -92,8 +92,8 @@ static inline __m512i o2c_qx_widen16(const void *p, size_t step, __mmask16 m, in
 }
 
 /* o2c_qbinary_span sixteen lanes at a time: the same float32 steps (VFMADD rounds once as
- * fmaf does; the integer product, below 2^17, is exact in float either way), NaN to 0,
- * the clamp, then VCVTPS2DQ's rounding half to even, as o2c_qround_clamp's. */
+ * fmaf does; the integer product, below 2^17, is exact in float either way), then
+ * o2c_qx_round_clamp's steps, o2c_qround_clamp's. */
 static inline void o2c_qx_binary_span(const o2c_qbinary *op, size_t n, int32_t is_signed,
                                       const void *a, size_t a_step, const void *b,
                                       size_t b_step, void *y)
@@ -124,9 +124,8 @@ static inline void o2c_qx_binary_span(const o2c_qbinary *op, size_t n, int32_t i
         } else {
             v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(av), ra, fixed);
         }
-        v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
-        v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
-        _mm_mask_storeu_epi8((uint8_t *)y + i, m, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v)));
+        _mm_mask_storeu_epi8((uint8_t *)y + i, m,
+                             _mm512_cvtepi32_epi8(o2c_qx_round_clamp(v, lo, hi, 0)));
     }
 }
 #endif

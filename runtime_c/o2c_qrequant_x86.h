@@ -42,6 +42,16 @@ static inline uint64_t o2c_qx_requant8(__m256i acc, __m256 scale, int32_t zero, 
 }
 
 #if defined(O2C_X86_AVX512)
+/* The portable rounding step (o2c_quantize8, o2c_qround_clamp) on sixteen lanes: NaN to
+ * 0 (skipped when no_nan says no lane can be NaN), clamped to [lo, hi], rounded half to
+ * even by VCVTPS2DQ under the default MXCSR. */
+static inline __m512i o2c_qx_round_clamp(__m512 v, __m512 lo, __m512 hi, int32_t no_nan)
+{
+    if (!no_nan)
+        v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+    return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo), hi));
+}
+
 /* Sixteen sums times scale (per lane), requantized as o2c_qx_requant8 does: lane i's
  * byte is byte i of the result.  A product is NaN only for a NaN or infinite scale:
  * finite_scale 1 (every lane's scale finite) skips turning NaNs to 0. */
@@ -50,15 +60,11 @@ static inline __m128i o2c_qx_requant_zmm(__m512i acc, __m512 scale, int32_t zero
 {
     const __m512 lo_f = _mm512_set1_ps((float)(lo - zero));
     const __m512 hi_f = _mm512_set1_ps((float)(hi - zero));
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
-    if (!finite_scale)
-        v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
-    v = _mm512_min_ps(_mm512_max_ps(v, lo_f), hi_f);
-    return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(zero)));
+    const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+    return _mm512_cvtepi32_epi8(_mm512_add_epi32(o2c_qx_round_clamp(v, lo_f, hi_f, finite_scale),
+                                                 _mm512_set1_epi32(zero)));
 }
-#endif
 
-#if defined(O2C_X86_AVX512)
 /* QuantizeLinear of n floats by one scale to 8-bit values in [lo, hi] (o2c_quantize8_n),
  * sixteen at a time, the last ones masked: VDIVPS rounds each quotient as the C division
  * does, then o2c_quantize8's steps - NaN to 0, the clamp, rounding half to even. */
@@ -71,11 +77,9 @@ static inline void o2c_qx_quantize8_n(size_t n, const float *x, float scale, int
     size_t i;
     for (i = 0; i < n; i += 16) {
         const __mmask16 m = n - i >= 16u ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
-        __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, x + i), by);
-        v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
-        v = _mm512_min_ps(_mm512_max_ps(v, lo_f), hi_f);
-        _mm_mask_storeu_epi8(y + i, m, _mm512_cvtepi32_epi8(
-            _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(zero))));
+        const __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, x + i), by);
+        _mm_mask_storeu_epi8(y + i, m, _mm512_cvtepi32_epi8(_mm512_add_epi32(
+            o2c_qx_round_clamp(v, lo_f, hi_f, 0), _mm512_set1_epi32(zero))));
     }
 }
 #endif

@@ -42,11 +42,9 @@ static inline int o2c_qdynamic_project(int32_t M, int32_t N, int32_t K, const fl
     o2c_qepilogue e;
     float scale;
     uint8_t zero;
-    size_t i;
     int32_t n;
     o2c_dynamic_qparams_u8(x, values, &scale, &zero);
-    for (i = 0; i < values; i++)
-        q[i] = (uint8_t)o2c_quantize8(x[i] / scale, zero, 0, 255);
+    o2c_quantize8_n(values, x, scale, zero, 0, 255, q);
     for (n = 0; n < (per_row ? N : 1); n++)
         multiplier[n] = scale * w_scale[n];
     o2c_qbias_from_zero(N, (int32_t)zero, w_sum, bias);
